@@ -1,0 +1,375 @@
+"""Plain immutable data shared by providers, analysis, export and the TUI (no I/O, no Textual)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+Status = Literal["ok", "warn", "crit", "nodata", "error"]
+PanelKind = Literal["timeseries", "stat", "toplist", "gauge", "alarms", "cost", "health", "logs"]
+AlarmState = Literal["OK", "ALARM", "INSUFFICIENT_DATA"]
+
+#: Named ranges the UI cycles through, in seconds.
+RANGES: dict[str, int] = {
+    "1h": 3600,
+    "4h": 4 * 3600,
+    "12h": 12 * 3600,
+    "1d": 86400,
+    "1w": 7 * 86400,
+    "1mo": 30 * 86400,
+}
+#: Compare offsets in days. "1mo"-range boards compare 4 weeks back so weekdays line up.
+COMPARE_DAYS: dict[str, int] = {"1d": 1, "1w": 7, "4w": 28}
+
+
+def parse_duration(text: str) -> int:
+    """'90s', '5m', '4h', '1d', '1w', '1mo' -> seconds. Raises ValueError with a readable message."""
+    t = str(text).strip().lower()
+    if t in RANGES:
+        return RANGES[t]
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "mo": 30 * 86400}
+    for suffix in ("mo", "s", "m", "h", "d", "w"):
+        if t.endswith(suffix):
+            num = t[: -len(suffix)]
+            try:
+                value = float(num)
+            except ValueError:
+                break
+            if value <= 0:
+                break
+            return int(value * units[suffix])
+    raise ValueError(f"{text!r} is not a duration; use e.g. 30s, 5m, 4h, 1d, 1w or 1mo")
+
+
+def step_for_range(range_s: int) -> int:
+    """The bucket size for a window: about 60-360 points, on periods CloudWatch retains."""
+    if range_s <= 4 * 3600:
+        return 60
+    if range_s <= 86400:
+        return 300
+    if range_s <= 7 * 86400:
+        return 1800
+    return 7200
+
+
+def _utc(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """A half-open window [start, end) cut into buckets of `step_s`; start and end are step-aligned."""
+
+    start: datetime
+    end: datetime
+    step_s: int
+
+    @classmethod
+    def ending_at(cls, end: datetime, range_s: int, step_s: int | None = None) -> TimeWindow:
+        """The window of `range_s` seconds ending at the last step boundary at or before `end`."""
+        step = step_s or step_for_range(range_s)
+        end_s = int(_utc(end).timestamp()) // step * step
+        start_s = end_s - (range_s // step) * step
+        return cls(datetime.fromtimestamp(start_s, UTC), datetime.fromtimestamp(end_s, UTC), step)
+
+    @property
+    def start_s(self) -> int:
+        return int(self.start.timestamp())
+
+    @property
+    def end_s(self) -> int:
+        return int(self.end.timestamp())
+
+    @property
+    def duration_s(self) -> int:
+        return self.end_s - self.start_s
+
+    @property
+    def points(self) -> int:
+        return self.duration_s // self.step_s
+
+    def timestamps(self) -> range:
+        """Epoch seconds of each bucket start."""
+        return range(self.start_s, self.end_s, self.step_s)
+
+    def shifted(self, days: float) -> TimeWindow:
+        """The same window `days` earlier (positive = into the past)."""
+        delta = timedelta(days=days)
+        return TimeWindow(self.start - delta, self.end - delta, self.step_s)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricQuery:
+    """One provider-specific metric request; `ref_id` keys its result."""
+
+    ref_id: str
+    provider: str
+    query: str | Mapping[str, Any]
+    stat: str | None = None
+    group_by: tuple[str, ...] = ()
+
+    def key(self) -> str:
+        """Identity for de-duplication: everything but ref_id."""
+        return json.dumps([self.provider, self.query, self.stat, list(self.group_by)], sort_keys=True, default=str)
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One labelled series on the window's bucket timestamps; None marks a gap."""
+
+    labels: Mapping[str, str]
+    timestamps: tuple[int, ...]
+    values: tuple[float | None, ...]
+
+    def name(self) -> str:
+        if not self.labels:
+            return "value"
+        return ",".join(str(v) for v in self.labels.values())
+
+    def present(self) -> list[float]:
+        return [v for v in self.values if v is not None]
+
+    def shifted(self, seconds: int) -> Series:
+        """Timestamps moved forward by `seconds` (to draw a week-ago series on today's axis)."""
+        return replace(self, timestamps=tuple(t + seconds for t in self.timestamps))
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    """The answer to one MetricQuery: series, or an error that stays on its panels."""
+
+    ref_id: str
+    series: tuple[Series, ...] = ()
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+    throttled: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True, slots=True)
+class LogQuery:
+    """A drill-down request for log records."""
+
+    provider: str
+    window: TimeWindow
+    resources: tuple[str, ...] = ()
+    text: str | None = None
+    regex: bool = False
+    errors_only: bool = False
+    status_class: str | None = None  # "2xx" | "4xx" | "5xx"
+    request_id: str | None = None
+    limit: int = 1000
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LogRecord:
+    """One log line/event. `message` is untrusted text: never interpret it as markup or escapes."""
+
+    timestamp: float  # epoch seconds
+    resource: str
+    message: str
+    level: str | None = None
+    status: int | None = None
+    duration_ms: float | None = None
+    request_id: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LogResult:
+    records: tuple[LogRecord, ...]
+    filtered_by_provider: bool = False
+    partial: bool = False
+    warnings: tuple[str, ...] = ()
+    scanned_bytes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Alarm:
+    name: str
+    state: AlarmState
+    reason: str = ""
+    since: datetime | None = None
+    resource: str = ""
+    link: str | None = None
+    severity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CostItem:
+    """Cost of one service on one day, in USD."""
+
+    service: str
+    day: date
+    amount_usd: float
+    forecast: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """A capacity against its ceiling (account concurrency, table capacity, queue age)."""
+
+    name: str
+    used: float
+    limit: float
+    resource: str = ""
+    unit: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionHealth:
+    """Per-function failure modes mined from logs (REPORT lines, timeouts, OOM)."""
+
+    function: str
+    invocations: int
+    cold_starts: int
+    cold_start_pct: float | None
+    init_ms_avg: float | None
+    timeouts: int
+    oom: int
+    p50_ms: float | None
+    p99_ms: float | None
+    timeout_pct: float | None  # p99 duration as % of configured timeout
+    gb_seconds: float
+    cost_usd: float
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "function": self.function,
+            "invocations": self.invocations,
+            "cold_starts": self.cold_starts,
+            "cold_start_pct": self.cold_start_pct,
+            "init_ms_avg": self.init_ms_avg,
+            "timeouts": self.timeouts,
+            "oom": self.oom,
+            "p50_ms": self.p50_ms,
+            "p99_ms": self.p99_ms,
+            "timeout_pct": self.timeout_pct,
+            "gb_seconds": self.gb_seconds,
+            "cost_usd": self.cost_usd,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """Result of Provider.check()."""
+
+    ok: bool
+    message: str
+    details: tuple[str, ...] = ()
+    missing_permissions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What a provider has spent since start: calls, metrics requested, estimated USD."""
+
+    api_calls: int = 0
+    metrics_requested: int = 0
+    estimated_cost_usd: float = 0.0
+    by_operation: Mapping[str, int] = field(default_factory=dict)
+    extra: Mapping[str, float] = field(default_factory=dict)
+
+
+# ---- snapshot ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    slope_per_h: float
+    intercept: float  # value at the window start
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    warn: float | None = None
+    crit: float | None = None
+    direction: Literal["above", "below"] = "above"
+
+
+@dataclass(frozen=True, slots=True)
+class LimitInfo:
+    used: float
+    limit: float
+    time_to_limit_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PanelSeries:
+    labels: Mapping[str, str]
+    points: tuple[tuple[int, float | None], ...]
+    compare_points: tuple[tuple[int, float | None], ...] | None = None  # on today's axis
+
+
+@dataclass(frozen=True, slots=True)
+class PanelPosition:
+    row: int
+    col: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class PanelSnapshot:
+    id: str
+    title: str
+    kind: PanelKind
+    status: Status
+    unit: str = ""
+    value: float | None = None
+    compare_value: float | None = None
+    delta_pct: float | None = None
+    trend: Trend | None = None
+    series: tuple[PanelSeries, ...] = ()
+    rows: tuple[Mapping[str, Any], ...] | None = None
+    limit: LimitInfo | None = None
+    error: str | None = None
+    fetched_at: datetime | None = None
+    stale: bool = False
+    provider: str = ""
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    position: PanelPosition | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderStatus:
+    name: str
+    type: str
+    ok: bool
+    error: str | None = None
+    api_calls: int = 0
+    metrics_requested: int = 0
+    estimated_cost_usd: float = 0.0
+    demo: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything a board shows at one instant; immutable, exported as the schema-1 JSON."""
+
+    board: str
+    title: str
+    generated_at: datetime
+    window: TimeWindow
+    compare: str | None
+    panels: tuple[PanelSnapshot, ...]
+    providers: tuple[ProviderStatus, ...]
+
+    @property
+    def demo(self) -> bool:
+        return any(p.demo for p in self.providers)
+
+    def panel(self, panel_id: str) -> PanelSnapshot:
+        for p in self.panels:
+            if p.id == panel_id:
+                return p
+        raise KeyError(panel_id)

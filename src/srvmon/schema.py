@@ -1,0 +1,223 @@
+"""The config schema: pydantic models for settings, providers, boards and panels (extra keys forbidden)."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from srvmon.model import RANGES, parse_duration
+
+PANEL_KINDS = ("timeseries", "stat", "toplist", "gauge", "alarms", "cost", "health", "logs")
+#: Kinds whose data comes from a metric `query`.
+METRIC_KINDS = ("timeseries", "stat", "toplist", "gauge")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _duration(v: Any) -> str:
+    parse_duration(str(v))
+    return str(v)
+
+
+def _range(v: Any) -> str:
+    if str(v) not in RANGES:
+        raise ValueError(f"{v!r} is not a range; use one of {', '.join(RANGES)}")
+    return str(v)
+
+
+class Settings(_Model):
+    """`[settings]`: defaults for every board."""
+
+    refresh: str = "60s"
+    """How often boards refetch (e.g. 30s, 2m). A board can override it."""
+    range: str = "4h"
+    """Default time range: 1h, 4h, 12h, 1d, 1w or 1mo."""
+    theme: str = "textual-dark"
+    """Textual theme name (colours come from the theme's variables)."""
+    timezone: str = "local"
+    """'local', 'UTC' or an IANA zone such as 'Europe/Paris', for axis labels."""
+    timeout: str = "20s"
+    """How long one provider may take per refresh before its panels go stale."""
+
+    @field_validator("refresh", "timeout")
+    @classmethod
+    def _v_duration(cls, v: str) -> str:
+        return _duration(v)
+
+    @field_validator("range")
+    @classmethod
+    def _v_range(cls, v: str) -> str:
+        return _range(v)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        if v not in ("local", "UTC"):
+            try:
+                zoneinfo.ZoneInfo(v)
+            except Exception as exc:
+                raise ValueError(f"unknown timezone {v!r}; use 'local', 'UTC' or e.g. 'Europe/Paris'") from exc
+        return v
+
+
+class ThresholdsCfg(_Model):
+    """Colour a panel when its value crosses these (status ok → warn → crit)."""
+
+    warn: float | None = None
+    crit: float | None = None
+    direction: Literal["above", "below"] = "above"
+    """'above': higher is worse (errors, latency); 'below': lower is worse (availability)."""
+
+    @model_validator(mode="after")
+    def _order(self) -> ThresholdsCfg:
+        if self.warn is not None and self.crit is not None:
+            bad = self.crit < self.warn if self.direction == "above" else self.crit > self.warn
+            if bad:
+                raise ValueError(
+                    f"crit ({self.crit}) must be {'≥' if self.direction == 'above' else '≤'} warn ({self.warn}) "
+                    f"when direction = {self.direction!r}"
+                )
+        return self
+
+
+class PositionCfg(_Model):
+    """Where the panel sits on the board's 12-column grid (rows are ~8 lines on a wall screen)."""
+
+    row: int = Field(ge=0)
+    col: int = Field(ge=0, le=11)
+    width: int = Field(default=4, ge=1, le=12)
+    height: int = Field(default=1, ge=1, le=6)
+
+    @model_validator(mode="after")
+    def _fits(self) -> PositionCfg:
+        if self.col + self.width > 12:
+            raise ValueError(f"col ({self.col}) + width ({self.width}) exceeds the 12-column grid")
+        return self
+
+
+class DrilldownCfg(_Model):
+    """Overrides for the log query a panel opens on Enter."""
+
+    provider: str | None = None
+    resources: list[str] = []
+    errors_only: bool = False
+    status_class: Literal["2xx", "3xx", "4xx", "5xx"] | None = None
+    filter: str | None = None
+    regex: bool = False
+
+
+class PanelCfg(_Model):
+    """One `[[boards.panels]]` entry (presets use the same schema)."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    title: str
+    kind: Literal["timeseries", "stat", "toplist", "gauge", "alarms", "cost", "health", "logs"]
+    provider: str | None = None
+    """Provider instance name; defaults to the board's provider."""
+    query: str | dict[str, Any] | None = None
+    """Provider-specific query (CloudWatch metric, Azure metric, PromQL, demo metric name)."""
+    stat: str | None = None
+    """Statistic: sum, avg, max, min, p50, p90, p99 (as the provider understands it)."""
+    group_by: list[str] = []
+    unit: str = ""
+    """Display unit: ms, s, req/s, %, $, count, B..."""
+    range: str | None = None
+    """This panel's own range (e.g. '1mo' for a month-over-month panel); default: the board's."""
+    compare: Literal["1w", "1d", "4w", "none"] | None = None
+    """Overlay: '1w' last week (default), '1d', '4w' (default for 1mo ranges) or 'none'."""
+    trend: bool = False
+    """Draw a least-squares trend line (and compute time-to-limit for gauges)."""
+    thresholds: ThresholdsCfg | None = None
+    threshold_on: Literal["value", "delta_pct"] = "value"
+    """Apply thresholds to the value, or to its % change vs the compare window."""
+    reduce: Literal["last", "avg", "sum", "max", "min"] = "avg"
+    """How a series becomes the panel value over the window."""
+    aggregate: Literal["sum", "avg", "max", "min"] = "sum"
+    """How several series combine into one (point by point)."""
+    per_second: bool = False
+    """Divide per-bucket sums by the step in seconds (counts → rate/s)."""
+    scale: float = 1.0
+    """Multiply values (e.g. 100 to turn a ratio into %)."""
+    top: int = Field(default=10, ge=1, le=500)
+    """Rows in a toplist; series drawn in a timeseries."""
+    order: Literal["desc", "asc"] = "desc"
+    limit: str | None = None
+    """Gauge: name of a provider limit (e.g. 'account_concurrency')."""
+    max: float | None = None
+    """Gauge: a fixed ceiling (e.g. 100 for a %)."""
+    position: PositionCfg | None = None
+    drilldown: DrilldownCfg | None = None
+    description: str = ""
+
+    @field_validator("range")
+    @classmethod
+    def _v_range(cls, v: str | None) -> str | None:
+        return None if v is None else _range(v)
+
+    @model_validator(mode="after")
+    def _needs(self) -> PanelCfg:
+        if self.kind in METRIC_KINDS and self.query is None:
+            raise ValueError(f"a {self.kind} panel needs `query`")
+        if self.kind == "gauge" and self.limit is None and self.max is None:
+            raise ValueError("a gauge panel needs `limit` (a provider limit name) or `max`")
+        return self
+
+
+class BoardCfg(_Model):
+    """One `[[boards]]` entry: a preset, panels, or both (panels with a preset's id replace it)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    title: str | None = None
+    preset: str | None = None
+    provider: str | None = None
+    """Provider instance the board's panels use by default."""
+    refresh: str | None = None
+    range: str | None = None
+    panels: list[PanelCfg] = []
+
+    @field_validator("refresh")
+    @classmethod
+    def _v_refresh(cls, v: str | None) -> str | None:
+        return None if v is None else _duration(v)
+
+    @field_validator("range")
+    @classmethod
+    def _v_range(cls, v: str | None) -> str | None:
+        return None if v is None else _range(v)
+
+    @model_validator(mode="after")
+    def _something(self) -> BoardCfg:
+        if self.preset is None and not self.panels:
+            raise ValueError("a board needs `preset = \"...\"` or at least one [[boards.panels]]")
+        return self
+
+
+class ProviderCfg(BaseModel):
+    """`[providers.NAME]`: `type` picks the provider; the other keys follow its own schema."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    type: str
+
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class ConfigModel(_Model):
+    settings: Settings = Settings()
+    providers: dict[str, ProviderCfg] = {}
+    boards: list[BoardCfg] = []
+
+
+class PresetModel(_Model):
+    """A preset board file in srvmon/presets/NAME.toml."""
+
+    name: str
+    title: str
+    provider_type: str
+    description: str = ""
+    range: str | None = None
+    panels: list[PanelCfg]
