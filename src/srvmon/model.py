@@ -110,10 +110,18 @@ class MetricQuery:
     query: str | Mapping[str, Any]
     stat: str | None = None
     group_by: tuple[str, ...] = ()
+    #: Top-N hint for grouped queries (toplists, many-series charts): a provider MAY return only the
+    #: `limit` series ranked by their window total (`order` desc = largest first). None = all series.
+    limit: int | None = None
+    order: str = "desc"
 
     def key(self) -> str:
         """Identity for de-duplication: everything but ref_id."""
-        return json.dumps([self.provider, self.query, self.stat, list(self.group_by)], sort_keys=True, default=str)
+        return json.dumps(
+            [self.provider, self.query, self.stat, list(self.group_by), self.limit, self.order],
+            sort_keys=True,
+            default=str,
+        )
 
 
 @dataclass(frozen=True, slots=True)
