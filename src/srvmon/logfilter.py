@@ -10,7 +10,9 @@ from typing import Any
 
 from srvmon.model import LogQuery, LogRecord
 
-ERROR_LEVELS = frozenset({"error", "err", "fatal", "critical", "crit", "alert", "emergency", "emerg", "panic"})
+ERROR_LEVELS = frozenset(
+    {"error", "err", "fatal", "critical", "crit", "alert", "emergency", "emerg", "panic"}
+)
 #: Message markers of a failed invocation even when no level/status is known.
 _ERROR_MARKERS = re.compile(
     r"Task timed out after|Runtime exited with error|Runtime\.\w*Error|Runtime\.OutOfMemory|"
@@ -97,9 +99,10 @@ class LogFilter:
 
     @property
     def empty(self) -> bool:
-        return not (
-            self.text or self.errors_only or self.status_class or self.resources or self.request_id
-        ) and not self.fields
+        return (
+            not (self.text or self.errors_only or self.status_class or self.resources or self.request_id)
+            and not self.fields
+        )
 
     def compile(self) -> Callable[[LogRecord], bool]:
         """A fast predicate; raises FilterError for an invalid regex or status class."""

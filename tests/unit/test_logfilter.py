@@ -21,12 +21,16 @@ from srvmon.model import LogQuery, LogRecord, TimeWindow
 
 RECORDS = [
     LogRecord(1.0, "checkout-api", "GET /cart 200 in 12 ms", level="INFO", status=200, request_id="r1"),
-    LogRecord(2.0, "checkout-api", "POST /pay 503 upstream timeout", level="WARN", status=503, request_id="r2"),
+    LogRecord(
+        2.0, "checkout-api", "POST /pay 503 upstream timeout", level="WARN", status=503, request_id="r2"
+    ),
     LogRecord(3.0, "checkout-api", "GET /missing 404", status=404, request_id="r3"),
     LogRecord(4.0, "auth", "2024-02-20T12:00:00.000Z\tr4\tERROR\tInvoke Error", request_id="r4"),
     LogRecord(5.0, "auth", "2024-02-20T12:00:03.000Z r5 Task timed out after 3.00 seconds"),
     LogRecord(6.0, "auth", json.dumps({"level": "info", "message": "login ok", "user": "alice", "code": 7})),
-    LogRecord(7.0, "auth", json.dumps({"level": "error", "message": "Login FAILED", "user": "bob"}), level="error"),
+    LogRecord(
+        7.0, "auth", json.dumps({"level": "error", "message": "Login FAILED", "user": "bob"}), level="error"
+    ),
     LogRecord(8.0, "img", "[ERROR]\t2024-02-20T12:00:00Z\tr8\tTraceback (most recent call last):"),
     LogRecord(9.0, "img", "ordinary line with Ünïcode", fields={"tenant": "acme"}),
 ]

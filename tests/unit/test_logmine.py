@@ -41,7 +41,9 @@ TIMEOUT_REPORT = (
     "REPORT RequestId: b9e1c0d2-7777-4888-9999-aaaabbbbcccc\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\t"
     "Memory Size: 128 MB\tMax Memory Used: 48 MB\tStatus: timeout\n"
 )
-TIMEOUT_LINE = "2024-02-20T12:00:03.000Z b9e1c0d2-7777-4888-9999-aaaabbbbcccc Task timed out after 3.00 seconds\n"
+TIMEOUT_LINE = (
+    "2024-02-20T12:00:03.000Z b9e1c0d2-7777-4888-9999-aaaabbbbcccc Task timed out after 3.00 seconds\n"
+)
 OOM_LINE = (
     "RequestId: 0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5 Error: Runtime exited with error: signal: killed\n"
     "Runtime.ExitError\n"
@@ -76,7 +78,12 @@ JSON_TIMEOUT = {
     "type": "platform.report",
     "record": {
         "requestId": "11111111-2222-4333-8444-555555555555",
-        "metrics": {"durationMs": 5000.0, "billedDurationMs": 5000, "memorySizeMB": 128, "maxMemoryUsedMB": 70},
+        "metrics": {
+            "durationMs": 5000.0,
+            "billedDurationMs": 5000,
+            "memorySizeMB": 128,
+            "maxMemoryUsedMB": 70,
+        },
         "status": "timeout",
     },
 }
@@ -220,8 +227,12 @@ def test_mine_health_without_config_has_no_timeout_pct_and_groups_functions() ->
 
 def test_mine_health_uses_request_id_field_and_json_app_messages() -> None:
     python_json_app = json.dumps(
-        {"timestamp": "2024-02-20T12:00:00Z", "level": "ERROR", "message": "Task timed out after 3.00 seconds",
-         "requestId": "abc"}
+        {
+            "timestamp": "2024-02-20T12:00:00Z",
+            "level": "ERROR",
+            "message": "Task timed out after 3.00 seconds",
+            "requestId": "abc",
+        }
     )
     records = [rec(python_json_app, request_id="99999999-8888-4777-8666-555555555555")]
     [h] = mine_health(records)

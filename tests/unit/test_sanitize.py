@@ -21,7 +21,10 @@ def _no_controls(text: str) -> bool:
     [
         (f"{ESC}[31mred{ESC}[0m", "␛[31mred␛[0m"),  # CSI SGR
         (f"{ESC}[2J{ESC}[H", "␛[2J␛[H"),  # CSI clear screen / home
-        (f"{ESC}]8;;https://evil.example/{ESC}\\click{ESC}]8;;{ESC}\\", "␛]8;;https://evil.example/␛\\click␛]8;;␛\\"),
+        (
+            f"{ESC}]8;;https://evil.example/{ESC}\\click{ESC}]8;;{ESC}\\",
+            "␛]8;;https://evil.example/␛\\click␛]8;;␛\\",
+        ),
         (f"{ESC}]52;c;ZXZpbA==\x07", "␛]52;c;ZXZpbA==␇"),  # OSC 52 clipboard write
         (f"{ESC}]0;pwned title\x07", "␛]0;pwned title␇"),  # OSC 0 window title
         (f"{ESC}P+q544e{ESC}\\", "␛P+q544e␛\\"),  # DCS
@@ -29,7 +32,10 @@ def _no_controls(text: str) -> bool:
         (f"{ESC}^pm{ESC}\\", "␛^pm␛\\"),  # PM
         (f"{ESC}Xsos{ESC}\\", "␛Xsos␛\\"),  # SOS
         (f"{ESC}c{ESC}7{ESC}8", "␛c␛7␛8"),  # single ESC: reset, save/restore cursor
-        ("\x9b31m\x9d0;t\x9c\x90\x85", "\\x9b31m\\x9d0;t\\x9c\\x90\\x85"),  # C1 (8-bit CSI, OSC, ST, DCS, NEL)
+        (
+            "\x9b31m\x9d0;t\x9c\x90\x85",
+            "\\x9b31m\\x9d0;t\\x9c\\x90\\x85",
+        ),  # C1 (8-bit CSI, OSC, ST, DCS, NEL)
         ("a\x00b\x07c\x08d\re\x7ff", "a␀b␇c␈d␍e␡f"),  # C0 + DEL
         ("tab\tkept", "tab\tkept"),
         ("line1\nline2", "line1⏎line2"),
