@@ -1,0 +1,215 @@
+"""Pure functions on series: combine, reduce, trend, deltas, thresholds, rankings, time-to-limit, downsampling."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+from srvmon.model import CostItem, Series, Status, Thresholds, Trend
+
+T = TypeVar("T")
+Value = float | None
+
+
+def _finite(v: Value) -> bool:
+    return v is not None and not math.isnan(v) and not math.isinf(v)
+
+
+def combine(series: Sequence[Series], how: str = "sum") -> tuple[tuple[int, ...], list[Value]]:
+    """Point-wise combination of several series (sum/avg/max/min); a bucket with no values is a gap."""
+    if not series:
+        return (), []
+    if len(series) == 1:
+        s = series[0]
+        return s.timestamps, [v if _finite(v) else None for v in s.values]
+    buckets: dict[int, list[float]] = defaultdict(list)
+    order: dict[int, None] = {}
+    for s in series:
+        for t, v in zip(s.timestamps, s.values, strict=False):
+            order.setdefault(t, None)
+            if _finite(v):
+                buckets[t].append(v)  # type: ignore[arg-type]
+    ts = tuple(sorted(order))
+    return ts, [reduce_values(buckets.get(t, []), how) for t in ts]
+
+
+def reduce_values(values: Iterable[Value], how: str) -> Value:
+    """last/avg/sum/max/min over the present values; None when there are none."""
+    vals = [v for v in values if _finite(v)]
+    if not vals:
+        return None
+    if how == "last":
+        return vals[-1]
+    if how == "avg":
+        return sum(vals) / len(vals)
+    if how == "sum":
+        return float(sum(vals))
+    if how == "max":
+        return max(vals)  # type: ignore[type-var]
+    if how == "min":
+        return min(vals)  # type: ignore[type-var]
+    raise ValueError(f"unknown reduction {how!r}")
+
+
+def transform(values: Sequence[Value], *, step_s: int, per_second: bool, scale: float) -> list[Value]:
+    factor = scale / step_s if per_second else scale
+    if factor == 1.0:
+        return list(values)
+    return [None if v is None else v * factor for v in values]
+
+
+def trend(timestamps: Sequence[int], values: Sequence[Value]) -> Trend | None:
+    """Least-squares line through the present points: slope per hour, value at the first timestamp."""
+    pts = [(t, v) for t, v in zip(timestamps, values, strict=False) if _finite(v)]
+    if len(pts) < 2:
+        return None
+    t0 = timestamps[0]
+    xs = [(t - t0) / 3600.0 for t, _ in pts]
+    ys = [float(v) for _, v in pts]  # type: ignore[arg-type]
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    if sxx == 0:
+        return None
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+    return Trend(slope_per_h=slope, intercept=my - slope * mx)
+
+
+def trend_value(tr: Trend, t0: int, t: int) -> float:
+    return tr.intercept + tr.slope_per_h * (t - t0) / 3600.0
+
+
+def delta_pct(current: Value, previous: Value) -> Value:
+    """% change from previous to current; None when undefined (no data or previous is 0)."""
+    if not _finite(current) or not _finite(previous) or previous == 0:
+        return None
+    return (current - previous) / abs(previous) * 100.0  # type: ignore[operator]
+
+
+def moving_average(values: Sequence[Value], window: int) -> list[Value]:
+    """Trailing mean over `window` points, skipping gaps; None where the window has no values."""
+    out: list[Value] = []
+    for i in range(len(values)):
+        chunk = [v for v in values[max(0, i - window + 1): i + 1] if _finite(v)]
+        out.append(sum(chunk) / len(chunk) if chunk else None)  # type: ignore[arg-type]
+    return out
+
+
+def threshold_status(value: Value, th: Thresholds | None) -> Status:
+    """ok / warn / crit by the thresholds (above: higher is worse; below: lower is worse); nodata for None."""
+    if not _finite(value):
+        return "nodata"
+    if th is None:
+        return "ok"
+    worse = (lambda v, lim: v >= lim) if th.direction == "above" else (lambda v, lim: v <= lim)
+    if th.crit is not None and worse(value, th.crit):
+        return "crit"
+    if th.warn is not None and worse(value, th.warn):
+        return "warn"
+    return "ok"
+
+
+STATUS_ORDER: dict[str, int] = {"ok": 0, "nodata": 1, "warn": 2, "error": 3, "crit": 4}
+
+
+def worst_status(statuses: Iterable[Status]) -> Status:
+    return max(statuses, key=lambda s: STATUS_ORDER[s], default="ok")
+
+
+def top_n(items: Iterable[T], key: Callable[[T], Value], n: int, order: str = "desc") -> list[T]:
+    """The n best items by key (desc = largest first); items whose key is None sort last."""
+    present = [(key(i), i) for i in items]
+    with_value = [(k, i) for k, i in present if _finite(k)]
+    without = [i for k, i in present if not _finite(k)]
+    with_value.sort(key=lambda ki: ki[0], reverse=(order == "desc"))  # type: ignore[arg-type,return-value]
+    return ([i for _, i in with_value] + without)[:n]
+
+
+def time_to_limit(current: Value, limit: float, slope_per_h: float | None) -> float | None:
+    """Seconds until `current` reaches `limit` on the trend; 0 when already there; None when never."""
+    if not _finite(current) or limit is None:
+        return None
+    if current >= limit:  # type: ignore[operator]
+        return 0.0
+    if slope_per_h is None or slope_per_h <= 0:
+        return None
+    return (limit - current) / slope_per_h * 3600.0  # type: ignore[operator]
+
+
+def downsample(points: Sequence[tuple[int, Value]], target: int) -> list[tuple[int, Value]]:
+    """Reduce to about `target` points by max-pooling buckets, so spikes survive."""
+    if target <= 0 or len(points) <= target:
+        return list(points)
+    size = math.ceil(len(points) / target)
+    out: list[tuple[int, Value]] = []
+    for i in range(0, len(points), size):
+        chunk = points[i: i + size]
+        vals = [v for _, v in chunk if _finite(v)]
+        out.append((chunk[0][0], max(vals) if vals else None))  # type: ignore[type-var]
+    return out
+
+
+# ---- cost ---------------------------------------------------------------------------------------
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def prev_month_start(d: date) -> date:
+    return (month_start(d) - timedelta(days=1)).replace(day=1)
+
+
+def days_in_month(d: date) -> int:
+    nxt = (month_start(d) + timedelta(days=32)).replace(day=1)
+    return (nxt - month_start(d)).days
+
+
+def cost_summary(items: Iterable[CostItem], today: date) -> dict[str, Any]:
+    """Month-to-date per service vs the same days of last month, week-over-week, linear forecast.
+
+    Returns {"rows": [...], "mtd", "last_month_same_days", "delta_pct", "forecast", "daily": [(day,
+    amount)], "daily_last_month": [(day, amount)]}. Today is partial and is excluded from comparisons.
+    """
+    ms, pms = month_start(today), prev_month_start(today)
+    elapsed = (today - ms).days  # complete days this month
+    by_service: dict[str, dict[date, float]] = defaultdict(lambda: defaultdict(float))
+    for it in items:
+        if not it.forecast:
+            by_service[it.service][it.day] += it.amount_usd
+    rows = []
+    tot_mtd = tot_prev = 0.0
+    for svc, days in by_service.items():
+        mtd = sum(a for d, a in days.items() if ms <= d < today)
+        prev = sum(a for d, a in days.items() if pms <= d < pms + timedelta(days=elapsed))
+        week = sum(a for d, a in days.items() if today - timedelta(days=7) <= d < today)
+        week_before = sum(a for d, a in days.items() if today - timedelta(days=14) <= d < today - timedelta(days=7))
+        forecast = mtd / elapsed * days_in_month(today) if elapsed else None
+        rows.append({
+            "service": svc, "mtd": round(mtd, 2), "last_month_same_days": round(prev, 2),
+            "delta_pct": _round(delta_pct(mtd, prev)), "wow_pct": _round(delta_pct(week, week_before)),
+            "forecast": None if forecast is None else round(forecast, 2),
+        })
+        tot_mtd += mtd
+        tot_prev += prev
+    rows.sort(key=lambda r: r["mtd"], reverse=True)
+    daily_all: dict[date, float] = defaultdict(float)
+    for days in by_service.values():
+        for d, a in days.items():
+            daily_all[d] += a
+    return {
+        "rows": rows,
+        "mtd": round(tot_mtd, 2),
+        "last_month_same_days": round(tot_prev, 2),
+        "delta_pct": _round(delta_pct(tot_mtd, tot_prev)),
+        "forecast": round(tot_mtd / elapsed * days_in_month(today), 2) if elapsed else None,
+        "daily": sorted((d, a) for d, a in daily_all.items() if d >= ms),
+        "daily_last_month": sorted((d, a) for d, a in daily_all.items() if pms <= d < ms),
+    }
+
+
+def _round(v: Value, nd: int = 2) -> Value:
+    return None if v is None else round(v, nd)
