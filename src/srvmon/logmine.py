@@ -266,13 +266,13 @@ def _observe(fn: _Function, record: LogRecord) -> None:
     oom = not timed_out and is_oom(message)
     if not (timed_out or oom):
         return
-    rid = _request_id(record, message)
-    if rid is None:
+    found = _request_id(record, message)
+    if found is None:
         fn.anonymous += 1
         fn.anonymous_timeouts += int(timed_out)
         fn.anonymous_oom += int(oom)
         return
-    inv = fn.get(rid)
+    inv = fn.get(found)
     inv.timeout |= timed_out
     inv.oom |= oom
 
