@@ -1,0 +1,154 @@
+"""PromQL text helpers: safe quoting of user text, window variables, and bucket alignment of matrices."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from srvmon.model import Series, TimeWindow
+
+_LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: RE2 metacharacters; everything else is literal inside a regex.
+_RE2_META = set("\\.+*?()|[]{}^$")
+
+
+def quote(text: str) -> str:
+    """A PromQL/LogQL double-quoted string literal holding exactly `text` (Go string escaping)."""
+    out = ['"']
+    for ch in str(text):
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def regex_escape(text: str) -> str:
+    """`text` as an RE2 regex matching it literally (before string quoting)."""
+    return "".join("\\" + ch if ch in _RE2_META else ch for ch in str(text))
+
+
+def label_name(name: str) -> str:
+    """Validate a label name (they cannot be quoted in PromQL); ValueError names the culprit."""
+    if not _LABEL_NAME.match(name):
+        raise ValueError(f"{name!r} is not a valid Prometheus label name")
+    return name
+
+
+def matcher(label: str, values: Sequence[str]) -> str:
+    """`label="v"` for one value, `label=~"v1|v2"` (each escaped literally) for several."""
+    label_name(label)
+    if len(values) == 1:
+        return f"{label}={quote(values[0])}"
+    return f"{label}=~{quote('|'.join(regex_escape(v) for v in values))}"
+
+
+def duration(seconds: float) -> str:
+    """Seconds as a PromQL duration ('60s')."""
+    return f"{max(1, int(math.ceil(seconds)))}s"
+
+
+def rate_interval(step_s: int, scrape_s: int) -> int:
+    """Grafana's $__rate_interval: at least four scrapes, and never shorter than step + one scrape."""
+    return max(step_s + scrape_s, 4 * scrape_s)
+
+
+def expand(promql: str, window: TimeWindow, scrape_s: int) -> str:
+    """Replace $__interval, $__rate_interval, $__range (and their _s forms) for this window."""
+    values = {
+        "__rate_interval": duration(rate_interval(window.step_s, scrape_s)),
+        "__interval_s": str(window.step_s),
+        "__interval": duration(window.step_s),
+        "__range_s": str(window.duration_s),
+        "__range": duration(window.duration_s),
+    }
+    pattern = re.compile(r"\$(?:\{(" + "|".join(values) + r")\}|(" + "|".join(values) + r")(?![A-Za-z0-9_]))")
+    return pattern.sub(lambda m: values[m.group(1) or m.group(2)], promql)
+
+
+def range_params(window: TimeWindow) -> dict[str, str]:
+    """query_range parameters: one evaluation at the END of every bucket.
+
+    The value for the bucket [t, t+step) is evaluated at t+step, so `rate(x[$__interval])` or
+    `increase(...)` there covers exactly that bucket; `align` maps it back to t.
+    """
+    step = window.step_s
+    return {"start": str(window.start_s + step), "end": str(window.end_s), "step": str(step)}
+
+
+def _num(text: Any) -> float | None:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(value) or math.isinf(value) else value
+
+
+def series_labels(metric: Mapping[str, str], group_by: Sequence[str]) -> dict[str, str]:
+    """group_by values when asked for (missing ones ''), otherwise every label but __name__."""
+    if group_by:
+        return {g: str(metric.get(g, "")) for g in group_by}
+    return {str(k): str(v) for k, v in metric.items() if k != "__name__"}
+
+
+def align(
+    result: Iterable[Mapping[str, Any]], window: TimeWindow, group_by: Sequence[str]
+) -> tuple[list[Series], list[str]]:
+    """Matrix result -> Series on window.timestamps(); series sharing labels are summed (warned)."""
+    stamps = tuple(window.timestamps())
+    index = {t: i for i, t in enumerate(stamps)}
+    merged: dict[tuple[tuple[str, str], ...], list[float | None]] = {}
+    order: list[tuple[tuple[str, str], ...]] = []
+    duplicates = 0
+    for item in result:
+        metric = item.get("metric") or {}
+        if not isinstance(metric, Mapping):
+            continue
+        labels = series_labels(metric, group_by)
+        key = tuple(labels.items())
+        values: list[float | None] = [None] * len(stamps)
+        for pair in item.get("values") or []:
+            try:
+                ts = int(round(float(pair[0]))) - window.step_s
+            except (TypeError, ValueError, IndexError):
+                continue
+            i = index.get(ts)
+            if i is not None:
+                values[i] = _num(pair[1])
+        if key in merged:
+            duplicates += 1
+            old = merged[key]
+            merged[key] = [
+                None if a is None and b is None else (a or 0.0) + (b or 0.0) for a, b in zip(old, values, strict=True)
+            ]
+        else:
+            merged[key] = values
+            order.append(key)
+    warnings = []
+    if duplicates:
+        warnings.append(
+            f"{duplicates} series shared the same {', '.join(group_by) or 'labels'} and were summed; "
+            "aggregate with `by (...)` in the query"
+        )
+    return [Series(dict(k), stamps, tuple(merged[k])) for k in order], warnings
+
+
+def rank(series: Sequence[Series], limit: int | None, order: str = "desc") -> list[Series]:
+    """The top `limit` series by window total (the MetricQuery top-N hint); all when limit is None."""
+    if limit is None or len(series) <= limit:
+        return list(series)
+    ranked = sorted(series, key=lambda s: sum(s.present()), reverse=(order != "asc"))
+    return ranked[:limit]

@@ -1,0 +1,205 @@
+"""PrometheusProvider: PromQL panels, alerting rules / Alertmanager alarms, replica capacity and Loki logs."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, ClassVar
+
+from srvmon.clock import Clock
+from srvmon.model import Alarm, Health, Limit, LogQuery, LogResult, MetricQuery, QueryResult, TimeWindow
+from srvmon.providers.base import NotSupported, Provider, ProviderError, ProviderOptions
+from srvmon.providers.prometheus import alerts, detect, loki, promql
+from srvmon.providers.prometheus.client import PromClient, QueryError
+from srvmon.providers.prometheus.options import PrometheusOptions
+
+#: How long the server's metric-name list (used to pick query candidates) is trusted.
+NAMES_TTL_S = 300
+#: Replica gauges tried, in order, for the `max_scale` limit when `replicas_query` is unset.
+REPLICA_CANDIDATES = [
+    "max by (function_name) (gateway_service_count)",
+    "max by (kn_service_name) (kn_revision_pods_count)",
+    "max by (service_name) (autoscaler_actual_pods)",
+    "max by (service_name) (actual_pods)",
+]
+
+
+class PrometheusProvider(Provider):
+    """Prometheus-compatible servers: self-hosted FaaS (OpenFaaS, Knative, Fn) and any PromQL."""
+
+    name: ClassVar[str] = "prometheus"
+    description: ClassVar[str] = "Prometheus / Thanos / Mimir (PromQL), Alertmanager, Loki: OpenFaaS, Knative, Fn"
+    capabilities: ClassVar[frozenset[str]] = frozenset({"metrics", "alarms", "limits", "logs"})
+    Options: ClassVar[type[ProviderOptions]] = PrometheusOptions
+    default_preset: ClassVar[str | None] = "openfaas"
+
+    def __init__(self, instance: str, options: ProviderOptions, clock: Clock | None = None) -> None:
+        super().__init__(instance, options, clock)
+        assert isinstance(options, PrometheusOptions)
+        self.opts: PrometheusOptions = options
+        self.client = PromClient(options, self.counter)
+        self._names: tuple[float, frozenset[str] | None] | None = None
+        self._lock = threading.Lock()
+        if not options.loki_url:
+            self.capabilities = frozenset({"metrics", "alarms", "limits"})  # type: ignore[misc]
+
+    # -- config-time --------------------------------------------------------------------------------
+    @classmethod
+    def validate_query(cls, query: str | dict[str, Any] | None, stat: str | None) -> str | None:
+        if query is None:
+            return "a Prometheus panel needs `query` (PromQL or {promql = ..., fallback = ...})"
+        return detect.validate(query)
+
+    # -- detection ----------------------------------------------------------------------------------
+    def metric_names(self) -> frozenset[str] | None:
+        """Every metric name on the server (cached NAMES_TTL_S); None when the server will not list them."""
+        now = self.clock.now().timestamp()
+        with self._lock:
+            if self._names is not None and now - self._names[0] < NAMES_TTL_S:
+                return self._names[1]
+        try:
+            body = self.client.get(self.opts.url, "/api/v1/label/__name__/values", None, "label_values")
+            data = body.get("data") if isinstance(body, dict) else None
+            names: frozenset[str] | None = frozenset(str(n) for n in data) if isinstance(data, list) else None
+        except QueryError:
+            names = None
+        with self._lock:
+            self._names = (now, names)
+        return names
+
+    def resolve(self, query: str | Any) -> str:
+        """The PromQL a panel query runs as on this server (first candidate whose metrics exist)."""
+        options = detect.candidates(query)
+        if len(options) <= 1 or not self.opts.detect:
+            if not options:
+                raise QueryError("query has no PromQL")
+            return options[0]
+        return detect.choose(options, self.metric_names())
+
+    # -- metrics ------------------------------------------------------------------------------------
+    def query(self, queries: Sequence[MetricQuery], window: TimeWindow) -> dict[str, QueryResult]:
+        if len(queries) > 1 and self.opts.concurrency > 1:
+            with ThreadPoolExecutor(max_workers=min(self.opts.concurrency, len(queries))) as pool:
+                results = list(pool.map(lambda q: self._one(q, window), queries))
+        else:
+            results = [self._one(q, window) for q in queries]
+        return {r.ref_id: r for r in results}
+
+    def _one(self, q: MetricQuery, window: TimeWindow) -> QueryResult:
+        problem = detect.validate(q.query)
+        if problem:
+            return QueryResult(q.ref_id, error=problem)
+        try:
+            expr = promql.expand(self.resolve(q.query), window, self.opts.scrape_s)
+            params = {"query": expr, **promql.range_params(window)}
+            body = self.client.get(self.opts.url, "/api/v1/query_range", params, "query_range", metrics=1)
+        except QueryError as exc:
+            return QueryResult(q.ref_id, error=str(exc), throttled=exc.throttled)
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict) or data.get("resultType") != "matrix":
+            kind = data.get("resultType") if isinstance(data, dict) else None
+            return QueryResult(q.ref_id, error=f"unexpected query_range answer (resultType {kind!r})")
+        series, notes = promql.align(data.get("result") or [], window, q.group_by)
+        series = promql.rank(series, q.limit, q.order)
+        server_notes = [str(w) for w in (body.get("warnings") or []) + (body.get("infos") or [])]
+        return QueryResult(q.ref_id, tuple(series), warnings=tuple(server_notes + notes))
+
+    def instant(self, expr: str) -> list[tuple[dict[str, str], float]]:
+        """An instant query at the clock's now: (labels, value) per series."""
+        params = {"query": expr, "time": str(self.clock.now().timestamp())}
+        try:
+            body = self.client.get(self.opts.url, "/api/v1/query", params, "query", metrics=1)
+        except QueryError as exc:
+            raise ProviderError(str(exc)) from exc
+        data = body.get("data") if isinstance(body, dict) else None
+        out: list[tuple[dict[str, str], float]] = []
+        if not isinstance(data, dict):
+            return out
+        result = data.get("result")
+        if data.get("resultType") == "scalar" and isinstance(result, list):
+            value = promql._num(result[1]) if len(result) == 2 else None
+            return [({}, value)] if value is not None else []
+        for item in result or []:
+            if not isinstance(item, dict):
+                continue
+            pair = item.get("value") or [None, None]
+            value = promql._num(pair[1] if len(pair) > 1 else None)
+            if value is not None:
+                out.append(({str(k): str(v) for k, v in (item.get("metric") or {}).items()}, value))
+        return out
+
+    # -- alarms, limits -----------------------------------------------------------------------------
+    def alarms(self) -> list[Alarm]:
+        """Alertmanager's active alerts when `alertmanager_url` is set, else every Prometheus alerting rule."""
+        am = self.opts.alertmanager_url
+        try:
+            if am:
+                body = self.client.get(am, "/api/v2/alerts", {"active": "true"}, "alertmanager_alerts")
+                return alerts.from_alertmanager(body if isinstance(body, list) else [])
+            try:
+                body = self.client.get(self.opts.url, "/api/v1/rules", {"type": "alert"}, "rules")
+                return alerts.from_rules(body.get("data"), self.opts.url)
+            except ProviderError as first:
+                try:
+                    body = self.client.get(self.opts.url, "/api/v1/alerts", None, "alerts")
+                except (ProviderError, QueryError):
+                    raise first from None
+                return alerts.from_alerts(body.get("data"), self.opts.url)
+        except QueryError as exc:
+            raise ProviderError(str(exc)) from exc
+
+    def limits(self) -> list[Limit]:
+        """`max_scale`: the most-scaled function's replicas against the configured replica ceiling."""
+        if self.opts.replicas_query:
+            expr = self.opts.replicas_query
+        else:
+            names = self.metric_names()
+            expr = detect.choose(REPLICA_CANDIDATES, names) if names is not None else REPLICA_CANDIDATES[0]
+        rows = self.instant(expr)
+        if not rows:
+            return []
+        labels, used = max(rows, key=lambda r: r[1])
+        resource = ",".join(labels.values())
+        return [Limit("max_scale", used, float(self.opts.max_scale), resource=resource, unit="replicas")]
+
+    # -- logs ---------------------------------------------------------------------------------------
+    def logs(self, query: LogQuery) -> LogResult:
+        if not self.opts.loki_url:
+            raise NotSupported("this Prometheus provider has no loki_url; logs are not available")
+        try:
+            expr = loki.logql(query, self.opts.loki_selector, self.opts.loki_resource_label)
+        except ValueError as exc:
+            raise ProviderError(str(exc)) from exc
+        try:
+            body = self.client.get(self.opts.loki_url, "/loki/api/v1/query_range", loki.params(query, expr), "loki")
+        except QueryError as exc:
+            raise ProviderError(f"Loki refused {expr}: {exc}") from exc
+        recs = loki.records(body, self.opts.loki_resource_label, query.limit)
+        warnings = tuple(str(w) for w in body.get("warnings") or []) if isinstance(body, dict) else ()
+        return LogResult(tuple(recs), filtered_by_provider=True, partial=len(recs) >= query.limit, warnings=warnings)
+
+    def resources(self) -> list[str]:
+        if not self.opts.loki_url:
+            return []
+        label = promql.label_name(self.opts.loki_resource_label)
+        try:
+            body = self.client.get(self.opts.loki_url, f"/loki/api/v1/label/{label}/values", None, "loki_labels")
+        except (QueryError, ProviderError):
+            return []
+        data = body.get("data") if isinstance(body, dict) else None
+        return sorted(str(v) for v in data) if isinstance(data, list) else []
+
+    # -- health -------------------------------------------------------------------------------------
+    def check(self) -> Health:
+        try:
+            body = self.client.get(self.opts.url, "/api/v1/status/buildinfo", None, "buildinfo")
+            version = (body.get("data") or {}).get("version", "?") if isinstance(body, dict) else "?"
+            names = self.metric_names()
+        except (ProviderError, QueryError) as exc:
+            return Health(ok=False, message=str(exc))
+        details = [f"{k}: {v or 'not found'}" for k, v in detect.generation(names or ()).items()]
+        return Health(ok=True, message=f"Prometheus {version} at {self.opts.url}", details=tuple(details))
+
+    def close(self) -> None:
+        self.client.close()
