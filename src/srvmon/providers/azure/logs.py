@@ -1,0 +1,167 @@
+"""Drill-down logs from Application Insights via LogsQueryClient (KQL), partial results kept and flagged."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from srvmon.model import FunctionHealth, LogQuery, LogRecord, LogResult, TimeWindow
+from srvmon.providers.base import NotSupported, ProviderError, UsageCounter
+
+from . import links
+from .arm import client_kwargs, to_provider_error
+from .kql import CLASSIC, WORKSPACE, Schema, health_query, logs_query
+from .options import AzureOptions
+
+
+def _num(v: Any) -> float | None:
+    try:
+        return None if v is None or v == "" else float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _bool(v: Any) -> bool | None:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str) and v.lower() in ("true", "false"):
+        return v.lower() == "true"
+    return None
+
+
+def _epoch(v: Any) -> float:
+    if isinstance(v, datetime):
+        return v.timestamp()
+    try:
+        return datetime.fromisoformat(str(v).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
+
+
+class LogsFetcher:
+    """Runs KQL on the configured workspace or App Insights components."""
+
+    def __init__(self, options: AzureOptions, credential: Any, counter: UsageCounter) -> None:
+        self.options = options
+        self.credential = credential
+        self.counter = counter
+        self._client: Any = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.options.workspace_id or self.options.app_insights)
+
+    def client(self) -> Any:
+        if self._client is None:
+            from azure.monitor.query import LogsQueryClient
+
+            cloud = self.options.endpoints()
+            self._client = LogsQueryClient(
+                self.credential, endpoint=self.options.logs_endpoint or cloud.logs,
+                audience=cloud.logs.rstrip("/"), **client_kwargs(self.options),
+            )
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _targets(self) -> list[tuple[str, Schema, str]]:
+        """(kind, schema, id) for each place to query."""
+        out: list[tuple[str, Schema, str]] = []
+        if self.options.workspace_id:
+            out.append(("workspace", WORKSPACE, self.options.workspace_id))
+        out += [("resource", CLASSIC, rid) for rid in self.options.app_insights]
+        return out
+
+    def run(self, build: Any, window: TimeWindow) -> tuple[list[tuple[str, Any]], bool, list[str]]:
+        """Run build(schema) on every target: ([(target id, table)], partial, warnings)."""
+        from azure.core.exceptions import AzureError
+        from azure.monitor.query import LogsQueryStatus
+
+        if not self.configured:
+            raise NotSupported("azure provider: set workspace_id or app_insights to query logs")
+        tables: list[tuple[str, Any]] = []
+        partial = False
+        warnings: list[str] = []
+        for kind, schema, target in self._targets():
+            kql = build(schema)
+            op = "logs:query_workspace" if kind == "workspace" else "logs:query_resource"
+            self.counter.call(op)
+            try:
+                if kind == "workspace":
+                    res = self.client().query_workspace(target, kql, timespan=(window.start, window.end))
+                else:
+                    res = self.client().query_resource(target, kql, timespan=(window.start, window.end))
+            except AzureError as exc:
+                raise to_provider_error(exc, op) from exc
+            if res.status == LogsQueryStatus.PARTIAL:
+                partial = True
+                err = res.partial_error
+                warnings.append(f"partial result from {target}: {getattr(err, 'code', '')} "
+                                f"{getattr(err, 'message', '')}".strip())
+                data = res.partial_data or []
+            elif res.status == LogsQueryStatus.SUCCESS:
+                data = res.tables or []
+            else:
+                raise ProviderError(f"{op}: query failed")
+            tables += [(target, t) for t in data[:1]]
+        return tables, partial, warnings
+
+    def logs(self, q: LogQuery) -> LogResult:
+        tables, partial, warnings = self.run(lambda s: logs_query(q, s), q.window)
+        records: list[LogRecord] = []
+        for target, table in tables:
+            cols = list(table.columns)
+            for row in table.rows:
+                r = dict(zip(cols, list(row), strict=False))
+                records.append(self._record(r, target))
+        records.sort(key=lambda r: r.timestamp, reverse=True)
+        return LogResult(tuple(records[: q.limit]), filtered_by_provider=True, partial=partial,
+                         warnings=tuple(warnings))
+
+    def _record(self, r: dict[str, Any], target: str) -> LogRecord:
+        code = str(r.get("code") or "")
+        op = str(r.get("op") or "") or None
+        fn = str(r.get("fn") or "")
+        app = str(r.get("app") or "")
+        link = None
+        if op and target.lower().startswith("/subscriptions/"):
+            link = links.transaction(self.options, target, op)
+        elif target.lower().startswith("/subscriptions/"):
+            link = links.logs(self.options, target)
+        return LogRecord(
+            timestamp=_epoch(r.get("ts")),
+            resource=fn or app,
+            message=str(r.get("text") or ""),
+            level=str(r.get("level") or "") or None,
+            status=int(code) if code.isdigit() else None,
+            duration_ms=_num(r.get("duration_ms")),
+            request_id=op,
+            fields={"kind": str(r.get("kind") or ""), "app": app, "function": fn,
+                    "success": _bool(r.get("ok")), "result_code": code},
+            link=link,
+        )
+
+    def health(self, window: TimeWindow, resources: Sequence[str],
+               timeouts_s: Mapping[str, float] | None = None) -> list[FunctionHealth]:
+        """Per-function health; `timeouts_s` (app name, lower case -> functionTimeout) gives timeout_pct."""
+        tables, _, _ = self.run(lambda s: health_query(window.start, window.end, resources, s), window)
+        out: list[FunctionHealth] = []
+        for _, table in tables:
+            cols = list(table.columns)
+            for row in table.rows:
+                r = dict(zip(cols, list(row), strict=False))
+                n = int(_num(r.get("invocations")) or 0)
+                p99 = _num(r.get("p99_ms"))
+                limit = (timeouts_s or {}).get(str(r.get("app") or "").lower())
+                pct = round(p99 / (limit * 1000) * 100, 2) if p99 is not None and limit else None
+                out.append(FunctionHealth(
+                    function=str(r.get("fn") or ""), invocations=n, cold_starts=0, cold_start_pct=None,
+                    init_ms_avg=None, timeouts=int(_num(r.get("timeouts")) or 0),
+                    oom=int(_num(r.get("oom")) or 0), p50_ms=_num(r.get("p50_ms")),
+                    p99_ms=p99, timeout_pct=pct, gb_seconds=0.0, cost_usd=0.0,
+                ))
+        return out

@@ -1,0 +1,274 @@
+"""Azure Monitor metrics for Function Apps via MetricsClient batch calls, aligned to the window's buckets.
+
+Resources are batched per (subscription, region), at most 50 per call and 20 metric names per call,
+as the metrics:getBatch API requires. Queries sharing namespace, aggregation and filter share calls.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from srvmon.model import MetricQuery, QueryResult, Series, TimeWindow
+from srvmon.providers.base import ProviderError, UsageCounter
+
+from .arm import client_kwargs, to_provider_error
+from .discovery import FunctionApp
+from .options import AzureOptions
+from .query import APP_GROUPS, MetricSpec
+
+MAX_RESOURCES = 50
+MAX_METRICS = 20
+#: Granularities Azure Monitor accepts, in seconds.
+GRANULARITIES = (60, 300, 900, 1800, 3600, 21600, 43200, 86400)
+#: metrics:getBatch is billed per API call ($0.01 per 1,000).
+USD_PER_CALL = 0.00001
+MB_MS_PER_GB_S = 1024 * 1000
+
+Points = dict[int, float]  # bucket start -> value
+
+
+def granularity_for(step_s: int) -> int:
+    """The largest granularity Azure supports that divides the window step."""
+    return max(g for g in GRANULARITIES if step_s % g == 0 or g == 60)
+
+
+def combine(values: Iterable[float], aggregation: str) -> float:
+    vals = list(values)
+    if aggregation in ("Total", "Count"):
+        return sum(vals)
+    if aggregation == "Maximum":
+        return max(vals)
+    if aggregation == "Minimum":
+        return min(vals)
+    return sum(vals) / len(vals)
+
+
+@dataclass(frozen=True)
+class _Raw:
+    """One fetched time series: which app, its dimension values, points per bucket."""
+
+    app: FunctionApp
+    dims: dict[str, str]
+    points: Points
+
+
+class MetricsFetcher:
+    """Runs parsed metric queries for a set of Function Apps."""
+
+    def __init__(self, options: AzureOptions, credential: Any, counter: UsageCounter) -> None:
+        self.options = options
+        self.credential = credential
+        self.counter = counter
+        self._clients: dict[str, Any] = {}
+
+    def _client(self, region: str) -> Any:
+        from azure.monitor.querymetrics import MetricsClient
+
+        cloud = self.options.endpoints()
+        endpoint = self.options.metrics_endpoint or f"https://{region}.{cloud.metrics_host}"
+        if endpoint not in self._clients:
+            self._clients[endpoint] = MetricsClient(
+                endpoint, self.credential, audience=cloud.metrics_audience, **client_kwargs(self.options)
+            )
+        return self._clients[endpoint]
+
+    def close(self) -> None:
+        for c in self._clients.values():
+            c.close()
+        self._clients.clear()
+
+    # -- fetching ----------------------------------------------------------------------------
+    def fetch(
+        self, apps: Sequence[FunctionApp], namespace: str, metric_names: Sequence[str], aggregation: str,
+        filter_: str | None, window: TimeWindow,
+    ) -> dict[str, list[_Raw]]:
+        """metric name -> raw series for every app; batches per subscription+region."""
+        from azure.core.exceptions import AzureError
+
+        gran = granularity_for(window.step_s)
+        groups: dict[tuple[str, str], list[FunctionApp]] = defaultdict(list)
+        for app in apps:
+            groups[(app.subscription.lower(), app.region or (self.options.region or ""))].append(app)
+        out: dict[str, list[_Raw]] = defaultdict(list)
+        for (_, region), members in sorted(groups.items()):
+            by_id = {a.id.lower(): a for a in members}
+            for i in range(0, len(members), MAX_RESOURCES):
+                chunk = members[i : i + MAX_RESOURCES]
+                for j in range(0, len(metric_names), MAX_METRICS):
+                    names = list(metric_names[j : j + MAX_METRICS])
+                    self.counter.call("metrics:getBatch", metrics=len(chunk) * len(names), usd=USD_PER_CALL)
+                    try:
+                        results = self._client(region).query_resources(
+                            resource_ids=[a.id for a in chunk],
+                            metric_namespace=namespace,
+                            metric_names=names,
+                            timespan=(window.start, window.end),
+                            granularity=timedelta(seconds=gran),
+                            aggregations=[aggregation],
+                            filter=filter_,
+                            max_results=1000 if filter_ else None,
+                        )
+                    except AzureError as exc:
+                        raise to_provider_error(exc, "metrics:getBatch") from exc
+                    for res in results:
+                        for metric in res.metrics or []:
+                            app = _app_of(str(metric.id or ""), by_id)
+                            if app is None:
+                                continue
+                            for ts in metric.timeseries or []:
+                                pts = _bucket(ts.data or [], aggregation, window)
+                                dims = {str(k): str(v) for k, v in (ts.metadata_values or {}).items()}
+                                out[str(metric.name)].append(_Raw(app, dims, pts))
+        return out
+
+
+def _app_of(metric_id: str, by_id: dict[str, FunctionApp]) -> FunctionApp | None:
+    """The app a metric belongs to: its id is '<resource id>/providers/Microsoft.Insights/metrics/<name>'."""
+    rid = metric_id.lower().split("/providers/microsoft.insights/metrics/")[0]
+    return by_id.get(rid)
+
+
+_FIELD = {"Total": "total", "Average": "average", "Maximum": "maximum", "Minimum": "minimum", "Count": "count"}
+
+
+def _bucket(data: Iterable[Any], aggregation: str, window: TimeWindow) -> Points:
+    """Values re-bucketed onto the window's steps (several fine points combine per aggregation)."""
+    field = _FIELD[aggregation]
+    acc: dict[int, list[float]] = defaultdict(list)
+    start, end, step = window.start_s, window.end_s, window.step_s
+    for mv in data:
+        value = getattr(mv, field, None)
+        if value is None or mv.timestamp is None:
+            continue
+        t = int(mv.timestamp.timestamp())
+        if t < start or t >= end:
+            continue
+        try:
+            acc[start + (t - start) // step * step].append(float(value))
+        except (TypeError, ValueError):
+            continue
+    return {t: combine(v, aggregation) for t, v in acc.items()}
+
+
+# -- turning raw series into panel series ----------------------------------------------------------
+
+def labels_for(raw: _Raw, group_by: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for g in group_by:
+        if g == "app":
+            out[g] = raw.app.name
+        elif g == "resource_group":
+            out[g] = raw.app.resource_group
+        elif g == "region":
+            out[g] = raw.app.region
+        elif g == "plan":
+            out[g] = raw.app.plan
+        else:
+            lower = {k.lower(): v for k, v in raw.dims.items()}
+            out[g] = lower.get(g.lower(), "")
+    return out
+
+
+def group_series(raws: Sequence[_Raw], group_by: Sequence[str], aggregation: str, window: TimeWindow,
+                 transform: Callable[[float], float] = lambda v: v) -> tuple[Series, ...]:
+    """Combine raw series sharing the same group_by labels, per bucket, aligned to the window."""
+    groups: dict[tuple[tuple[str, str], ...], list[Points]] = defaultdict(list)
+    for raw in raws:
+        groups[tuple(labels_for(raw, group_by).items())].append(raw.points)
+    stamps = tuple(window.timestamps())
+    out = []
+    for key, point_sets in sorted(groups.items()):
+        values: list[float | None] = []
+        for t in stamps:
+            present = [p[t] for p in point_sets if t in p]
+            values.append(transform(combine(present, aggregation)) if present else None)
+        out.append(Series(dict(key), stamps, tuple(values)))
+    return tuple(out)
+
+
+def instance_series(raws: Sequence[_Raw], group_by: Sequence[str], window: TimeWindow) -> tuple[Series, ...]:
+    """Instances serving per bucket: distinct Instance dimension values reporting in that bucket."""
+    per_app: dict[str, set[tuple[str, int]]] = defaultdict(set)
+    apps: dict[str, FunctionApp] = {}
+    for raw in raws:
+        inst = {k.lower(): v for k, v in raw.dims.items()}.get("instance", "")
+        apps[raw.app.id] = raw.app
+        for t in raw.points:
+            per_app[raw.app.id].add((inst, t))
+    counted = [
+        _Raw(apps[aid], {}, _count(seen)) for aid, seen in per_app.items()
+    ]
+    return group_series(counted, [g for g in group_by if g in APP_GROUPS], "Total", window)
+
+
+def _count(seen: set[tuple[str, int]]) -> Points:
+    pts: Points = defaultdict(float)
+    for _, t in seen:
+        pts[t] += 1
+    return dict(pts)
+
+
+def select_apps(apps: Sequence[FunctionApp], patterns: Sequence[str]) -> list[FunctionApp]:
+    if not patterns:
+        return list(apps)
+    return [a for a in apps if any(fnmatch.fnmatchcase(a.name.lower(), p.lower()) for p in patterns)]
+
+
+def run_queries(
+    fetcher: MetricsFetcher, specs: dict[str, tuple[MetricQuery, MetricSpec]], apps: Sequence[FunctionApp],
+    window: TimeWindow,
+) -> dict[str, QueryResult]:
+    """Answer every metric/derived spec, sharing batch calls between queries that can share them."""
+    results: dict[str, QueryResult] = {}
+    # Plan fetches: (namespace, aggregation, filter, apps) -> metric names.
+    plans: dict[tuple[str, str, str | None, tuple[str, ...]], set[str]] = defaultdict(set)
+    needs: dict[str, tuple[tuple[str, str, str | None, tuple[str, ...]], str]] = {}
+    for ref, (q, spec) in specs.items():
+        metric, agg, filt = spec.metric, spec.aggregation, spec.filter
+        if spec.kind == "derived":
+            metric, agg = ("MemoryWorkingSet", "Average") if spec.metric == "InstanceCount" else (
+                "FunctionExecutionUnits", "Total")
+            filt = "Instance eq '*'" if spec.metric == "InstanceCount" else None
+        else:
+            dims = [g for g in q.group_by if g not in APP_GROUPS]
+            if dims and not filt:
+                filt = " and ".join(f"{d} eq '*'" for d in dims)
+        key = (spec.namespace, agg, filt, spec.apps)
+        plans[key].add(metric)
+        needs[ref] = (key, metric)
+    fetched: dict[tuple[str, str, str | None, tuple[str, ...]], dict[str, list[_Raw]]] = {}
+    errors: dict[tuple[str, str, str | None, tuple[str, ...]], str] = {}
+    for key, names in plans.items():
+        namespace, agg, filt, patterns = key
+        chosen = select_apps(apps, patterns)
+        if not chosen:
+            fetched[key] = {}
+            continue
+        try:
+            fetched[key] = fetcher.fetch(chosen, namespace, sorted(names), agg, filt, window)
+        except ProviderError as exc:
+            if exc.throttled:
+                raise
+            errors[key] = str(exc)
+    price = fetcher.options.price_per_gb_s
+    for ref, (q, spec) in specs.items():
+        key, metric = needs[ref]
+        if key in errors:
+            results[ref] = QueryResult(ref, error=errors[key])
+            continue
+        raws = fetched[key].get(metric, [])
+        if spec.metric == "InstanceCount":
+            series = instance_series(raws, q.group_by, window)
+        elif spec.metric == "GBSeconds":
+            series = group_series(raws, q.group_by, "Total", window, lambda v: v / MB_MS_PER_GB_S)
+        elif spec.metric == "CostUSD":
+            series = group_series(raws, q.group_by, "Total", window, lambda v: v / MB_MS_PER_GB_S * price)
+        else:
+            series = group_series(raws, q.group_by, spec.aggregation, window)
+        results[ref] = QueryResult(ref, series=series)
+    return results

@@ -1,0 +1,227 @@
+"""AzureProvider: Function Apps metrics, App Insights logs, Durable Functions, alerts, cost and limits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from srvmon.clock import Clock
+from srvmon.model import (
+    Alarm,
+    CostItem,
+    FunctionHealth,
+    Health,
+    Limit,
+    LogQuery,
+    LogResult,
+    MetricQuery,
+    QueryResult,
+    Series,
+    TimeWindow,
+)
+from srvmon.providers.base import Provider, ProviderError, ProviderOptions
+
+from . import query as q
+from .options import AzureOptions
+
+#: functionTimeout defaults per plan, seconds (host.json may change them).
+DEFAULT_TIMEOUT_S = {"Consumption": 300.0, "Flex": 1800.0, "Premium": 1800.0, "Dedicated": 1800.0}
+
+
+class AzureProvider(Provider):
+    """Azure Functions: Azure Monitor metrics, Application Insights logs, Durable Functions, alerts, cost."""
+
+    name: ClassVar[str] = "azure"
+    description: ClassVar[str] = "Azure Functions via Azure Monitor, Application Insights, Durable Functions"
+    capabilities: ClassVar[frozenset[str]] = frozenset({"metrics", "logs", "alarms", "cost", "limits", "health"})
+    Options: ClassVar[type[ProviderOptions]] = AzureOptions
+    default_preset: ClassVar[str | None] = "azure-functions"
+
+    def __init__(self, instance: str, options: ProviderOptions, clock: Clock | None = None,
+                 *, credential: Any = None) -> None:
+        super().__init__(instance, options, clock)
+        assert isinstance(options, AzureOptions)
+        self.opts: AzureOptions = options
+        self._credential = credential
+        self._parts: dict[str, Any] = {}
+
+    # -- lazily built parts ----------------------------------------------------------------------
+    def _part(self, key: str) -> Any:
+        if key in self._parts:
+            return self._parts[key]
+        from .arm import ArmClient, make_credential
+
+        if self._credential is None:
+            self._credential = make_credential(self.opts)
+        cred, o, c = self._credential, self.opts, self.counter
+        if key == "arm":
+            part: Any = ArmClient(o, cred, c)
+        elif key == "discovery":
+            from .discovery import Discovery
+
+            part = Discovery(self._part("arm"), o, self.clock)
+        elif key == "metrics":
+            from .metrics import MetricsFetcher
+
+            part = MetricsFetcher(o, cred, c)
+        elif key == "logs":
+            from .logs import LogsFetcher
+
+            part = LogsFetcher(o, cred, c)
+        elif key == "durable":
+            from .durable import DurableClient
+
+            part = DurableClient(o, self._part("arm"), c)
+        elif key == "cost":
+            from .cost import CostReader
+
+            part = CostReader(self._part("arm"), o, self.clock)
+        else:
+            raise KeyError(key)
+        self._parts[key] = part
+        return part
+
+    @classmethod
+    def validate_query(cls, query: str | dict[str, Any] | None, stat: str | None) -> str | None:
+        return q.validate(query, stat)
+
+    # -- metrics ---------------------------------------------------------------------------------
+    def query(self, queries: Sequence[MetricQuery], window: TimeWindow) -> dict[str, QueryResult]:
+        from .metrics import run_queries, select_apps
+
+        results: dict[str, QueryResult] = {}
+        metric_specs: dict[str, tuple[MetricQuery, q.MetricSpec]] = {}
+        durable_specs: dict[str, tuple[MetricQuery, q.MetricSpec]] = {}
+        for mq in queries:
+            try:
+                spec = q.parse(mq.query, mq.stat, tuple(mq.group_by))
+            except ValueError as exc:
+                results[mq.ref_id] = QueryResult(mq.ref_id, error=str(exc))
+                continue
+            (durable_specs if spec.kind == "durable" else metric_specs)[mq.ref_id] = (mq, spec)
+        if not metric_specs and not durable_specs:
+            return results
+        apps = self._part("discovery").apps()
+        if metric_specs:
+            results.update(run_queries(self._part("metrics"), metric_specs, apps, window))
+        if durable_specs:
+            durable_apps = [a for a in select_apps(apps, self.opts.durable_apps) if self.opts.durable_apps]
+            results.update(self._durable(durable_specs, durable_apps, window))
+        return results
+
+    def _durable(self, specs: dict[str, tuple[MetricQuery, q.MetricSpec]], apps: Sequence[Any],
+                 window: TimeWindow) -> dict[str, QueryResult]:
+        """Current orchestration counts, placed on the window's last bucket (they describe 'now')."""
+        from .metrics import select_apps
+
+        if not apps:
+            msg = "no Durable Functions apps: list them in durable_apps"
+            return {ref: QueryResult(ref, error=msg) for ref in specs}
+        statuses = sorted({s.metric for _, s in specs.values() if s.metric in q.DURABLE_STATUSES} | {"Running"})
+        try:
+            summary = self._part("durable").summary(apps, statuses)
+        except ProviderError as exc:
+            if exc.throttled:
+                raise
+            return {ref: QueryResult(ref, error=str(exc)) for ref in specs}
+        stamps = tuple(window.timestamps())
+        now = self.clock.now()
+        out: dict[str, QueryResult] = {}
+        for ref, (mq, spec) in specs.items():
+            chosen = {a.name for a in select_apps(apps, spec.apps)}
+            per_app: dict[str, float] = {}
+            for name, s in summary.items():
+                if name not in chosen:
+                    continue
+                if spec.metric == "OldestRunningAge":
+                    per_app[name] = max(0.0, (now - s.oldest_running).total_seconds()) if s.oldest_running else 0.0
+                else:
+                    per_app[name] = float(s.counts.get(spec.metric, 0))
+            if "app" in mq.group_by:
+                groups = {name: v for name, v in per_app.items()}
+                series = tuple(_last_bucket({"app": n}, stamps, v) for n, v in sorted(groups.items()))
+            else:
+                agg = max if spec.metric == "OldestRunningAge" else sum
+                series = (_last_bucket({}, stamps, agg(per_app.values()) if per_app else 0.0),)
+            out[ref] = QueryResult(ref, series=series)
+        return out
+
+    # -- the other capabilities --------------------------------------------------------------------
+    def logs(self, query: LogQuery) -> LogResult:
+        if query.fields.get("source") == "durable":
+            return self._durable_logs(query)
+        return self._part("logs").logs(query)  # type: ignore[no-any-return]
+
+    def _durable_logs(self, query: LogQuery) -> LogResult:
+        from .metrics import select_apps
+
+        apps = select_apps(self._part("discovery").apps(), self.opts.durable_apps) if self.opts.durable_apps else []
+        if query.resources:
+            wanted = {r.lower() for r in query.resources}
+            apps = [a for a in apps if a.name.lower() in wanted]
+        records = []
+        for app in apps:
+            records += self._part("durable").failures(app, query.window.start, query.limit)
+        records.sort(key=lambda r: r.timestamp, reverse=True)
+        return LogResult(tuple(records[: query.limit]), filtered_by_provider=True)
+
+    def alarms(self) -> list[Alarm]:
+        from .alerts import list_alarms
+
+        return list_alarms(self._part("arm"), self.opts)
+
+    def cost(self, window: TimeWindow) -> list[CostItem]:
+        return self._part("cost").cost(window)  # type: ignore[no-any-return]
+
+    def limits(self) -> list[Limit]:
+        """Instances in use against each app's scale-out ceiling; `instances` is the closest to its limit."""
+        from .metrics import run_queries
+
+        apps = [a for a in self._part("discovery").apps() if a.max_instances]
+        if not apps:
+            return []
+        window = TimeWindow.ending_at(self.clock.now(), 1800, 300)
+        mq = MetricQuery("instances", self.instance, "InstanceCount", group_by=("app",))
+        res = run_queries(self._part("metrics"), {"instances": (mq, q.parse("InstanceCount"))}, apps, window)
+        used: dict[str, float] = {}
+        for s in res["instances"].series:
+            present = s.present()
+            used[s.labels.get("app", "")] = present[-1] if present else 0.0
+        limits = [Limit(f"instances:{a.name}", used.get(a.name, 0.0), float(a.max_instances or 0), a.name, "instances")
+                  for a in apps]
+        top = max(limits, key=lambda lim: lim.used / lim.limit if lim.limit else 0.0)
+        return [Limit("instances", top.used, top.limit, top.resource, top.unit), *limits]
+
+    def function_health(self, window: TimeWindow, resources: Sequence[str] = ()) -> list[FunctionHealth]:
+        apps = self._part("discovery").apps()
+        timeouts = {a.name.lower(): DEFAULT_TIMEOUT_S.get(a.plan, 1800.0) for a in apps}
+        return self._part("logs").health(window, resources, timeouts)  # type: ignore[no-any-return]
+
+    def resources(self) -> list[str]:
+        return [a.name for a in self._part("discovery").apps()]
+
+    def check(self) -> Health:
+        try:
+            apps = self._part("discovery").apps(refresh=True)
+        except ProviderError as exc:
+            return Health(ok=False, message=str(exc),
+                          missing_permissions=("Microsoft.Web/sites/read",) if "403" in str(exc) else ())
+        details = tuple(f"{a.name}: {a.plan} {a.sku} {a.runtime} ({a.region})" for a in apps)
+        logs = "logs: " + ("configured" if self._part("logs").configured else "not configured (set workspace_id)")
+        return Health(ok=True, message=f"{len(apps)} Function App(s) found; {logs}", details=details)
+
+    def close(self) -> None:
+        for key in ("metrics", "logs", "durable"):
+            part = self._parts.pop(key, None)
+            if part is not None:
+                part.close()
+
+
+def _last_bucket(labels: dict[str, str], stamps: tuple[int, ...], value: float) -> Series:
+    values: list[float | None] = [None] * len(stamps)
+    if values:
+        values[-1] = value
+    return Series(labels, stamps, tuple(values))
+
+
+
