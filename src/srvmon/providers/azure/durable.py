@@ -53,7 +53,12 @@ class DurableClient:
         self.arm = arm
         self.counter = counter
         self._keys: dict[str, str] = {}
-        self._http = httpx.Client(verify=options.ca_bundle or True, timeout=20.0)
+        verify: Any = True
+        if options.ca_bundle:
+            import ssl
+
+            verify = ssl.create_default_context(cafile=options.ca_bundle)
+        self._http = httpx.Client(verify=verify, timeout=20.0)
 
     def close(self) -> None:
         self._http.close()

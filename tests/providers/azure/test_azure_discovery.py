@@ -1,0 +1,58 @@
+"""Discovery of Function Apps over ARM (HTTPS, real azure-core pipeline): plans, scale limits, runtime, TTL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from srvmon.providers.azure.discovery import normalise_region, parse_resource_id
+
+
+def test_discovers_function_apps_with_plans(make_provider: Any, arm_sites: Any, credential: Any) -> None:
+    p = make_provider()
+    apps = {a.name: a for a in p._part("discovery").apps()}
+    assert sorted(apps) == ["checkout-api", "orders-worker", "reports-flex"]  # web-frontend is kind=app
+    c = apps["checkout-api"]
+    assert (c.plan, c.sku, c.runtime, c.min_instances, c.max_instances) == ("Consumption", "Y1", "python 3.11", 0, 200)
+    assert c.region == "westeurope" and c.resource_group == "rg-prod" and c.host == "checkout-api.azurewebsites.net"
+    o = apps["orders-worker"]
+    assert (o.plan, o.sku, o.runtime, o.min_instances, o.max_instances) == ("Premium", "EP1", "node 20", 2, 15)
+    f = apps["reports-flex"]
+    assert (f.plan, f.runtime, f.min_instances, f.max_instances) == ("Flex", "dotnet-isolated 8.0", 1, 40)
+    # bearer token for the ARM scope went out on every call
+    assert all(r.headers["authorization"] == "Bearer fake-token" for r in arm_sites.requests if "Web" in r.path)
+    assert ("https://management.azure.com/.default",) in credential.scopes
+    assert arm_sites.calls(r"/sites$")[0].query["api-version"] == ["2023-12-01"]
+    assert p.usage().by_operation == {"ListSites": 2, "ListPlans": 1}
+
+
+def test_discovery_is_cached_for_its_ttl(make_provider: Any, arm_sites: Any, clock: Any) -> None:
+    p = make_provider(discovery_ttl="10m")
+    d = p._part("discovery")
+    d.apps()
+    d.apps()
+    assert len(arm_sites.calls(r"/sites$")) == 1
+    clock.advance(601)
+    d.apps()
+    assert len(arm_sites.calls(r"/sites$")) == 2
+
+
+def test_name_patterns_and_resources(make_provider: Any, arm_sites: Any) -> None:
+    p = make_provider(name_patterns=["*-api", "reports-*"])
+    assert p.resources() == ["checkout-api", "reports-flex"]
+
+
+def test_check_reports_apps_and_403(make_provider: Any, arm_sites: Any, azure_server: Any) -> None:
+    p = make_provider()
+    h = p.check()
+    assert h.ok and h.message.startswith("3 Function App(s) found")
+    assert "orders-worker: Premium EP1 node 20 (westeurope)" in h.details
+    azure_server.route("GET", r".*/sites", {"error": {"code": "AuthorizationFailed", "message": "no read"}}, status=403)
+    h = p.check()
+    assert not h.ok and "HTTP 403" in h.message and "AuthorizationFailed" in h.message
+    assert h.missing_permissions == ("Microsoft.Web/sites/read",)
+
+
+def test_helpers() -> None:
+    assert normalise_region("West Europe") == "westeurope"
+    ids = parse_resource_id("/subscriptions/s1/resourceGroups/RG/providers/Microsoft.Web/sites/app1")
+    assert ids == {"subscription": "s1", "resource_group": "RG", "name": "app1"}
