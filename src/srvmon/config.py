@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 import typing
 from collections.abc import Iterable
@@ -251,8 +252,10 @@ def parse_config(text: str, file: str = "<string>") -> LoadedConfig:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
         msg = str(exc)
+        m = re.search(r"\s*\(at line (\d+), column \d+\)", msg)
+        line = getattr(exc, "lineno", None) or (int(m.group(1)) if m else None)
+        msg = msg.replace(m.group(0), "") if m else msg
         raise ConfigError([ConfigIssue(file, line, "", f"not valid TOML: {msg}",
                                        "check quotes, brackets and `key = value` syntax on that line")]) from exc
     lines = key_lines(text)
@@ -331,7 +334,7 @@ def _resolve_board(cfg: ConfigModel, bcfg: BoardCfg, where: tuple[str | int, ...
     title = bcfg.title
     board_provider = bcfg.provider
     preset_range = None
-    if board_provider is not None and board_provider not in specs:
+    if board_provider is not None and board_provider not in cfg.providers:
         issues.append(ConfigIssue(file, line_of(lines, (*where, "provider")), f"{key}.provider",
                                   f"no provider named {board_provider!r}",
                                   f"define [providers.{board_provider}] or use one of: {', '.join(specs) or '(none)'}"))
@@ -346,7 +349,9 @@ def _resolve_board(cfg: ConfigModel, bcfg: BoardCfg, where: tuple[str | int, ...
         preset_range = preset.range
         title = title or preset.title
         if board_provider is None:
-            matching = [n for n, s in specs.items() if s.type == preset.provider_type]
+            matching = [n for n, c in cfg.providers.items() if c.type == preset.provider_type]
+            if len(matching) == 1 and matching[0] not in specs:
+                return None  # the matching provider failed validation; its own error is reported
             if len(matching) != 1:
                 what = "no" if not matching else f"{len(matching)}"
                 issues.append(ConfigIssue(
@@ -363,8 +368,9 @@ def _resolve_board(cfg: ConfigModel, bcfg: BoardCfg, where: tuple[str | int, ...
             issues.append(ConfigIssue(file, line_of(lines, (*where, "panels", pi, "id")), f"{key}.panels[{pi}].id",
                                       f"duplicate panel id {p.id!r}", "give each panel a unique id"))
         panels[p.id] = p
-    if board_provider is None and len(specs) == 1:
-        board_provider = next(iter(specs))
+    configured = list(cfg.providers)
+    if board_provider is None and len(configured) == 1:
+        board_provider = configured[0]
     user_index = {p.id: i for i, p in enumerate(bcfg.panels)}
     bound: list[PanelCfg] = []
     for p in panels.values():
@@ -376,6 +382,8 @@ def _resolve_board(cfg: ConfigModel, bcfg: BoardCfg, where: tuple[str | int, ...
                                       f"panel {p.id!r} has no provider and the board has several to choose from",
                                       f"add provider = \"...\" to the panel or the board (one of: {', '.join(specs)})"))
             continue
+        if prov in cfg.providers and prov not in specs:
+            continue  # that provider's own error is already reported
         if prov not in specs:
             issues.append(ConfigIssue(file, line_of(lines, (*ploc, "provider")), f"{pkey}.provider",
                                       f"no provider named {prov!r}",

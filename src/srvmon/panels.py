@@ -101,9 +101,10 @@ def metric_panel(p: PanelCfg, window: TimeWindow, cur: QueryResult, cmp: QueryRe
                 return base(p, "error", now, error=f"provider has no limit named {p.limit!r}", series=series)
             lim = found.limit
         if lim:
-            last = an.reduce_values(vals, "last")
-            used = value if value is not None else last
-            ttl = an.time_to_limit(used, lim, tr.slope_per_h if tr else None)
+            used = value if value is not None else an.reduce_values(vals, "last")
+            # extrapolate from where the trend line is now, not from a noisy last point
+            level = an.trend_value(tr, ts[0], ts[-1]) if tr else used
+            ttl = an.time_to_limit(level, lim, tr.slope_per_h if tr else None)
             limit = LimitInfo(used=used if used is not None else 0.0, limit=lim, time_to_limit_s=ttl)
             pct = None if used is None else used / lim * 100.0
             status = "nodata" if used is None else an.threshold_status(pct, _thresholds(p))

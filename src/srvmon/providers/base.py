@@ -174,6 +174,15 @@ class UnknownProviderType(Exception):
     pass
 
 
+_REGISTERED: dict[str, type[Provider]] = {}
+
+
+def register_provider(cls: type[Provider]) -> type[Provider]:
+    """Register a provider class in-process (embedding, tests); usable as a class decorator."""
+    _REGISTERED[cls.name] = cls
+    return cls
+
+
 def _plugin_targets() -> dict[str, str]:
     return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
@@ -188,11 +197,13 @@ def _import_target(target: str) -> type[Provider]:
 
 
 def installed_types() -> list[str]:
-    return sorted(set(BUILTINS) | set(_plugin_targets()))
+    return sorted(set(BUILTINS) | set(_plugin_targets()) | set(_REGISTERED))
 
 
 def load_provider_class(type_name: str) -> type[Provider]:
     """Import the provider class for `type_name`; UnknownProviderType lists what is installed."""
+    if type_name in _REGISTERED:
+        return _REGISTERED[type_name]
     target = BUILTINS.get(type_name) or _plugin_targets().get(type_name)
     if target is None:
         raise UnknownProviderType(

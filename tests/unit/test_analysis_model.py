@@ -1,0 +1,83 @@
+"""Pure analysis functions and the time model."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from srvmon import analysis as an
+from srvmon.model import CostItem, Series, Thresholds, TimeWindow, parse_duration
+
+
+def test_window_alignment_and_shift():
+    w = TimeWindow.ending_at(datetime(2026, 11, 18, 12, 3, 29, tzinfo=UTC), 3600)
+    assert w.end == datetime(2026, 11, 18, 12, 3, tzinfo=UTC) and w.step_s == 60 and w.points == 60
+    assert w.shifted(7).end == datetime(2026, 11, 11, 12, 3, tzinfo=UTC)
+    d = TimeWindow.ending_at(datetime(2026, 11, 18, 12, 7, tzinfo=UTC), 86400)
+    assert d.step_s == 300 and d.end_s % 300 == 0 and d.points == 288
+    assert TimeWindow.ending_at(datetime(2026, 11, 18, tzinfo=UTC), 30 * 86400).step_s == 7200
+
+
+@pytest.mark.parametrize("text,secs", [("30s", 30), ("5m", 300), ("4h", 14400), ("1w", 604800), ("1mo", 2592000)])
+def test_parse_duration(text, secs):
+    assert parse_duration(text) == secs
+
+
+@pytest.mark.parametrize("bad", ["", "soon", "-5m", "0s", "5y"])
+def test_parse_duration_rejects(bad):
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_duration(bad)
+
+
+def test_combine_reduce_gaps():
+    a = Series({"f": "a"}, (0, 60, 120), (1.0, None, 3.0))
+    b = Series({"f": "b"}, (0, 60, 120), (2.0, None, float("nan")))
+    ts, vals = an.combine([a, b], "sum")
+    assert ts == (0, 60, 120) and vals == [3.0, None, 3.0]
+    assert an.reduce_values(vals, "avg") == 3.0 and an.reduce_values([None], "max") is None
+    assert an.combine([a, b], "max")[1] == [2.0, None, 3.0]
+
+
+def test_trend_least_squares():
+    ts = list(range(0, 7200, 600))
+    tr = an.trend(ts, [10 + 5 * t / 3600 for t in ts])
+    assert tr.slope_per_h == pytest.approx(5.0) and tr.intercept == pytest.approx(10.0)
+    assert an.trend([0], [1.0]) is None
+
+
+def test_delta_threshold_ttl():
+    assert an.delta_pct(120, 100) == pytest.approx(20.0) and an.delta_pct(5, 0) is None
+    th = Thresholds(warn=80, crit=90)
+    assert [an.threshold_status(v, th) for v in (50, 80, 95, None)] == ["ok", "warn", "crit", "nodata"]
+    below = Thresholds(warn=99.9, crit=99.0, direction="below")
+    assert [an.threshold_status(v, below) for v in (100, 99.5, 98)] == ["ok", "warn", "crit"]
+    assert an.time_to_limit(500, 1000, 100) == pytest.approx(5 * 3600)
+    assert an.time_to_limit(500, 1000, -1) is None and an.time_to_limit(1200, 1000, 1) == 0
+
+
+def test_top_n_and_moving_average():
+    assert an.top_n([3, None, 7, 1], lambda x: x, 2) == [7, 3]
+    assert an.top_n([3, None, 7, 1], lambda x: x, 4, "asc") == [1, 3, 7, None]
+    assert an.moving_average([1, 3, None, 5], 2) == [1, 2, 3, 5]
+
+
+def test_downsample_keeps_peaks():
+    pts = [(i, 1.0) for i in range(1000)]
+    pts[503] = (503, 99.0)
+    out = an.downsample(pts, 100)
+    assert len(out) == 100 and max(v for _, v in out) == 99.0
+
+
+def test_cost_summary_mtd_wow_forecast():
+    today = date(2026, 11, 18)
+    items = []
+    for day in range(1, 31):
+        items.append(CostItem("lambda", date(2026, 10, day), 10.0))
+    for day in range(1, 19):
+        items.append(CostItem("lambda", date(2026, 11, day), 13.0 if day >= 11 else 10.0))
+    s = an.cost_summary(items, today)
+    [row] = s["rows"]
+    assert row["mtd"] == 10 * 10 + 7 * 13  # Nov 1-17 complete
+    assert row["last_month_same_days"] == 170 and row["wow_pct"] == pytest.approx(30.0)
+    assert row["forecast"] == pytest.approx(191 / 17 * 30, abs=0.01)

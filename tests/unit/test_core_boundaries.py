@@ -1,0 +1,39 @@
+"""The headless core never imports Textual; the CLI imports no cloud SDK until a command needs one."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+CORE = ["srvmon.model", "srvmon.clock", "srvmon.schema", "srvmon.config", "srvmon.analysis", "srvmon.panels",
+        "srvmon.poll", "srvmon.export", "srvmon.providers.base", "srvmon.logmine", "srvmon.sanitize",
+        "srvmon.logfilter", "srvmon.logs_cli", "srvmon.providers.demo", "srvmon.providers.aws",
+        "srvmon.providers.azure", "srvmon.providers.prometheus"]
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
+                         capture_output=True, text=True, check=True)
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_core_never_imports_textual():
+    mods = _modules_after("\n".join(f"import {m}" for m in CORE))
+    assert not {m for m in mods if m == "textual" or m.startswith("textual.")}
+    assert "textual_plotext" not in mods and "plotext" not in mods
+
+
+def test_snapshot_of_demo_without_textual():
+    code = ("from srvmon.cli import main; import io; buf = io.StringIO(); "
+            "rc = main(['snapshot', '--demo', '--now', '2026-11-18T12:00:00Z', '--format', 'json'], out=buf)\n"
+            "assert rc == 0, rc")
+    mods = _modules_after(code)
+    assert not any(m == "textual" or m.startswith("textual.") for m in mods)
+    assert not any(m.startswith(("boto3", "botocore", "azure", "httpx")) for m in mods)
+
+
+def test_cli_import_is_cheap():
+    mods = _modules_after("import srvmon.cli")
+    heavy = {"textual", "boto3", "botocore", "azure", "httpx", "pydantic", "rich"}
+    assert not {m.split(".")[0] for m in mods} & heavy
