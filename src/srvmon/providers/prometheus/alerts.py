@@ -44,7 +44,11 @@ def _alarm(name: str, state: AlarmState, labels: dict[str, str], annotations: di
            link: Any, value: Any = None) -> Alarm:
     reason = _reason(annotations)
     if value not in (None, "") and state != "OK":
-        reason = f"{reason} (value {value})" if reason else f"value {value}"
+        try:
+            shown = f"{float(value):g}"
+        except (TypeError, ValueError):
+            shown = str(value)
+        reason = f"{reason} (value {shown})" if reason else f"value {shown}"
     return Alarm(
         name=name,
         state=state,

@@ -1,0 +1,301 @@
+"""Fixtures: a real Prometheus (Debian's 2.42) backfilled with 8+ days of known FaaS metrics, plus stub AM/Loki servers.
+
+History: samples every 60 s from NOW-8d-2h to NOW (NOW = the last full hour before the real clock
+minus one hour). Every rate steps once, at NOW-3d: "last week" (the 1w compare window) sees the
+`before` rates, the current window sees the `after` rates. Histograms keep the same bucket shares
+for every series, so overall quantiles equal per-series ones.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+PROMETHEUS = "/usr/bin/prometheus"
+PROMTOOL = "/usr/bin/promtool"
+STEP = 60
+DAY = 86400
+
+# ---- the history every test checks against ----------------------------------------------------
+
+#: (family, type, labels, before, after): counters are per-second rates, gauges are values.
+COUNTERS: list[tuple[str, dict[str, str], float, float]] = [
+    # OpenFaaS gateway
+    ("gateway_function_invocation_total", {"function_name": "checkout", "code": "200"}, 2.0, 3.0),
+    ("gateway_function_invocation_total", {"function_name": "checkout", "code": "500"}, 0.1, 0.2),
+    ("gateway_function_invocation_total", {"function_name": "images", "code": "200"}, 1.0, 1.0),
+    ("gateway_function_invocation_total", {"function_name": "images", "code": "404"}, 0.5, 0.25),
+    # Fn server (older names, no _total suffix)
+    ("fn_api_calls", {"app": "shop", "path": "/order"}, 2.0, 4.0),
+    ("fn_api_completed", {"app": "shop", "path": "/order"}, 1.9, 3.6),
+    ("fn_api_failed", {"app": "shop", "path": "/order"}, 0.1, 0.4),
+    ("fn_api_timedout", {"app": "shop", "path": "/order"}, 0.05, 0.1),
+    ("fn_api_errors", {"app": "shop", "path": "/order"}, 0.05, 0.3),
+    ("fn_api_calls", {"app": "shop", "path": "/list"}, 1.0, 1.0),
+    ("fn_api_completed", {"app": "shop", "path": "/list"}, 1.0, 1.0),
+    ("fn_api_failed", {"app": "shop", "path": "/list"}, 0.0, 0.0),
+    ("fn_api_timedout", {"app": "shop", "path": "/list"}, 0.0, 0.0),
+    ("fn_api_errors", {"app": "shop", "path": "/list"}, 0.0, 0.0),
+]
+GAUGES: list[tuple[str, dict[str, str], float, float]] = [
+    ("gateway_service_count", {"function_name": "checkout"}, 4, 6),
+    ("gateway_service_count", {"function_name": "images"}, 2, 2),
+    ("kn_revision_pods_count", {"kn_service_name": "hello", "kn_revision_name": "hello-00002"}, 3, 5),
+    ("kn_revision_pods_count", {"kn_service_name": "greeter", "kn_revision_name": "greeter-00001"}, 1, 1),
+    ("fn_api_queued", {"app": "shop", "path": "/order"}, 1, 3),
+    ("fn_api_running", {"app": "shop", "path": "/order"}, 4, 8),
+]
+#: Histograms: (family, labels, count rate before, after). Bucket shares below.
+HISTOGRAMS: list[tuple[str, dict[str, str], float, float]] = [
+    ("gateway_functions_seconds", {"function_name": "checkout"}, 2.1, 3.2),
+    ("gateway_functions_seconds", {"function_name": "images"}, 1.5, 1.25),
+    ("kn_serving_invocation_duration_seconds", {"kn_service_name": "hello", "http_response_status_code": "200"}, 5.0, 8.0),
+    ("kn_serving_invocation_duration_seconds", {"kn_service_name": "hello", "http_response_status_code": "503"}, 0.5, 0.25),
+    ("kn_serving_invocation_duration_seconds", {"kn_service_name": "greeter", "http_response_status_code": "200"}, 1.0, 1.0),
+    ("kn_serving_invocation_duration_seconds", {"kn_service_name": "greeter", "http_response_status_code": "404"}, 0.0, 0.5),
+]
+BUCKETS = [0.1, 0.5, 1.0, 2.5]
+#: Cumulative share of observations at or below each bucket (the +Inf bucket is 1.0).
+SHARES_BEFORE = [0.8, 1.0, 1.0, 1.0]
+SHARES_AFTER = [0.5, 1.0, 1.0, 1.0]
+MEAN_S = 0.2
+
+
+def histogram_quantile(q: float, shares: list[float]) -> float:
+    """Prometheus's linear interpolation for our bucket layout (lower bound 0)."""
+    lower, prev = 0.0, 0.0
+    for upper, cum in zip(BUCKETS, shares, strict=True):
+        if cum >= q:
+            return lower + (upper - lower) * (q - prev) / (cum - prev)
+        lower, prev = upper, cum
+    return BUCKETS[-1]
+
+
+@dataclass
+class PromServer:
+    url: str
+    now: datetime
+    start_s: int
+    change_s: int
+    data_dir: Path
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def rate(self, family: str, when: str = "after", **match: str) -> float:
+        """Sum of the fixture's rates (counters and histogram counts) whose labels include `match`."""
+        i = 0 if when == "before" else 1
+        total = 0.0
+        for fam, labels, *vals in COUNTERS + HISTOGRAMS:
+            if fam == family and all(labels.get(k) == v for k, v in match.items()):
+                total += vals[i]
+        return total
+
+    def gauge(self, family: str, when: str = "after", **match: str) -> list[float]:
+        i = 0 if when == "before" else 1
+        return [vals[i] for fam, labels, *vals in GAUGES if fam == family
+                and all(labels.get(k) == v for k, v in match.items())]  # fmt: skip
+
+
+def _labels(labels: dict[str, str]) -> str:
+    return "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
+
+
+def write_openmetrics(path: Path, start_s: int, end_s: int, change_s: int) -> None:
+    stamps = range(start_s, end_s + 1, STEP)
+
+    def cum(t: int, before: float, after: float) -> float:
+        return before * (min(t, change_s) - start_s) + after * max(0, t - change_s)
+
+    chunks: list[str] = []
+    families: dict[str, list[tuple[str, Any]]] = {}
+    for fam, labels, before, after in COUNTERS:
+        families.setdefault(fam, []).append(("c", (labels, before, after)))
+    for fam, labels, before, after in GAUGES:
+        families.setdefault(fam, []).append(("g", (labels, before, after)))
+    for fam, labels, before, after in HISTOGRAMS:
+        families.setdefault(fam, []).append(("h", (labels, before, after)))
+    for fam, members in families.items():
+        kind = members[0][0]
+        if kind == "c":
+            type_name = fam[: -len("_total")] if fam.endswith("_total") else fam
+            chunks.append(f"# TYPE {type_name} {'counter' if fam.endswith('_total') else 'unknown'}\n")
+            for _, (labels, before, after) in members:
+                lab = _labels(labels)
+                chunks.append("".join(f"{fam}{lab} {cum(t, before, after):.6f} {t}\n" for t in stamps))
+        elif kind == "g":
+            chunks.append(f"# TYPE {fam} gauge\n")
+            for _, (labels, before, after) in members:
+                lab = _labels(labels)
+                chunks.append("".join(f"{fam}{lab} {before if t < change_s else after} {t}\n" for t in stamps))
+        else:
+            chunks.append(f"# TYPE {fam} histogram\n")
+            for _, (labels, before, after) in members:
+                lines = []
+                for t in stamps:
+                    n_before = before * (min(t, change_s) - start_s)
+                    n_after = after * max(0, t - change_s)
+                    for le, sb, sa in zip(BUCKETS, SHARES_BEFORE, SHARES_AFTER, strict=True):
+                        lab = _labels({**labels, "le": str(le)})
+                        lines.append(f"{fam}_bucket{lab} {n_before * sb + n_after * sa:.6f} {t}\n")
+                    total = n_before + n_after
+                    lines.append(f"{fam}_bucket{_labels({**labels, 'le': '+Inf'})} {total:.6f} {t}\n")
+                    lines.append(f"{fam}_count{_labels(labels)} {total:.6f} {t}\n")
+                    lines.append(f"{fam}_sum{_labels(labels)} {total * MEAN_S:.6f} {t}\n")
+                chunks.append("".join(lines))
+    chunks.append("# EOF\n")
+    path.write_text("".join(chunks))
+
+
+RULES = """
+groups:
+  - name: srvmon-test
+    interval: 1s
+    rules:
+      - alert: CheckoutErrors
+        expr: vector(1)
+        labels: {severity: critical, function_name: checkout}
+        annotations: {summary: "checkout 5xx above 1%"}
+      - alert: NeverFires
+        expr: vector(0) > 1
+        labels: {severity: warning}
+        annotations: {summary: "never"}
+      - alert: SlowBurn
+        expr: vector(1)
+        for: 1h
+        labels: {severity: warning, function_name: images}
+        annotations: {summary: "images latency creeping up"}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(url: str, proc: subprocess.Popen[bytes], log: Path, what: str, ok: Any, deadline_s: float = 20) -> None:
+    deadline = time.monotonic() + deadline_s
+    last = ""
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"prometheus exited ({proc.returncode}) before {what}:\n{log.read_text()[-3000:]}")
+        try:
+            resp = httpx.get(url, timeout=2)
+            if ok(resp):
+                return
+            last = resp.text[:300]
+        except httpx.HTTPError as exc:
+            last = repr(exc)
+        time.sleep(0.1)
+    pytest.fail(f"prometheus not {what} after {deadline_s}s ({last}):\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PromServer]:
+    """Backfilled Prometheus on 127.0.0.1:<free port>, rules evaluated every second; killed at the end."""
+    for tool in (PROMETHEUS, PROMTOOL):
+        if not (os.path.exists(tool) and os.access(tool, os.X_OK)):
+            pytest.fail(f"{tool} is missing: apt-get install -y prometheus (the Prometheus tests need it)")
+    base = tmp_path_factory.mktemp("prom")
+    real_now = int(time.time())
+    now_s = real_now // 3600 * 3600 - 3600
+    start_s = now_s - 8 * DAY - 2 * 3600
+    change_s = now_s - 3 * DAY
+    om = base / "history.om.txt"
+    write_openmetrics(om, start_s, now_s, change_s)
+    data = base / "data"
+    done = subprocess.run(
+        [PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=192h", str(om), str(data)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    if done.returncode != 0:
+        pytest.fail(f"promtool backfill failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    om.unlink()
+    (base / "rules.yml").write_text(RULES)
+    (base / "prom.yml").write_text(
+        "global:\n  evaluation_interval: 1s\nrule_files:\n  - rules.yml\nscrape_configs: []\n"
+    )
+    port = free_port()
+    log = base / "prometheus.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [PROMETHEUS, f"--config.file={base / 'prom.yml'}", f"--storage.tsdb.path={data}",
+             f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=30d"],
+            stdout=out, stderr=subprocess.STDOUT, cwd=base,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait(f"{url}/-/ready", proc, log, "ready", lambda r: r.status_code == 200)
+
+        def firing(resp: httpx.Response) -> bool:
+            groups = resp.json()["data"]["groups"]
+            states = {r["name"]: r["state"] for g in groups for r in g["rules"]}
+            return states.get("CheckoutErrors") == "firing" and states.get("SlowBurn") == "pending"
+
+        _wait(f"{url}/api/v1/rules?type=alert", proc, log, "firing its test alert", firing)
+        yield PromServer(url, datetime.fromtimestamp(now_s, UTC), start_s, change_s, data)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+# ---- stub servers for what no local binary provides (Alertmanager, Loki) -----------------------
+
+
+@dataclass
+class StubServer:
+    """A tiny HTTP server answering fixed JSON per path; records every request's path and query."""
+
+    url: str
+    routes: dict[str, tuple[int, Any]]
+    requests: list[tuple[str, dict[str, list[str]]]]
+
+
+@pytest.fixture()
+def stub_server() -> Iterator[StubServer]:
+    from urllib.parse import parse_qs, urlsplit
+
+    routes: dict[str, tuple[int, Any]] = {}
+    seen: list[tuple[str, dict[str, list[str]]]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            parts = urlsplit(self.path)
+            seen.append((parts.path, parse_qs(parts.query)))
+            status, body = routes.get(parts.path, (404, "404 page not found\n"))
+            raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain" if isinstance(body, str) else "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield StubServer(f"http://127.0.0.1:{server.server_address[1]}", routes, seen)
+    finally:
+        server.shutdown()
+        server.server_close()
