@@ -1,0 +1,99 @@
+"""`srvmon` command line: snapshot formats and exit codes, check, providers, usage errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from srvmon.cli import main
+
+from .test_poll import CFG  # noqa: TID252
+
+NOW = "2026-11-18T12:00:00Z"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    rc = main(list(argv), out=out, err=err)
+    return rc, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def cfg_file(tmp_path, scripted):
+    p = tmp_path / "srvmon.toml"
+    p.write_text(CFG)
+    return p
+
+
+def test_version():
+    res = subprocess.run([sys.executable, "-m", "srvmon", "--version"], capture_output=True, text=True)
+    assert res.returncode == 0 and res.stdout.startswith("srvmon ")
+
+
+def test_snapshot_json_to_stdout(cfg_file):
+    rc, out, err = run("snapshot", "--config", str(cfg_file), "--now", NOW)
+    assert rc == 0, err
+    d = json.loads(out)
+    assert d["board"] == "b" and d["generated_at"] == "2026-11-18T12:00:00Z"
+
+
+def test_global_flags_before_subcommand(cfg_file):
+    rc, out, _ = run("--config", str(cfg_file), "--now", NOW, "snapshot", "--format", "txt")
+    assert rc == 0 and "provider t (scripted): ok" in out
+
+
+def test_snapshot_file_is_written(cfg_file, tmp_path):
+    target = tmp_path / "snap.md"
+    rc, out, _ = run("snapshot", "--config", str(cfg_file), "--now", NOW, "--format", "md", "-o", str(target))
+    assert rc == 0 and out == "" and "| ▲ warn | Stat |" in target.read_text()
+
+
+def test_fail_on(cfg_file):
+    assert run("snapshot", "--config", str(cfg_file), "--now", NOW, "--fail-on", "crit")[0] == 1  # alarms panel
+    rc, _, err = run("snapshot", "--config", str(cfg_file), "--now", NOW, "--fail-on", "warn")
+    assert rc == 1 and "stat" in err and "alarms" in err
+
+
+def test_provider_failure_exit_3_but_snapshot_written(cfg_file, scripted):
+    scripted.fail = "ExpiredToken: credentials expired"
+    rc, out, err = run("snapshot", "--config", str(cfg_file), "--now", NOW)
+    assert rc == 3 and "ExpiredToken" in err
+    assert json.loads(out)["providers"][0]["ok"] is False
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["snapshot", "--range", "2h"], "--range '2h'"),
+    (["snapshot", "--size", "big"], "WIDTHxHEIGHT"),
+    (["snapshot", "--now", "yesterday"], "RFC 3339"),
+    (["snapshot", "--board", "nope"], "no board named 'nope'"),
+    (["--refresh", "often"], "--refresh"),
+])
+def test_usage_errors_exit_2(cfg_file, argv, needle):
+    rc, _, err = run(*argv, "--config", str(cfg_file))
+    assert rc == 2 and needle in err
+
+
+def test_config_error_exit_2(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[settings]\nrange = 4\n")
+    rc, _, err = run("snapshot", "--config", str(bad))
+    assert rc == 2 and "bad.toml:2: settings.range" in err and "fix:" in err
+
+
+def test_unknown_subcommand_option_exit_2():
+    assert run("snapshot", "--frmat", "json")[0] == 2
+
+
+def test_check(cfg_file):
+    rc, out, _ = run("check", "--config", str(cfg_file))
+    assert rc == 0 and "config:" in out and "provider t (scripted): ok" in out
+
+
+def test_now_from_env(cfg_file, monkeypatch):
+    monkeypatch.setenv("SRVMON_NOW", "2026-11-18T12:00:00Z")
+    rc, out, _ = run("snapshot", "--config", str(cfg_file))
+    assert rc == 0 and json.loads(out)["generated_at"] == "2026-11-18T12:00:00Z"
