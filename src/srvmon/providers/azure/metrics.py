@@ -243,6 +243,7 @@ def run_queries(
         needs[ref] = (key, metric)
     fetched: dict[tuple[str, str, str | None, tuple[str, ...]], dict[str, list[_Raw]]] = {}
     errors: dict[tuple[str, str, str | None, tuple[str, ...]], str] = {}
+    metric_errors: dict[tuple[tuple[str, str, str | None, tuple[str, ...]], str], str] = {}
     for key, names in plans.items():
         namespace, agg, filt, patterns = key
         chosen = select_apps(apps, patterns)
@@ -254,12 +255,24 @@ def run_queries(
         except ProviderError as exc:
             if exc.throttled:
                 raise
-            errors[key] = str(exc)
+            if len(names) == 1:
+                errors[key] = str(exc)
+                continue
+            # One bad metric name fails a whole call: ask each alone so only its panels fail.
+            fetched[key] = {}
+            for name in sorted(names):
+                try:
+                    fetched[key].update(fetcher.fetch(chosen, namespace, [name], agg, filt, window))
+                except ProviderError as one:
+                    if one.throttled:
+                        raise
+                    metric_errors[(key, name)] = str(one)
     price = fetcher.options.price_per_gb_s
     for ref, (q, spec) in specs.items():
         key, metric = needs[ref]
-        if key in errors:
-            results[ref] = QueryResult(ref, error=errors[key])
+        error = errors.get(key) or metric_errors.get((key, metric))
+        if error:
+            results[ref] = QueryResult(ref, error=error)
             continue
         raws = fetched[key].get(metric, [])
         if spec.metric == "InstanceCount":
