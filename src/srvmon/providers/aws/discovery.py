@@ -1,0 +1,229 @@
+"""Resource discovery (functions, APIs, tables, queues + DLQs, state machines) with filters and a TTL cache."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from srvmon.model import parse_duration
+from srvmon.providers.aws.errors import describe, is_denied, is_throttle
+from srvmon.providers.aws.options import AwsOptions
+from srvmon.providers.aws.session import Sessions, Target
+from srvmon.providers.base import UsageCounter
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A discovered resource; `kind` is function|rest_api|http_api|table|queue|state_machine."""
+
+    kind: str
+    name: str
+    target: Target
+    arn: str = ""
+    id: str = ""  # HTTP API id, queue URL
+    memory_mb: int | None = None
+    timeout_s: float | None = None
+    arch: str = "x86_64"
+    reserved: int | None = None
+    read_capacity: float | None = None  # provisioned RCU (None = on-demand/unknown)
+    write_capacity: float | None = None
+    retention_s: int | None = None
+    is_dlq: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    resources: tuple[Resource, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+    def of(self, *kinds: str) -> list[Resource]:
+        return [r for r in self.resources if r.kind in kinds]
+
+    def functions(self) -> list[Resource]:
+        return self.of("function")
+
+
+def name_allowed(name: str, include: Iterable[str], exclude: Iterable[str]) -> bool:
+    """Glob filters: kept when it matches an include pattern (or there are none) and no exclude one."""
+    inc = list(include)
+    if inc and not any(fnmatch.fnmatchcase(name, p) for p in inc):
+        return False
+    return not any(fnmatch.fnmatchcase(name, p) for p in exclude)
+
+
+class Discovery:
+    """Lists resources once per TTL per target; listing failures become warnings, never crashes."""
+
+    def __init__(
+        self,
+        sessions: Sessions,
+        options: AwsOptions,
+        counter: UsageCounter,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.sessions = sessions
+        self.options = options
+        self.counter = counter
+        self._monotonic = monotonic
+        self._ttl = parse_duration(options.discovery_ttl)
+        self._lock = threading.Lock()
+        self._cached: Inventory | None = None
+        self._at = 0.0
+
+    def inventory(self, *, force: bool = False) -> Inventory:
+        with self._lock:
+            now = self._monotonic()
+            if force or self._cached is None or now - self._at >= self._ttl:
+                self._cached = self._discover()
+                self._at = now
+            return self._cached
+
+    # -- listing -----------------------------------------------------------------------------------
+    def _discover(self) -> Inventory:
+        found: list[Resource] = []
+        warnings: list[str] = []
+        for target in self.sessions.targets():
+            for lister in (self._functions, self._rest_apis, self._http_apis, self._tables, self._queues,
+                           self._state_machines):
+                try:
+                    found.extend(lister(target))
+                except Exception as exc:  # one missing permission must not hide the rest
+                    if is_throttle(exc) or is_denied(exc) or hasattr(exc, "response"):
+                        warnings.append(f"{target.account}/{target.region}: {describe(exc, lister.__name__[1:])}")
+                    else:
+                        warnings.append(f"{target.account}/{target.region}: {lister.__name__[1:]}: {exc}")
+        kept = [r for r in found if name_allowed(r.name, self.options.include, self.options.exclude)]
+        if self.options.tags:
+            try:
+                tagged = self._tagged_arns()
+                kept = [r for r in kept if (r.arn or r.id) in tagged]
+            except Exception as exc:
+                warnings.append(describe(exc, "GetResources"))
+        return Inventory(tuple(kept), tuple(warnings))
+
+    def _pages(self, client: Any, operation: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
+        paginator = client.get_paginator(operation)
+        items: list[dict[str, Any]] = []
+        for page in paginator.paginate(**kwargs):
+            self.counter.call(client.meta.method_to_api_mapping.get(operation, operation))
+            items.extend(page.get(key, []))
+        return items
+
+    def _functions(self, target: Target) -> list[Resource]:
+        client = self.sessions.client("lambda", target)
+        out = []
+        for fn in self._pages(client, "list_functions", "Functions"):
+            name = fn["FunctionName"]
+            if not name_allowed(name, self.options.include, self.options.exclude):
+                continue
+            reserved = None
+            if self.options.reserved_concurrency:
+                self.counter.call("GetFunctionConcurrency")
+                try:
+                    reserved = client.get_function_concurrency(FunctionName=name).get(
+                        "ReservedConcurrentExecutions"
+                    )
+                except Exception:
+                    reserved = None
+            archs = fn.get("Architectures") or ["x86_64"]
+            out.append(
+                Resource(
+                    "function", name, target, arn=fn.get("FunctionArn", ""), memory_mb=fn.get("MemorySize"),
+                    timeout_s=float(fn["Timeout"]) if fn.get("Timeout") else None, arch=archs[0],
+                    reserved=reserved,
+                )
+            )
+        return out
+
+    def _rest_apis(self, target: Target) -> list[Resource]:
+        client = self.sessions.client("apigateway", target)
+        return [
+            Resource("rest_api", api["name"], target, id=api["id"],
+                     arn=f"arn:aws:apigateway:{target.region}::/restapis/{api['id']}")
+            for api in self._pages(client, "get_rest_apis", "items")
+        ]
+
+    def _http_apis(self, target: Target) -> list[Resource]:
+        client = self.sessions.client("apigatewayv2", target)
+        self.counter.call("GetApis")
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            page = client.get_apis(**({"NextToken": token} if token else {}))
+            items.extend(page.get("Items", []))
+            token = page.get("NextToken")
+            if not token:
+                break
+            self.counter.call("GetApis")
+        return [
+            Resource("http_api", api["Name"], target, id=api["ApiId"],
+                     arn=f"arn:aws:apigateway:{target.region}::/apis/{api['ApiId']}")
+            for api in items
+            if api.get("ProtocolType", "HTTP") == "HTTP"
+        ]
+
+    def _tables(self, target: Target) -> list[Resource]:
+        client = self.sessions.client("dynamodb", target)
+        out = []
+        for name in self._pages(client, "list_tables", "TableNames"):
+            if not name_allowed(name, self.options.include, self.options.exclude):
+                continue
+            self.counter.call("DescribeTable")
+            table = client.describe_table(TableName=name)["Table"]
+            prov = table.get("ProvisionedThroughput") or {}
+            on_demand = (table.get("BillingModeSummary") or {}).get("BillingMode") == "PAY_PER_REQUEST"
+            rcu = float(prov.get("ReadCapacityUnits") or 0) or None
+            wcu = float(prov.get("WriteCapacityUnits") or 0) or None
+            out.append(
+                Resource("table", name, target, arn=table.get("TableArn", ""),
+                         read_capacity=None if on_demand else rcu, write_capacity=None if on_demand else wcu)
+            )
+        return out
+
+    def _queues(self, target: Target) -> list[Resource]:
+        client = self.sessions.client("sqs", target)
+        urls = self._pages(client, "list_queues", "QueueUrls")
+        attrs: dict[str, dict[str, str]] = {}
+        for url in urls:
+            if not name_allowed(url.rsplit("/", 1)[-1], self.options.include, self.options.exclude):
+                continue
+            self.counter.call("GetQueueAttributes")
+            attrs[url] = client.get_queue_attributes(
+                QueueUrl=url, AttributeNames=["QueueArn", "RedrivePolicy", "MessageRetentionPeriod"]
+            ).get("Attributes", {})
+        dlq_arns = set()
+        for a in attrs.values():
+            try:
+                dlq_arns.add(json.loads(a.get("RedrivePolicy", "{}")).get("deadLetterTargetArn"))
+            except ValueError:
+                continue
+        out = []
+        for url, a in attrs.items():
+            arn = a.get("QueueArn", "")
+            retention = a.get("MessageRetentionPeriod")
+            out.append(
+                Resource("queue", url.rsplit("/", 1)[-1], target, arn=arn, id=url,
+                         retention_s=int(retention) if retention else None, is_dlq=arn in dlq_arns)
+            )
+        return out
+
+    def _state_machines(self, target: Target) -> list[Resource]:
+        client = self.sessions.client("stepfunctions", target)
+        return [
+            Resource("state_machine", sm["name"], target, arn=sm["stateMachineArn"])
+            for sm in self._pages(client, "list_state_machines", "stateMachines")
+        ]
+
+    def _tagged_arns(self) -> set[str]:
+        wanted = [{"Key": k, "Values": [v]} for k, v in self.options.tags.items()]
+        arns: set[str] = set()
+        for target in self.sessions.targets():
+            client = self.sessions.client("resourcegroupstaggingapi", target)
+            for item in self._pages(client, "get_resources", "ResourceTagMappingList", TagFilters=wanted):
+                arns.add(item["ResourceARN"])
+        return arns

@@ -1,0 +1,49 @@
+"""AWS console deep links: functions, log groups (optionally with a Logs Insights query), alarms."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+
+def _console(region: str, service: str) -> str:
+    return f"https://{region}.console.aws.amazon.com/{service}/home?region={region}"
+
+
+def _fragment(text: str) -> str:
+    """The CloudWatch console's own fragment escaping: percent-encode, then '%' -> '$25'."""
+    return quote(text, safe="").replace("%", "$25")
+
+
+def function_link(region: str, name: str) -> str:
+    return f"{_console(region, 'lambda')}#/functions/{quote(name, safe='')}"
+
+
+def log_group_link(region: str, group: str) -> str:
+    return f"{_console(region, 'cloudwatch')}#logsV2:log-groups/log-group/{_fragment(group)}"
+
+
+def insights_link(region: str, groups: list[str], query: str, start_s: int, end_s: int) -> str:
+    """Logs Insights opened on `groups` with `query` over [start, end] (absolute time)."""
+    from datetime import UTC, datetime
+
+    def iso(ts: int) -> str:
+        return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+    detail = (
+        f"~(end~'{iso(end_s)}~start~'{iso(start_s)}~timeType~'ABSOLUTE~tz~'UTC"
+        f"~editorString~'{quote(query, safe='')}"
+        f"~source~(~{'~'.join(quote(repr_group(g), safe='') for g in groups)}))"
+    )
+    return f"{_console(region, 'cloudwatch')}#logsV2:logs-insights$3FqueryDetail$3D{_fragment(detail)}"
+
+
+def repr_group(group: str) -> str:
+    return "'" + group
+
+
+def alarm_link(region: str, name: str) -> str:
+    return f"{_console(region, 'cloudwatch')}#alarmsV2:alarm/{quote(name, safe='')}"
+
+
+def log_stream_link(region: str, group: str, stream: str) -> str:
+    return f"{log_group_link(region, group)}/log-events/{_fragment(stream)}"

@@ -1,0 +1,216 @@
+"""GetMetricData runner: batches of ≤500 MetricStats, NextToken paging, alignment, grouping, top-N."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from srvmon.model import MetricQuery, QueryResult, Series, TimeWindow
+from srvmon.providers.aws.errors import describe, is_throttle
+from srvmon.providers.aws.queries import PRICE_PER_METRIC, Leaf, Spec, chunks, period_for
+from srvmon.providers.aws.session import Sessions, Target
+from srvmon.providers.base import UsageCounter
+
+Values = tuple[float | None, ...]
+
+
+def _combiner(stat: str) -> Callable[[list[float]], float]:
+    """How values of one bucket from several MetricStats (or duplicate datapoints) combine.
+    Averages and percentiles of a fleet are the unweighted mean of the members (documented limit)."""
+    if stat in ("Sum", "SampleCount"):
+        return sum
+    if stat == "Maximum":
+        return max
+    if stat == "Minimum":
+        return min
+    return statistics.fmean
+
+
+def align(
+    timestamps: Iterable[Any], values: Iterable[Any], window: TimeWindow, stat: str = "Sum"
+) -> Values:
+    """Datapoints -> one value per bucket of window.timestamps(); None where nothing fell.
+
+    Works whatever the server's bucket origin (AWS: period boundaries; moto: StartTime) and with
+    dropped empty buckets; several points in one bucket combine by `stat`."""
+    start, step, n = window.start_s, window.step_s, window.points
+    buckets: list[list[float]] = [[] for _ in range(n)]
+    for ts, v in zip(timestamps, values, strict=False):
+        try:
+            epoch = ts.timestamp() if isinstance(ts, datetime) else float(ts)
+            value = float(v)
+        except (TypeError, ValueError, OverflowError):
+            continue
+        if value != value:  # NaN
+            continue
+        idx = int((epoch - start) // step)
+        if 0 <= idx < n:
+            buckets[idx].append(value)
+    combine = _combiner(stat)
+    return tuple(combine(b) if b else None for b in buckets)
+
+
+def combine_series(stat: str, members: Sequence[Values]) -> Values:
+    """Point-wise combination of aligned series; a bucket is None only when every member is None."""
+    combine = _combiner(stat)
+    out: list[float | None] = []
+    for points in zip(*members, strict=True):
+        present = [p for p in points if p is not None]
+        out.append(combine(present) if present else None)
+    return tuple(out)
+
+
+@dataclass
+class Fetched:
+    """What one GetMetricData round (all batches) returned."""
+
+    values: dict[tuple[Any, ...], Values] = field(default_factory=dict)
+    errors: dict[tuple[Any, ...], tuple[str, bool]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    calls: int = 0
+    metrics: int = 0
+
+
+class MetricsRunner:
+    """Fetches unique MetricStats with the fewest GetMetricData calls: ceil(n / 500) per target."""
+
+    def __init__(self, sessions: Sessions, counter: UsageCounter) -> None:
+        self.sessions = sessions
+        self.counter = counter
+
+    def fetch(self, leaves: Sequence[Leaf], window: TimeWindow, now: datetime) -> Fetched:
+        out = Fetched()
+        unique: dict[tuple[Any, ...], Leaf] = {}
+        for leaf in leaves:
+            unique.setdefault(leaf.key(), leaf)
+        by_target: dict[Target, list[Leaf]] = {}
+        for leaf in unique.values():
+            by_target.setdefault(leaf.target, []).append(leaf)
+        period = period_for(window, now)
+        if period != window.step_s:
+            out.warnings.append(f"CloudWatch period {period}s (retention) is coarser than the {window.step_s}s step")
+        for target, group in by_target.items():
+            client = self.sessions.client("cloudwatch", target)
+            for batch in chunks(group):
+                self._batch(client, batch, window, period, out)
+        return out
+
+    def _batch(self, client: Any, batch: Sequence[Leaf], window: TimeWindow, period: int, out: Fetched) -> None:
+        ids = {f"m{i}": leaf for i, leaf in enumerate(batch)}
+        queries = [{"Id": i, "MetricStat": leaf.metric_stat(period), "ReturnData": True} for i, leaf in ids.items()]
+        raw: dict[str, tuple[list[Any], list[Any]]] = {i: ([], []) for i in ids}
+        token: str | None = None
+        first = True
+        try:
+            while True:
+                kwargs: dict[str, Any] = {
+                    "MetricDataQueries": queries,
+                    "StartTime": window.start,
+                    "EndTime": window.end,
+                    "ScanBy": "TimestampAscending",
+                }
+                if token:
+                    kwargs["NextToken"] = token
+                n = len(queries) if first else 0
+                self.counter.call("GetMetricData", metrics=n, usd=n * PRICE_PER_METRIC)
+                out.calls += 1
+                out.metrics += n
+                first = False
+                response = client.get_metric_data(**kwargs)
+                for result in response.get("MetricDataResults", []):
+                    rid = result.get("Id")
+                    if rid in raw:
+                        raw[rid][0].extend(result.get("Timestamps", []))
+                        raw[rid][1].extend(result.get("Values", []))
+                        if result.get("StatusCode") == "Forbidden":
+                            out.errors[ids[rid].key()] = ("GetMetricData: Forbidden", False)
+                for message in response.get("Messages", []):
+                    out.warnings.append(f"GetMetricData: {message.get('Code', '')} {message.get('Value', '')}".strip())
+                token = response.get("NextToken")
+                if not token:
+                    break
+        except Exception as exc:
+            error = (describe(exc, "GetMetricData"), is_throttle(exc))
+            for leaf in batch:
+                out.errors[leaf.key()] = error
+            return
+        for rid, (ts, vs) in raw.items():
+            leaf = ids[rid]
+            out.values[leaf.key()] = align(ts, vs, window, leaf.stat)
+
+
+def build_result(
+    query: MetricQuery,
+    spec: Spec,
+    leaves: Sequence[Leaf],
+    group: tuple[str, ...],
+    fetched: Fetched,
+    window: TimeWindow,
+    period: int,
+) -> QueryResult:
+    """Turn a query's fetched leaves into its labelled series: grouped, combined, ranked."""
+    stamps = tuple(window.timestamps())
+    failed = [fetched.errors[leaf.key()] for leaf in leaves if leaf.key() in fetched.errors]
+    if leaves and len(failed) == len(leaves):
+        return QueryResult(query.ref_id, error=failed[0][0], throttled=any(t for _, t in failed))
+    warnings = list(fetched.warnings)
+    if failed:
+        warnings.append(f"{len(failed)} of {len(leaves)} metrics failed: {failed[0][0]}")
+    keep = set(group) | {"account", "region"}
+    groups: dict[tuple[tuple[str, str], ...], list[Leaf]] = {}
+    for leaf in leaves:
+        if leaf.key() in fetched.errors:
+            continue
+        labels = tuple((k, v) for k, v in leaf.labels if k in keep)
+        groups.setdefault(labels, []).append(leaf)
+    series: list[Series] = []
+    for labels, members in groups.items():
+        if spec.derived == "utilization":
+            values = _utilization(members, fetched, period, window.points)
+        else:
+            empty = (None,) * window.points
+            values = combine_series(spec.stat, [fetched.values.get(m.key(), empty) for m in members])
+        series.append(Series(dict(labels), stamps, values))
+    if not leaves:
+        warnings.append("no matching resources discovered")
+    if query.limit is not None and len(series) > query.limit:
+        series = rank(series, query.limit, query.order)
+    return QueryResult(query.ref_id, series=tuple(series), warnings=tuple(warnings),
+                       throttled=any(t for _, t in failed))
+
+
+def _utilization(members: Sequence[Leaf], fetched: Fetched, period: int, n: int) -> Values:
+    """Per bucket: max over read/write of consumed Sum ÷ period ÷ provisioned × 100 (%)."""
+    parts: list[Values] = []
+    for leaf in members:
+        raw = fetched.values.get(leaf.key(), (None,) * n)
+        cap = leaf.capacity or 0.0
+        parts.append(tuple(None if v is None or not cap else v / period / cap * 100.0 for v in raw))
+    return combine_series("Maximum", parts) if parts else (None,) * n
+
+
+def rank(series: Sequence[Series], limit: int, order: str = "desc") -> list[Series]:
+    """The `limit` series with the largest (desc) or smallest (asc) window total."""
+    def total(s: Series) -> float:
+        return sum(s.present())
+
+    return sorted(series, key=total, reverse=(order != "asc"))[:limit]
+
+
+def insights_result(query: MetricQuery, response: dict[str, Any], window: TimeWindow, key: str,
+                    target: Target | None = None, multi: bool = False) -> QueryResult:
+    """Parse a Metrics Insights GROUP BY answer: each result's Label is the group's dimension value."""
+    stamps = tuple(window.timestamps())
+    series = []
+    for result in response.get("MetricDataResults", []):
+        labels = {key: str(result.get("Label", ""))}
+        if multi and target is not None:
+            labels.update(target.labels())
+        values = align(result.get("Timestamps", []), result.get("Values", []), window)
+        series.append(Series(labels, stamps, values))
+    if query.limit is not None:
+        series = rank(series, query.limit, query.order)
+    return QueryResult(query.ref_id, series=tuple(series))

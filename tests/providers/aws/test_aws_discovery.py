@@ -1,0 +1,47 @@
+"""Discovery against moto: functions with memory/timeout/reserved concurrency, REST + HTTP APIs, tables,
+queues with the DLQ recognised by redrive policy, state machines, name filters and the TTL cache."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_seed import FUNCTIONS, Fleet
+
+from srvmon.providers.aws.discovery import Discovery, name_allowed
+
+
+def test_inventory_lists_every_kind_with_settings(fleet: Fleet, make_provider: Any) -> None:
+    inv = make_provider().discovery.inventory()
+    fns = {f.name: f for f in inv.functions()}
+    assert set(fns) == set(FUNCTIONS)
+    assert (fns["checkout-api"].memory_mb, fns["checkout-api"].timeout_s, fns["checkout-api"].reserved) == (512, 10.0, 50)
+    assert (fns["orders-worker"].memory_mb, fns["orders-worker"].timeout_s, fns["orders-worker"].reserved) == (256, 30.0, None)
+    assert fns["image-resizer"].arch == "arm64"
+    assert [(a.name, a.kind) for a in inv.of("rest_api")] == [("shop-api", "rest_api")]
+    assert [(a.name, a.id) for a in inv.of("http_api")] == [("public-api", fleet.http_api_id)]
+    tables = {t.name: (t.read_capacity, t.write_capacity) for t in inv.of("table")}
+    assert tables == {"orders": (100.0, 50.0), "audit": (10.0, 10.0), "sessions": (None, None)}
+    queues = {q.name: (q.is_dlq, q.retention_s) for q in inv.of("queue")}
+    assert queues == {"orders-dlq": (True, 345600), "orders-queue": (False, 345600)}
+    assert [s.name for s in inv.of("state_machine")] == ["order-flow"]
+    assert inv.warnings == ()
+
+
+def test_include_exclude_globs(make_provider: Any) -> None:
+    inv = make_provider(include=["orders*", "checkout-*"], exclude=["*-dlq"]).discovery.inventory()
+    assert sorted(r.name for r in inv.resources) == ["checkout-api", "orders", "orders-queue", "orders-worker"]
+    assert name_allowed("a-b", [], ["a-*"]) is False and name_allowed("x", [], []) is True
+
+
+def test_ttl_cache_reuses_listing_until_expiry(make_provider: Any) -> None:
+    p = make_provider()
+    t = [0.0]
+    d = Discovery(p.sessions, p.opts, p.counter, monotonic=lambda: t[0])
+    d.inventory()
+    calls = p.counter.snapshot().api_calls
+    t[0] = 299.0
+    d.inventory()
+    assert p.counter.snapshot().api_calls == calls  # 5 min TTL: no new listing
+    t[0] = 300.0
+    d.inventory()
+    assert p.counter.snapshot().api_calls == 2 * calls
