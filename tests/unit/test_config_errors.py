@@ -221,3 +221,18 @@ def test_config_example_loads():
     cfg = load_config(example)
     assert len(cfg.boards) >= 2
     assert {s.type for s in cfg.providers.values()} >= {"demo", "aws", "azure", "prometheus"}
+
+
+def test_config_example_documents_every_option():
+    """Every settings key, panel key and provider option appears in config.example.toml."""
+    from srvmon.providers.base import BUILTINS, load_provider_class
+    from srvmon.schema import BoardCfg, PanelCfg, Settings
+
+    text = (Path(__file__).resolve().parents[2] / "config.example.toml").read_text()
+    fields = set(Settings.model_fields) | set(PanelCfg.model_fields) | set(BoardCfg.model_fields)
+    for name in BUILTINS:
+        fields |= set(load_provider_class(name).Options.model_fields)
+    import re
+
+    missing = sorted(f for f in fields if not re.search(rf"(^|[\s{{,#]){re.escape(f)} =", text, re.M))
+    assert not missing, f"config.example.toml does not document: {missing}"
