@@ -157,7 +157,7 @@ class LogsFetcher:
                 n = int(_num(r.get("invocations")) or 0)
                 p99 = _num(r.get("p99_ms"))
                 limit = (timeouts_s or {}).get(str(r.get("app") or "").lower())
-                pct = round(p99 / (limit * 1000) * 100, 2) if p99 is not None and limit else None
+                pct = round(p99 / (limit * 1000) * 100, 4) if p99 is not None and limit else None
                 out.append(FunctionHealth(
                     function=str(r.get("fn") or ""), invocations=n, cold_starts=0, cold_start_pct=None,
                     init_ms_avg=None, timeouts=int(_num(r.get("timeouts")) or 0),
