@@ -266,7 +266,7 @@ class StubServer:
 
     url: str
     routes: dict[str, tuple[int, Any]]
-    requests: list[tuple[str, dict[str, list[str]]]]
+    requests: list[tuple[str, dict[str, list[str]], dict[str, str]]]
 
 
 @pytest.fixture()
@@ -274,12 +274,12 @@ def stub_server() -> Iterator[StubServer]:
     from urllib.parse import parse_qs, urlsplit
 
     routes: dict[str, tuple[int, Any]] = {}
-    seen: list[tuple[str, dict[str, list[str]]]] = []
+    seen: list[tuple[str, dict[str, list[str]], dict[str, str]]] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             parts = urlsplit(self.path)
-            seen.append((parts.path, parse_qs(parts.query)))
+            seen.append((parts.path, parse_qs(parts.query), {k.lower(): v for k, v in self.headers.items()}))
             status, body = routes.get(parts.path, (404, "404 page not found\n"))
             raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
             self.send_response(status)
