@@ -1,0 +1,1 @@
+"""Panel widgets: one per module, each fed plain PanelSnapshot data and knowing no provider."""

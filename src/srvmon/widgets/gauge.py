@@ -1,0 +1,40 @@
+"""Gauge panel body: used / limit as a % bar, with the time-to-limit from the trend."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from srvmon.widgets.base import PanelBody
+from srvmon.widgets.units import STATUS_SYMBOL, bar, fmt_duration, fmt_value
+
+
+class GaugeView(PanelBody):
+    """'73% ✓' headline, a bar coloured by status, 'used / limit', and 'full in 3h' when growing."""
+
+    def render(self) -> RenderableType:
+        p = self.panel
+        if p is None:
+            return Text("")
+        width = max(4, self.size.width - 2)
+        style = self.status_style(p.status, bold=True)
+        lim = p.limit
+        if lim is None or not lim.limit:
+            return Text(f"{STATUS_SYMBOL.get(p.status, '')} {fmt_value(p.value, p.unit)}", style=style)
+        pct = lim.used / lim.limit * 100
+        head = Text(f"{STATUS_SYMBOL.get(p.status, '')} {fmt_value(pct, '%')}", style=style)
+        head.append(" of limit", style=self.muted())
+        gauge = Text(" ")
+        fill = bar(pct / 100, width).rstrip()
+        gauge.append(fill, style=style)
+        gauge.append("░" * (width - len(fill)), style=self.muted())
+        used = Text(f" {fmt_value(lim.used, p.unit)} / {fmt_value(lim.limit, p.unit)}", style=self.muted())
+        if lim.time_to_limit_s is not None:
+            ttl = Text(f" full in {fmt_duration(lim.time_to_limit_s)}",
+                       style=self.fg("warning"))
+        else:
+            ttl = Text(" not trending to the limit", style=self.muted())
+        lines: list[RenderableType] = [head, gauge, used, ttl]
+        if self.size.height >= 6:
+            lines.insert(0, Text(""))
+        return Group(*lines)

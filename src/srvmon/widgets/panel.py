@@ -1,0 +1,174 @@
+"""The panel frame: title with status symbol, state (loading / stale / error / no data), and its body."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Static
+
+from srvmon.model import PanelSnapshot
+from srvmon.widgets.alarms import AlarmList
+from srvmon.widgets.base import PanelBody, clean
+from srvmon.widgets.cost import CostView
+from srvmon.widgets.gauge import GaugeView
+from srvmon.widgets.health import HealthChips
+from srvmon.widgets.logs import LogList
+from srvmon.widgets.stat import StatView
+from srvmon.widgets.timeseries import TimeseriesView
+from srvmon.widgets.toplist import TopList
+from srvmon.widgets.units import STATUS_SYMBOL, fmt_age
+
+BODIES: dict[str, type[PanelBody]] = {
+    "timeseries": TimeseriesView,
+    "stat": StatView,
+    "toplist": TopList,
+    "gauge": GaugeView,
+    "alarms": AlarmList,
+    "cost": CostView,
+    "health": HealthChips,
+    "logs": LogList,
+}
+
+STATES = ("loading", "ok", "stale", "error", "nodata")
+
+
+def panel_state(panel: PanelSnapshot | None) -> str:
+    """loading (nothing yet), stale (old value kept), error (nothing to show), nodata, or ok."""
+    if panel is None:
+        return "loading"
+    if panel.stale:
+        return "stale"
+    if panel.status == "error":
+        return "error"
+    if panel.status == "nodata":
+        return "nodata"
+    return "ok"
+
+
+class PanelFrame(Widget, can_focus=True):
+    """A focusable bordered panel. Enter posts DrillDown; its status shows by symbol and border colour."""
+
+    DEFAULT_CSS = """
+    PanelFrame {
+        border: round $foreground 30%;
+        border-title-align: left;
+        border-subtitle-align: right;
+        height: 1fr;
+        width: 1fr;
+        padding: 0 1;
+        background: $surface;
+    }
+    PanelFrame:focus { border: round $accent; }
+    PanelFrame.-warn { border: round $warning; }
+    PanelFrame.-crit, PanelFrame.-error { border: round $error; }
+    PanelFrame.-warn:focus, PanelFrame.-crit:focus, PanelFrame.-error:focus { border: double $accent; }
+    PanelFrame > .message { height: 1fr; width: 1fr; content-align: center middle; display: none; }
+    PanelFrame.-show-message > .message { display: block; }
+    PanelFrame.-show-message > PanelBody { display: none; }
+    """
+
+    class DrillDown(Message):
+        """Enter on a panel (or its selected row/series): open the logs behind it."""
+
+        def __init__(self, frame: PanelFrame, row: Mapping[str, Any] | None) -> None:
+            super().__init__()
+            self.frame = frame
+            """The panel frame the drill-down started from."""
+            self.row = row
+            """The selected row or series ({'labels': ...}), or None for the whole panel."""
+
+    def __init__(self, panel_id: str, title: str, kind: str, *, tz: tzinfo | None = None,
+                 description: str = "") -> None:
+        super().__init__(id=f"panel-{panel_id}")
+        self.panel_id = panel_id
+        self.title = title
+        self.kind = kind
+        self.tz = tz
+        self.description = description
+        self.panel: PanelSnapshot | None = None
+        self.now: datetime | None = None
+        self.compare = True
+        self.body: PanelBody = BODIES.get(kind, StatView)(tz=tz)
+        self.state = "loading"
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("loading…"), classes="message")
+        yield self.body
+
+    def on_mount(self) -> None:
+        self._update_chrome()
+
+    def show(self, panel: PanelSnapshot, now: datetime | None = None) -> None:
+        """New data for this panel (state, status and body)."""
+        self.panel = panel
+        self.now = now
+        self.state = panel_state(panel)
+        if panel.status != "error" or panel.stale:
+            self.body.show(panel)
+        self._update_chrome()
+
+    def set_compare(self, on: bool) -> None:
+        self.compare = on
+        if isinstance(self.body, TimeseriesView):
+            self.body.set_compare(on)
+
+    def _update_chrome(self) -> None:
+        p = self.panel
+        status = p.status if p is not None else "nodata"
+        if p is not None and p.stale:
+            status = p.status if p.status != "error" else "error"
+        for s in ("ok", "warn", "crit", "nodata", "error"):
+            self.set_class(s == status and p is not None, f"-{s}")
+        for s in STATES:
+            self.set_class(self.state == s, f"-state-{s}")
+        symbol = STATUS_SYMBOL.get(status, "") if p is not None else "…"
+        title = Text(f"{symbol} ", style="bold")
+        title.append(clean(self.title))
+        self.border_title = title
+        self.border_subtitle = self._subtitle()
+        message = self._message()
+        self.set_class(message is not None, "-show-message")
+        if message is not None:
+            self.query_one(".message", Static).update(message)
+
+    def _subtitle(self) -> Text | None:
+        p = self.panel
+        if self.state == "loading":
+            return Text("loading…")
+        if p is None:
+            return None
+        if self.state == "stale":
+            age = (self.now - p.fetched_at).total_seconds() if self.now and p.fetched_at else None
+            reason = clean(p.error or "refresh failed")
+            return Text(f"⟳ stale {fmt_age(age)}: {reason[:60]}")
+        if self.state == "error":
+            return Text("⊘ error")
+        if self.state == "nodata":
+            return Text("∅ no data")
+        return None
+
+    def _message(self) -> Text | None:
+        """Text that replaces the body: loading, error without data, no data."""
+        p = self.panel
+        if self.state == "loading":
+            return Text("loading…")
+        if p is None:
+            return None
+        if self.state == "error":
+            return Text(f"⊘ {clean(p.error or 'error')}")
+        if self.state == "nodata" and self.kind in ("timeseries", "stat", "gauge"):
+            return Text("∅ no data in this window")
+        return None
+
+    # -- keys routed by the board screen ---------------------------------------------------------
+    def drill(self) -> None:
+        self.post_message(self.DrillDown(self, self.body.selected()))
+
+    def move_row(self, delta: int) -> bool:
+        return self.body.move_cursor(delta)

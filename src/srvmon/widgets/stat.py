@@ -1,0 +1,72 @@
+"""Stat panel body: a big value with its unit, an arrow and % vs the compare window, and a sparkline."""
+
+from __future__ import annotations
+
+from rich.align import Align
+from rich.console import Group, RenderableType
+from rich.text import Text
+from textual.renderables.digits import Digits as DigitsRenderable
+
+from srvmon.widgets.base import PanelBody
+from srvmon.widgets.units import STATUS_SYMBOL, fmt_delta, fmt_value, sparkline
+
+
+class StatView(PanelBody):
+    """Big number coloured by threshold status (plus its symbol), delta vs last week, sparkline."""
+
+    DEFAULT_CSS = """
+    StatView { height: 1fr; width: 1fr; content-align: center middle; }
+    """
+
+    def render(self) -> RenderableType:
+        p = self.panel
+        if p is None:
+            return Text("")
+        width = max(1, self.size.width)
+        height = self.size.height
+        style = self.status_style(p.status, bold=True)
+        symbol = STATUS_SYMBOL.get(p.status, "")
+        text = fmt_value(p.value, p.unit)
+        number, suffix = split_number(text)
+        lines: list[RenderableType] = []
+        big = DigitsRenderable.get_width(number)
+        if height >= 6 and number and big + 2 <= width:
+            lines.append(Align.center(DigitsRenderable(number, style)))
+            value_line = Text(f"{symbol} {suffix}".rstrip(), style=style)
+        else:
+            value_line = Text(f"{symbol} {text}", style=style)
+        value_line.justify = "center"
+        lines.append(value_line)
+        delta = fmt_delta(p.delta_pct)
+        if delta and height >= 2:
+            worse = p.delta_pct is not None and ((p.delta_pct > 0) == (p.thresholds.direction == "above"))
+            line = Text(delta, style=self.fg("warning" if worse else "success"))
+            tail = " vs last week"
+            if p.compare_value is not None:
+                tail += f" ({fmt_value(p.compare_value, p.unit)})"
+            if len(delta) + len(tail) > width:
+                tail = " vs last week" if len(delta) + 13 <= width else ""
+            line.append(tail, style=self.muted())
+            line.justify = "center"
+            lines.append(line)
+        values = [v for _, v in p.series[0].points] if p.series else []
+        if values and height >= 4:
+            spark = Text(sparkline(values, min(width, 60)), style=self.fg("primary"))
+            spark.justify = "center"
+            lines.append(spark)
+        return Group(*lines)
+
+
+def split_number(text: str) -> tuple[str, str]:
+    """'12.5k req/s' -> ('12.5', 'k req/s'); '$1.2k' -> ('$1.2', 'k'); '–' -> ('', '–')."""
+    i = 0
+    while i < len(text) and text[i] in "0123456789.-$":
+        i += 1
+    number = text[:i]
+    if not any(ch.isdigit() for ch in number):
+        return "", text
+    rest = text[i:].strip()
+    words = {"k": "thousand", "M": "million", "G": "billion", "T": "trillion"}
+    if rest[:1] in words and (len(rest) == 1 or rest[1] == " "):
+        rest = words[rest[0]] + rest[1:]
+    return number, rest

@@ -1,0 +1,234 @@
+"""Timeseries panel body: a PlotextPlot with today solid, the compare window dotted, trend and thresholds."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.color import Color
+from textual.widgets import Static
+from textual_plotext import PlotextPlot
+
+from srvmon.model import PanelSeries, PanelSnapshot
+from srvmon.widgets.base import PanelBody, clean
+from srvmon.widgets.units import fmt_axis, fmt_value, nice_ticks, time_label
+
+Point = tuple[int, float | None]
+#: Theme variables used for series colours, in order.
+PALETTE = ("primary", "accent", "secondary", "success", "foreground")
+Y_LABEL_W = 8
+
+
+def downsample(points: Sequence[Point], columns: int) -> list[Point]:
+    """At most ~2 points per column: each column keeps its min and max (in time order), so peaks survive."""
+    if columns <= 0 or len(points) <= 2 * columns:
+        return list(points)
+    out: list[Point] = []
+    n = len(points)
+    for c in range(columns):
+        chunk = points[c * n // columns : (c + 1) * n // columns]
+        present = [p for p in chunk if p[1] is not None]
+        if not present:
+            if chunk:
+                out.append((chunk[0][0], None))
+            continue
+        lo = min(present, key=lambda p: p[1])  # type: ignore[arg-type, return-value]
+        hi = max(present, key=lambda p: p[1])  # type: ignore[arg-type, return-value]
+        out.extend(sorted({lo, hi}))
+    return out
+
+
+def segments(points: Sequence[Point]) -> list[tuple[list[int], list[float]]]:
+    """Contiguous runs without gaps (None breaks the line)."""
+    runs: list[tuple[list[int], list[float]]] = []
+    xs: list[int] = []
+    ys: list[float] = []
+    for t, v in points:
+        if v is None:
+            if xs:
+                runs.append((xs, ys))
+            xs, ys = [], []
+        else:
+            xs.append(t)
+            ys.append(v)
+    if xs:
+        runs.append((xs, ys))
+    return runs
+
+
+def _rgb(color: Color) -> tuple[int, int, int]:
+    return (color.r, color.g, color.b)
+
+
+class TimeseriesChart(PlotextPlot):
+    """One chart with its OWN plotext state (`self.plt`), cleared and reused on every redraw (no leak)."""
+
+    DEFAULT_CSS = """
+    TimeseriesChart { height: 1fr; width: 1fr; }
+    """
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.panel: PanelSnapshot | None = None
+        self.compare = True
+        self.highlight: int | None = None
+        self.tz: Any = None
+        self._drawn_key: tuple[Any, ...] | None = None
+        self._version = 0
+
+    def show(self, panel: PanelSnapshot, *, compare: bool, highlight: int | None) -> None:
+        self.panel, self.compare, self.highlight = panel, compare, highlight
+        self._version += 1
+        self.refresh()
+
+    def color(self, name: str) -> Color:
+        v = self.app.theme_variables
+        try:
+            return Color.parse(v.get(name) or v.get("foreground") or "white")
+        except Exception:
+            return Color.parse("white")
+
+    def series_color(self, index: int) -> Color:
+        return self.color(PALETTE[index % len(PALETTE)])
+
+    def render(self):  # type: ignore[no-untyped-def]
+        key = (self._version, self.size, self.compare, self.highlight, self.app.theme)
+        if key != self._drawn_key:
+            self._draw()
+            self._drawn_key = key
+        return super().render()
+
+    def _draw(self) -> None:
+        plt = self.plt
+        plt.clear_figure()  # reuse this figure's state: nothing accumulates across refreshes
+        p = self.panel
+        if p is None or not p.series:
+            return
+        width, height = max(10, self.size.width), max(3, self.size.height)
+        columns = max(4, width - Y_LABEL_W - 2)
+        background = self.color("surface")
+        all_x: list[int] = []
+        all_y: list[float] = []
+        if self.compare:
+            for i, s in enumerate(p.series):
+                if not s.compare_points:
+                    continue
+                dim = background.blend(self.series_color(i), 0.55)
+                for xs, ys in segments(downsample(s.compare_points, columns)):
+                    plt.plot(xs, ys, marker="·", color=_rgb(dim))
+                    all_x += xs
+                    all_y += ys
+        for i, s in enumerate(p.series):
+            colour = self.series_color(i)
+            if self.highlight is not None and i != self.highlight:
+                colour = background.blend(colour, 0.6)
+            for xs, ys in segments(downsample(s.points, columns)):
+                plt.plot(xs, ys, marker="braille", color=_rgb(colour))
+                all_x += xs
+                all_y += ys
+        if not all_x:
+            return
+        x0 = min(t for s in p.series for t, _ in s.points) if any(s.points for s in p.series) else min(all_x)
+        x1 = max(t for s in p.series for t, _ in s.points) if any(s.points for s in p.series) else max(all_x)
+        if p.trend is not None and x1 > x0:
+            ys = [p.trend.intercept, p.trend.intercept + p.trend.slope_per_h * (x1 - x0) / 3600]
+            plt.plot([x0, x1], ys, marker="-", color=_rgb(self.color("accent")))
+            all_y += ys
+        lo, hi = min(all_y), max(all_y)
+        lo = min(0.0, lo)
+        for level, var in ((p.thresholds.warn, "warning"), (p.thresholds.crit, "error")):
+            if level is not None and lo <= level <= max(hi * 1.5, lo + 1e-9):
+                plt.horizontal_line(level, color=_rgb(self.color(var)))
+                hi = max(hi, level)
+        if hi <= lo:
+            hi = lo + 1.0
+        yt = nice_ticks(lo, hi, max(2, min(5, height // 3)))
+        plt.ylim(yt[0], max(yt[-1], hi))
+        plt.yticks(yt, [fmt_axis(v, p.unit) for v in yt])
+        span = x1 - x0 or 1
+        n = max(2, min(8, columns // 12))
+        xt = [x0 + span * k / (n - 1) for k in range(n)]
+        plt.xlim(x0, x1)
+        plt.xticks(xt, [time_label(t, span, self.tz) for t in xt])
+
+
+class TimeseriesView(PanelBody):
+    """The chart plus a legend line (series names, last week, trend, thresholds); j/k picks a series."""
+
+    DEFAULT_CSS = """
+    TimeseriesView { layout: vertical; }
+    TimeseriesView > .legend { height: 1; width: 1fr; }
+    """
+
+    selectable = True
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.compare = True
+
+    def compose(self) -> ComposeResult:
+        chart = TimeseriesChart()
+        chart.tz = self.tz
+        yield chart
+        yield Static(classes="legend")
+
+    def row_count(self) -> int:
+        return len(self.panel.series) if self.panel is not None else 0
+
+    def selected(self) -> Mapping[str, Any] | None:
+        if self.panel is None or self.cursor is None or self.cursor >= len(self.panel.series):
+            return None
+        s: PanelSeries = self.panel.series[self.cursor]
+        return {"labels": dict(s.labels), "name": ",".join(str(v) for v in s.labels.values())}
+
+    def set_compare(self, on: bool) -> None:
+        self.compare = on
+        if self.panel is not None:
+            self.show(self.panel)
+
+    def show(self, panel: PanelSnapshot) -> None:
+        super().show(panel)
+        if not self.is_mounted:
+            return
+        self.query_one(TimeseriesChart).show(panel, compare=self.compare, highlight=self.cursor)
+        self.query_one(".legend", Static).update(self.legend())
+
+    def move_cursor(self, delta: int) -> bool:
+        moved = super().move_cursor(delta)
+        if moved and self.panel is not None:
+            self.show(self.panel)
+        return moved
+
+    def on_mount(self) -> None:
+        if self.panel is not None:
+            self.show(self.panel)
+
+    def legend(self) -> Text:
+        p = self.panel
+        out = Text(no_wrap=True, overflow="ellipsis")
+        if p is None:
+            return out
+        chart = self.query_one(TimeseriesChart)
+        for i, s in enumerate(p.series):
+            name = clean(",".join(str(v) for v in s.labels.values()) or p.title)
+            item = Text("━ ", style=Style(color=chart.series_color(i).rich_color))
+            item.append(name[:28])
+            last = next((v for _, v in reversed(s.points) if v is not None), None)
+            item.append(f" {fmt_value(last, p.unit)}")
+            if self.cursor == i:
+                item.stylize("reverse")
+            out.append_text(item)
+            out.append("  ")
+        muted = Style(color=chart.color("foreground-muted").rich_color)
+        if self.compare and any(s.compare_points for s in p.series):
+            out.append("┈ last week  ", style=muted)
+        if p.trend is not None:
+            out.append(f"- trend {fmt_value(p.trend.slope_per_h, p.unit)}/h  ", style=Style(color=chart.color("accent").rich_color))
+        if p.thresholds.warn is not None:
+            out.append(f"─ warn {fmt_value(p.thresholds.warn, p.unit)} ", style=Style(color=chart.color("warning").rich_color))
+        if p.thresholds.crit is not None:
+            out.append(f"─ crit {fmt_value(p.thresholds.crit, p.unit)}", style=Style(color=chart.color("error").rich_color))
+        return out
