@@ -68,7 +68,23 @@ HISTOGRAMS: list[tuple[str, dict[str, str], float, float]] = [
     ("kn_serving_invocation_duration_seconds", {"kn_service_name": "greeter", "http_response_status_code": "200"}, 1.0, 1.0),
     ("kn_serving_invocation_duration_seconds", {"kn_service_name": "greeter", "http_response_status_code": "404"}, 0.0, 0.5),
 ]
+#: Knative <= 1.18 (OpenCensus) names, served by a second Prometheus (`prom_legacy`).
+LEGACY_COUNTERS: list[tuple[str, dict[str, str], float, float]] = [
+    ("revision_request_count", {"service_name": "hello", "response_code": "200", "response_code_class": "2xx"}, 5.0, 8.0),
+    ("revision_request_count", {"service_name": "hello", "response_code": "503", "response_code_class": "5xx"}, 0.5, 0.25),
+    ("revision_request_count", {"service_name": "greeter", "response_code": "200", "response_code_class": "2xx"}, 1.0, 1.0),
+]
+LEGACY_GAUGES: list[tuple[str, dict[str, str], float, float]] = [
+    ("autoscaler_actual_pods", {"service_name": "hello", "revision_name": "hello-00001"}, 3, 7),
+    ("autoscaler_actual_pods", {"service_name": "greeter", "revision_name": "greeter-00001"}, 1, 1),
+]
+LEGACY_HISTOGRAMS: list[tuple[str, dict[str, str], float, float]] = [
+    ("revision_request_latencies", {"service_name": "hello"}, 5.5, 8.25),
+    ("revision_request_latencies", {"service_name": "greeter"}, 1.0, 1.0),
+]
 BUCKETS = [0.1, 0.5, 1.0, 2.5]
+#: Histograms whose unit is ms (OpenCensus latencies): bucket bounds x 1000.
+BUCKET_SCALE = {"revision_request_latencies": 1000.0}
 #: Cumulative share of observations at or below each bucket (the +Inf bucket is 1.0).
 SHARES_BEFORE = [0.8, 1.0, 1.0, 1.0]
 SHARES_AFTER = [0.5, 1.0, 1.0, 1.0]
@@ -92,20 +108,22 @@ class PromServer:
     start_s: int
     change_s: int
     data_dir: Path
-    extra: dict[str, Any] = field(default_factory=dict)
+    counters: list[tuple[str, dict[str, str], float, float]] = field(default_factory=list)
+    gauges: list[tuple[str, dict[str, str], float, float]] = field(default_factory=list)
+    histograms: list[tuple[str, dict[str, str], float, float]] = field(default_factory=list)
 
     def rate(self, family: str, when: str = "after", **match: str) -> float:
         """Sum of the fixture's rates (counters and histogram counts) whose labels include `match`."""
         i = 0 if when == "before" else 1
         total = 0.0
-        for fam, labels, *vals in COUNTERS + HISTOGRAMS:
+        for fam, labels, *vals in self.counters + self.histograms:
             if fam == family and all(labels.get(k) == v for k, v in match.items()):
                 total += vals[i]
         return total
 
     def gauge(self, family: str, when: str = "after", **match: str) -> list[float]:
         i = 0 if when == "before" else 1
-        return [vals[i] for fam, labels, *vals in GAUGES if fam == family
+        return [vals[i] for fam, labels, *vals in self.gauges if fam == family
                 and all(labels.get(k) == v for k, v in match.items())]  # fmt: skip
 
 
@@ -113,7 +131,11 @@ def _labels(labels: dict[str, str]) -> str:
     return "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
 
 
-def write_openmetrics(path: Path, start_s: int, end_s: int, change_s: int) -> None:
+Family = list[tuple[str, dict[str, str], float, float]]
+
+
+def write_openmetrics(path: Path, start_s: int, end_s: int, change_s: int, counters: Family, gauges: Family,
+                      histograms: Family) -> None:
     stamps = range(start_s, end_s + 1, STEP)
 
     def cum(t: int, before: float, after: float) -> float:
@@ -121,11 +143,11 @@ def write_openmetrics(path: Path, start_s: int, end_s: int, change_s: int) -> No
 
     chunks: list[str] = []
     families: dict[str, list[tuple[str, Any]]] = {}
-    for fam, labels, before, after in COUNTERS:
+    for fam, labels, before, after in counters:
         families.setdefault(fam, []).append(("c", (labels, before, after)))
-    for fam, labels, before, after in GAUGES:
+    for fam, labels, before, after in gauges:
         families.setdefault(fam, []).append(("g", (labels, before, after)))
-    for fam, labels, before, after in HISTOGRAMS:
+    for fam, labels, before, after in histograms:
         families.setdefault(fam, []).append(("h", (labels, before, after)))
     for fam, members in families.items():
         kind = members[0][0]
@@ -148,7 +170,7 @@ def write_openmetrics(path: Path, start_s: int, end_s: int, change_s: int) -> No
                     n_before = before * (min(t, change_s) - start_s)
                     n_after = after * max(0, t - change_s)
                     for le, sb, sa in zip(BUCKETS, SHARES_BEFORE, SHARES_AFTER, strict=True):
-                        lab = _labels({**labels, "le": str(le)})
+                        lab = _labels({**labels, "le": str(le * BUCKET_SCALE.get(fam, 1.0))})
                         lines.append(f"{fam}_bucket{lab} {n_before * sb + n_after * sa:.6f} {t}\n")
                     total = n_before + n_after
                     lines.append(f"{fam}_bucket{_labels({**labels, 'le': '+Inf'})} {total:.6f} {t}\n")
@@ -205,17 +227,27 @@ def _wait(url: str, proc: subprocess.Popen[bytes], log: Path, what: str, ok: Any
 
 @pytest.fixture(scope="session")
 def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PromServer]:
-    """Backfilled Prometheus on 127.0.0.1:<free port>, rules evaluated every second; killed at the end."""
+    """Backfilled Prometheus (OpenFaaS, Knative OpenTelemetry names, Fn) with firing test rules."""
+    yield from _prometheus(tmp_path_factory.mktemp("prom"), COUNTERS, GAUGES, HISTOGRAMS)
+
+
+@pytest.fixture(scope="session")
+def prom_legacy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PromServer]:
+    """A second backfilled Prometheus holding only Knative's OpenCensus (<= 1.18) metric names."""
+    yield from _prometheus(tmp_path_factory.mktemp("prom_legacy"), LEGACY_COUNTERS, LEGACY_GAUGES, LEGACY_HISTOGRAMS)
+
+
+def _prometheus(base: Path, counters: Family, gauges: Family, histograms: Family) -> Iterator[PromServer]:
+    """Backfill, start on 127.0.0.1:<free port> with rules evaluated every second, wait, kill at the end."""
     for tool in (PROMETHEUS, PROMTOOL):
         if not (os.path.exists(tool) and os.access(tool, os.X_OK)):
             pytest.fail(f"{tool} is missing: apt-get install -y prometheus (the Prometheus tests need it)")
-    base = tmp_path_factory.mktemp("prom")
     real_now = int(time.time())
     now_s = real_now // 3600 * 3600 - 3600
     start_s = now_s - 8 * DAY - 2 * 3600
     change_s = now_s - 3 * DAY
     om = base / "history.om.txt"
-    write_openmetrics(om, start_s, now_s, change_s)
+    write_openmetrics(om, start_s, now_s, change_s, counters, gauges, histograms)
     data = base / "data"
     done = subprocess.run(
         [PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=192h", str(om), str(data)],
@@ -246,7 +278,7 @@ def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PromServer]:
             return states.get("CheckoutErrors") == "firing" and states.get("SlowBurn") == "pending"
 
         _wait(f"{url}/api/v1/rules?type=alert", proc, log, "firing its test alert", firing)
-        yield PromServer(url, datetime.fromtimestamp(now_s, UTC), start_s, change_s, data)
+        yield PromServer(url, datetime.fromtimestamp(now_s, UTC), start_s, change_s, data, counters, gauges, histograms)
     finally:
         proc.terminate()
         try:

@@ -156,3 +156,22 @@ def test_week_range_board_uses_half_hour_steps(prom: Any) -> None:
     points = week.panel("invocations").series[0].points
     assert len(points) == 7 * 48
     assert points[-1][1] == pytest.approx(4.45) and points[0][1] == pytest.approx(3.6)
+
+
+def test_knative_board_on_opencensus_names(prom_legacy: Any) -> None:
+    """A Knative <= 1.18 server (revision_request_*, latencies in ms, autoscaler_actual_pods): `promql` runs."""
+    prom = prom_legacy
+    snap = poll(prom, "knative")
+    fam = "revision_request_count"
+    check(snap.panel("requests"), prom.rate(fam), prom.rate(fam, "before"))
+    check(snap.panel("errors_5xx"), 0.25, 0.5)
+    assert snap.panel("errors_4xx").value == 0.0
+    check(snap.panel("latency_p50"), 100.0, 62.5)  # bucket bounds in ms: no x1000 in this generation
+    check(snap.panel("latency_p99"), 492.0, 480.0)
+    check(snap.panel("pods"), 8.0, 4.0)
+    gauge = snap.panel("pods_capacity")
+    assert gauge.limit is not None and gauge.limit.used == 7.0  # autoscaler_actual_pods found by detection
+    top = snap.panel("top_services").rows or ()
+    assert [(r["name"], r["value"]) for r in top] == [("hello", pytest.approx(8.25)), ("greeter", 1.0)]
+    assert {s.labels["code_class"] for s in snap.panel("status_classes").series} == {"2xx", "5xx"}
+    assert all(p.error is None for p in snap.panels), [(p.id, p.error) for p in snap.panels if p.error]
