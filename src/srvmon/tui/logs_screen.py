@@ -1,0 +1,520 @@
+"""The logs drill-down screen: a provider's records for a LogQuery, filterable, followable, newest first."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, OptionList, SelectionList, Static
+from textual.widgets.option_list import Option
+
+from srvmon.clock import Clock
+from srvmon.logfilter import FilterError, LogFilter
+from srvmon.model import LogQuery, LogRecord, LogResult, TimeWindow
+from srvmon.providers.base import NotSupported, Provider, ProviderError
+from srvmon.sanitize import clean
+from srvmon.widgets.log_table import LogTable
+
+#: Window sizes `[` and `]` step through (seconds).
+WINDOW_LADDER: tuple[int, ...] = (300, 900, 3600, 4 * 3600, 12 * 3600, 86400, 7 * 86400)
+STATUS_CHOICES: tuple[str | None, ...] = (None, "2xx", "3xx", "4xx", "5xx")
+BUILTIN_FIELDS = ("resource", "level", "status", "request_id")
+_FIELD_TOKEN = re.compile(r"^([A-Za-z_@][\w.@-]*)=(.+)$")
+
+
+# ---- messages (posted from worker threads) -------------------------------------------------------
+
+
+@dataclass
+class LogsFetched(Message):
+    """A fetch for the screen finished (successfully or not)."""
+
+    generation: int
+    """Which fetch this answers; stale answers (an older generation) are dropped."""
+    query: LogQuery
+    """The query that was run."""
+    result: LogResult | None
+    """The records, or None when the fetch failed."""
+    error: str | None = None
+    """Why the fetch failed, shown in the header."""
+    follow: bool = False
+    """True for a follow-mode poll (merge new records) rather than a full reload."""
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, ProviderError):
+        return f"{exc} (throttled)" if exc.throttled else str(exc)
+    if isinstance(exc, NotSupported):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def split_filter_text(text: str, known_fields: set[str]) -> tuple[str, dict[str, str]]:
+    """'user=alice timed out' -> ('timed out', {'user': 'alice'}) for fields the records have."""
+    words: list[str] = []
+    fields: dict[str, str] = {}
+    for token in text.split():
+        m = _FIELD_TOKEN.match(token)
+        if m and m.group(1) in known_fields:
+            fields[m.group(1)] = m.group(2)
+        else:
+            words.append(token)
+    return " ".join(words), fields
+
+
+def _filter_signature(q: LogQuery) -> tuple[object, ...]:
+    return (
+        q.text,
+        q.regex,
+        q.errors_only,
+        q.status_class,
+        q.resources,
+        q.request_id,
+        tuple(sorted(q.fields.items())),
+    )
+
+
+def _fmt_range(seconds: int) -> str:
+    for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+# ---- choosers --------------------------------------------------------------------------------------
+
+
+class StatusChooser(ModalScreen[str | None]):
+    """Pick a status class (or any); dismisses with the choice, Esc keeps the current one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, current: str | None) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        options = [Option("any status" if c is None else c, id=c or "any") for c in STATUS_CHOICES]
+        with Vertical(id="chooser"):
+            yield Static("Status class", classes="chooser-title")
+            yield OptionList(*options, id="status-options")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = STATUS_CHOICES.index(self.current) if self.current in STATUS_CHOICES else 0
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        choice = event.option.id
+        self.dismiss(None if choice == "any" else choice)
+
+    def action_cancel(self) -> None:
+        self.dismiss(self.current)
+
+
+class ColumnChooser(ModalScreen[tuple[str, ...] | None]):
+    """Pick which JSON message fields show as columns (space toggles, Enter applies)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("enter", "apply", "Apply", priority=True),
+    ]
+
+    def __init__(self, fields: list[str], chosen: tuple[str, ...]) -> None:
+        super().__init__()
+        self.fields = fields
+        self.chosen = chosen
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="chooser"):
+            yield Static("JSON fields as columns (space toggles, Enter applies)", classes="chooser-title")
+            yield SelectionList[str](
+                *[(clean(f), f, f in self.chosen) for f in self.fields], id="column-options"
+            )
+
+    def on_mount(self) -> None:
+        self.query_one(SelectionList).focus()
+
+    def action_apply(self) -> None:
+        self.dismiss(tuple(self.query_one(SelectionList).selected))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# ---- the screen ------------------------------------------------------------------------------------
+
+
+class LogsScreen(Screen[None]):
+    """Log records for `query` from `provider`. Push it; Esc pops it and the board is as it was.
+
+    Keys: `/` filter (text, or regex after `r`; `field=value` words filter JSON fields), `e` errors
+    only, `s` status class, `[`/`]` widen/narrow the window, `f` follow, `c` field columns,
+    Enter open the record, Esc back.
+    """
+
+    CSS_PATH = "logs.tcss"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("slash", "filter", "Filter"),
+        Binding("r", "toggle_regex", "Regex"),
+        Binding("e", "toggle_errors", "Errors"),
+        Binding("s", "choose_status", "Status"),
+        Binding("left_square_bracket", "widen", "Wider"),
+        Binding("right_square_bracket", "narrow", "Narrower"),
+        Binding("f", "toggle_follow", "Follow"),
+        Binding("c", "choose_columns", "Columns"),
+        Binding("R", "reload", "Reload", show=False),
+    ]
+
+    def __init__(
+        self,
+        provider: Provider,
+        query: LogQuery,
+        clock: Clock,
+        *,
+        follow_interval_s: float = 5.0,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name=name)
+        self.provider = provider
+        self.log_query = query
+        self.clock = clock
+        self.follow_interval_s = follow_interval_s
+        self.following = False
+        self.loading = False
+        self.error: str | None = None
+        self.filter_error: str | None = None
+        self.result: LogResult | None = None
+        self.fetched_query: LogQuery | None = None
+        self._generation = 0
+        self._follow_timer: Timer | None = None
+        self._follow_pending = False
+
+    # -- layout --------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Vertical(id="logs-header"):
+            yield Static(id="logs-title")
+            yield Static(id="logs-status")
+        yield Input(placeholder="filter text (Enter applies, Esc closes)", id="logs-filter")
+        yield LogTable(id="logs-table", empty_text="loading…")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#logs-filter", Input).display = False
+        self.table.focus()
+        self._update_header()
+        self.reload()
+
+    @property
+    def table(self) -> LogTable:
+        return self.query_one("#logs-table", LogTable)
+
+    # -- fetching --------------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Fetch the current query from the provider (replaces what is shown)."""
+        self._generation += 1
+        self.loading = True
+        self.error = None
+        self._update_header()
+        self._fetch(self.log_query, self._generation, False)
+
+    @work(thread=True, exclusive=True, group="logs-fetch", exit_on_error=False)
+    def _fetch(self, query: LogQuery, generation: int, follow: bool) -> None:
+        try:
+            result = self.provider.logs(query)
+        except Exception as exc:  # every failure stays on this screen, never takes the app down
+            self.post_message(LogsFetched(generation, query, None, _describe(exc), follow))
+            return
+        self.post_message(LogsFetched(generation, query, result, None, follow))
+
+    @on(LogsFetched)
+    def _fetched(self, message: LogsFetched) -> None:
+        if message.generation != self._generation:
+            return  # an answer to a query that was replaced meanwhile
+        if message.follow:
+            self._follow_pending = False
+            if message.result is not None:
+                self.error = None
+                self.table.add_records(message.result.records)
+            else:
+                self.error = message.error
+            self._arm_follow()
+            self._update_header()
+            return
+        self.loading = False
+        if message.result is None:
+            self.error = message.error
+            self.table.empty_text = "fetch failed — R to retry"
+            self.table.set_records([])
+        else:
+            self.result = message.result
+            self.fetched_query = message.query
+            self.table.empty_text = "no records match"
+            self.table.set_records(message.result.records)
+            self._apply_filter()
+        self._update_header()
+        if self.following:
+            self._arm_follow()
+
+    # -- filtering -------------------------------------------------------------------------------
+    @property
+    def filtered_by_provider(self) -> bool:
+        """The provider applied exactly the current filter, so nothing is re-filtered locally."""
+        return (
+            self.result is not None
+            and self.result.filtered_by_provider
+            and self.fetched_query is not None
+            and _filter_signature(self.fetched_query) == _filter_signature(self.log_query)
+        )
+
+    def _apply_filter(self) -> None:
+        if self.filtered_by_provider:
+            self.filter_error = None
+            self.table.set_filter(None)
+            return
+        try:
+            predicate = LogFilter.from_query(self.log_query).compile()
+        except FilterError as exc:
+            self.filter_error = str(exc)
+            return
+        self.filter_error = None
+        self.table.set_filter(predicate)
+
+    def _set_query(self, query: LogQuery, *, refetch: bool) -> None:
+        self.log_query = query
+        self._apply_filter()
+        self._update_header()
+        if refetch:
+            self.reload()
+
+    def _known_fields(self) -> set[str]:
+        return set(BUILTIN_FIELDS) | set(self.table.discover_fields())
+
+    @on(Input.Changed, "#logs-filter")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        self._set_query(self._query_for_text(event.value), refetch=False)
+
+    @on(Input.Submitted, "#logs-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self._close_filter()
+        self._set_query(self._query_for_text(event.value), refetch=not self.filter_error)
+
+    def _query_for_text(self, value: str) -> LogQuery:
+        if self.log_query.regex:
+            return replace(self.log_query, text=value or None, fields={})
+        text, fields = split_filter_text(value, self._known_fields())
+        return replace(self.log_query, text=text or None, fields=fields)
+
+    def _close_filter(self) -> None:
+        box = self.query_one("#logs-filter", Input)
+        box.display = False
+        self.table.focus()
+
+    # -- header ----------------------------------------------------------------------------------
+    def _update_header(self) -> None:
+        if not self.is_mounted:
+            return
+        q = self.log_query
+        w = q.window
+        title = Text()
+        title.append("LOGS ", style="bold")
+        title.append(clean(self.provider.instance), style="bold")
+        title.append("  ")
+        title.append(", ".join(clean(r) for r in q.resources) if q.resources else "all resources")
+        title.append(f"  {w.start:%Y-%m-%d %H:%M}–{w.end:%H:%M} UTC ({_fmt_range(w.duration_s)})")
+        if self.following:
+            title.append("  ● following", style="bold")
+        if getattr(self.provider, "is_demo", False):
+            title.append("  DEMO", style="reverse")
+        self.query_one("#logs-title", Static).update(title)
+
+        status = Text()
+        parts: list[str] = []
+        if q.text:
+            parts.append(f"{'regex' if q.regex else 'text'} {clean(q.text)!r}")
+        elif q.regex:
+            parts.append("regex mode")
+        for key, value in q.fields.items():
+            parts.append(f"{clean(key)}={clean(value)}")
+        if q.errors_only:
+            parts.append("errors only")
+        if q.status_class:
+            parts.append(f"status {clean(q.status_class)}")
+        if q.request_id:
+            parts.append(f"request {clean(q.request_id)}")
+        status.append(" · ".join(parts) if parts else "no filter")
+        if parts and self.filtered_by_provider:
+            status.append("  — filtered by provider")
+        elif parts:
+            status.append("  — filtered locally")
+        shown, held = len(self.table.rows), len(self.table.records)
+        if self.loading:
+            status.append("  loading…", style="italic")
+        else:
+            status.append(f"  {shown:,} of {held:,} records")
+            if self.result is not None and self.result.partial:
+                status.append("  (partial)")
+        if self.filter_error:
+            status.append(f"  {clean(self.filter_error)}", style="bold")
+        if self.error:
+            status.append(f"  error: {clean(self.error)}", style="bold")
+        self.query_one("#logs-status", Static).update(status)
+        self.set_class(bool(self.error or self.filter_error), "-error")
+
+    # -- actions ---------------------------------------------------------------------------------
+    def action_back(self) -> None:
+        box = self.query_one("#logs-filter", Input)
+        if box.display:
+            self._close_filter()
+            return
+        self._stop_follow()
+        self.dismiss(None)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#logs-filter", Input)
+        box.display = True
+        text = self.log_query.text or ""
+        if not self.log_query.regex and self.log_query.fields:
+            text = " ".join([*(f"{k}={v}" for k, v in self.log_query.fields.items()), text]).strip()
+        box.value = text
+        box.placeholder = (
+            "regex (Enter applies, Esc closes)"
+            if self.log_query.regex
+            else ("text or field=value (Enter applies, Esc closes)")
+        )
+        box.focus()
+
+    def action_toggle_regex(self) -> None:
+        self._set_query(
+            replace(self.log_query, regex=not self.log_query.regex), refetch=bool(self.log_query.text)
+        )
+
+    def action_toggle_errors(self) -> None:
+        self._set_query(replace(self.log_query, errors_only=not self.log_query.errors_only), refetch=True)
+
+    def action_choose_status(self) -> None:
+        def chosen(value: str | None) -> None:
+            if value != self.log_query.status_class:
+                self._set_query(replace(self.log_query, status_class=value), refetch=True)
+
+        self.app.push_screen(StatusChooser(self.log_query.status_class), chosen)
+
+    def action_choose_columns(self) -> None:
+        fields = self.table.discover_fields()
+        if not fields:
+            self.notify("no JSON fields in these records", severity="information")
+            return
+
+        def chosen(value: tuple[str, ...] | None) -> None:
+            if value is not None:
+                self.table.set_extra_columns(value)
+
+        self.app.push_screen(ColumnChooser(fields, self.table.extra_columns), chosen)
+
+    def _resize_window(self, step: int) -> None:
+        current = self.log_query.window.duration_s
+        ladder = list(WINDOW_LADDER)
+        if step > 0:
+            bigger = [s for s in ladder if s > current]
+            new = bigger[0] if bigger else current
+        else:
+            smaller = [s for s in ladder if s < current]
+            new = smaller[-1] if smaller else current
+        if new == current:
+            self.notify("window is already at its " + ("widest" if step > 0 else "narrowest"))
+            return
+        end = self.log_query.window.end
+        window = TimeWindow(end - timedelta(seconds=new), end, self.log_query.window.step_s)
+        self._set_query(replace(self.log_query, window=window), refetch=True)
+
+    def action_widen(self) -> None:
+        self._resize_window(+1)
+
+    def action_narrow(self) -> None:
+        self._resize_window(-1)
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    # -- follow mode -----------------------------------------------------------------------------
+    def action_toggle_follow(self) -> None:
+        if self.following:
+            self._stop_follow()
+        else:
+            self.following = True
+            self.poll_now()
+        self._update_header()
+
+    def _stop_follow(self) -> None:
+        self.following = False
+        if self._follow_timer is not None:
+            self._follow_timer.stop()
+            self._follow_timer = None
+
+    def _arm_follow(self) -> None:
+        """Re-arm after each poll finishes, so polls never overlap."""
+        if not self.following:
+            return
+        if self._follow_timer is not None:
+            self._follow_timer.stop()
+        self._follow_timer = self.set_timer(self.follow_interval_s, self.poll_now)
+
+    def poll_now(self) -> None:
+        """Ask the provider for records since the newest one held (follow mode)."""
+        if self.loading or self._follow_pending:
+            return
+        now = self.clock.now()
+        newest = self.table.newest_timestamp
+        start = datetime.fromtimestamp(newest, UTC) if newest is not None else self.log_query.window.start
+        start = min(start, now)
+        window = TimeWindow(start, now, self.log_query.window.step_s)
+        # The shown window now ends at the clock: keep its length, slide it forward.
+        span = timedelta(seconds=self.log_query.window.duration_s)
+        self.log_query = replace(
+            self.log_query, window=TimeWindow(now - span, now, self.log_query.window.step_s)
+        )
+        self._follow_pending = True
+        self._update_header()
+        self._follow(replace(self.log_query, window=window), self._generation)
+
+    @work(thread=True, exclusive=True, group="logs-follow", exit_on_error=False)
+    def _follow(self, query: LogQuery, generation: int) -> None:
+        try:
+            result = self.provider.logs(query)
+        except Exception as exc:
+            self.post_message(LogsFetched(generation, query, None, _describe(exc), True))
+            return
+        self.post_message(LogsFetched(generation, query, result, None, True))
+
+    def on_unmount(self) -> None:
+        self._stop_follow()
+
+    # -- drill into one record -------------------------------------------------------------------
+    @on(LogTable.Selected)
+    def _open_record(self, event: LogTable.Selected) -> None:
+        from srvmon.tui.record_screen import RecordScreen
+
+        self.app.push_screen(RecordScreen(self.provider, event.record, self.clock, query=self.log_query))
+
+
+def initial_query(provider: Provider, clock: Clock, *, range_s: int = 3600, **filters: object) -> LogQuery:
+    """A LogQuery over the last `range_s` seconds ending now, for callers that have no panel window."""
+    now = clock.now()
+    window = TimeWindow(now - timedelta(seconds=range_s), now, 60)
+    return LogQuery(provider=provider.instance, window=window, **filters)  # type: ignore[arg-type]
+
+
+__all__ = ["LogRecord", "LogsFetched", "LogsScreen", "initial_query", "split_filter_text"]

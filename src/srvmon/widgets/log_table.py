@@ -1,0 +1,382 @@
+"""A virtualised log table: renders only the visible rows, newest first, fast at 100,000 records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from typing import Any, ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from srvmon.logfilter import ERROR_LEVELS, message_fields
+from srvmon.model import LogRecord
+from srvmon.sanitize import clean
+
+RecordKey = tuple[float, str | None, str]
+WARN_LEVELS = frozenset({"warn", "warning"})
+
+
+def record_key(record: LogRecord) -> RecordKey:
+    """Identity used to never show the same record twice: (timestamp, request_id, message)."""
+    return (record.timestamp, record.request_id, record.message)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    width: int
+    align_right: bool = False
+
+
+class LogTable(ScrollView, can_focus=True):
+    """Log records as rows: time, resource, level, status, duration, [JSON fields...], message.
+
+    Only the rows on screen are rendered (line API), so 100,000 records cost a list, not widgets.
+    Every cell is untrusted text and goes through `sanitize.clean`; nothing is parsed as markup.
+    """
+
+    DEFAULT_CSS = """
+    LogTable {
+        height: 1fr;
+        overflow-x: hidden;
+        overflow-y: auto;
+        background: $surface;
+    }
+    LogTable > .log-table--header { text-style: bold; background: $panel; color: $foreground; }
+    LogTable > .log-table--cursor { background: $accent 40%; }
+    LogTable:focus > .log-table--cursor { background: $accent; color: $text-accent; }
+    LogTable > .log-table--muted { color: $foreground-muted; }
+    LogTable > .log-table--error { color: $error; }
+    LogTable > .log-table--warning { color: $warning; }
+    LogTable > .log-table--empty { color: $foreground-muted; text-style: italic; }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "log-table--header",
+        "log-table--cursor",
+        "log-table--muted",
+        "log-table--error",
+        "log-table--warning",
+        "log-table--empty",
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,g", "first", "Newest", show=False),
+        Binding("end,G", "last", "Oldest", show=False),
+        Binding("enter", "select", "Open", show=True),
+    ]
+
+    cursor_row: reactive[int] = reactive(0, always_update=True)
+
+    class Selected(Message):
+        """Enter (or a click) on a row."""
+
+        def __init__(self, table: LogTable, record: LogRecord, index: int) -> None:
+            super().__init__()
+            self.table = table
+            #: The record under the cursor.
+            self.record = record
+            #: Its row index (0 = newest shown).
+            self.index = index
+
+        @property
+        def control(self) -> LogTable:
+            return self.table
+
+    def __init__(
+        self,
+        *,
+        tz: tzinfo | None = None,
+        empty_text: str = "no log records",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.tz = tz or UTC
+        self.empty_text = empty_text
+        self.records: list[LogRecord] = []  # everything held, newest first
+        self.rows: list[LogRecord] = []  # what the filter keeps, newest first
+        self._keys: set[RecordKey] = set()
+        self._predicate: Callable[[LogRecord], bool] | None = None
+        self.extra_columns: tuple[str, ...] = ()
+        self._fields_cache: dict[int, dict[str, Any]] = {}
+        self._long_dates = False
+        self._resource_width = 12
+
+    # -- data ------------------------------------------------------------------------------------
+    def set_records(self, records: Iterable[LogRecord]) -> None:
+        """Replace everything shown (duplicates dropped), newest first; the cursor goes to the top."""
+        unique: dict[RecordKey, LogRecord] = {}
+        for r in records:
+            unique.setdefault(record_key(r), r)
+        self.records = sorted(unique.values(), key=_ts, reverse=True)
+        self._keys = set(unique)
+        self._fields_cache.clear()
+        self._measure()
+        self._refilter(keep_cursor=False)
+
+    def add_records(self, records: Iterable[LogRecord]) -> int:
+        """Merge new records (follow mode), never duplicating one already held; returns how many were new.
+
+        The cursor stays on the record it was on (or on the newest row if it was at the top).
+        """
+        fresh: list[LogRecord] = []
+        for r in records:
+            key = record_key(r)
+            if key not in self._keys:
+                self._keys.add(key)
+                fresh.append(r)
+        if not fresh:
+            return 0
+        fresh.sort(key=_ts, reverse=True)
+        at_top = self.cursor_row == 0
+        if not self.records or fresh[-1].timestamp >= self.records[0].timestamp:
+            self.records[:0] = fresh
+            shown = fresh if self._predicate is None else [r for r in fresh if self._predicate(r)]
+            self.rows[:0] = shown
+            self._update_size()
+            if not at_top and shown:
+                self.cursor_row = self.cursor_row + len(shown)
+            else:
+                self.refresh()
+        else:
+            self.records = sorted([*self.records, *fresh], key=_ts, reverse=True)
+            self._refilter(keep_cursor=True)
+        self._measure()
+        return len(fresh)
+
+    def set_filter(self, predicate: Callable[[LogRecord], bool] | None) -> None:
+        """Show only records the predicate keeps (None = all); re-renders only the visible rows."""
+        self._predicate = predicate
+        self._refilter(keep_cursor=False)
+
+    def set_extra_columns(self, names: Sequence[str]) -> None:
+        """JSON message fields to show as columns between duration and message."""
+        self.extra_columns = tuple(names)
+        self.refresh()
+
+    def discover_fields(self, sample: int = 500) -> list[str]:
+        """Top-level JSON field names seen in the first `sample` JSON messages, most common first."""
+        counts: dict[str, int] = {}
+        seen = 0
+        for r in self.records:
+            if seen >= sample:
+                break
+            fields = self.fields_of(r)
+            if not fields:
+                continue
+            seen += 1
+            for k in fields:
+                counts[k] = counts.get(k, 0) + 1
+        return sorted(counts, key=lambda k: (-counts[k], k))
+
+    def fields_of(self, record: LogRecord) -> dict[str, Any]:
+        """The record's JSON-message fields merged with provider fields (cached per record)."""
+        rid = id(record)
+        cached = self._fields_cache.get(rid)
+        if cached is None:
+            cached = dict(message_fields(record.message) or {})
+            if record.fields:
+                cached.update(record.fields)
+            if len(self._fields_cache) > 20_000:
+                self._fields_cache.clear()
+            self._fields_cache[rid] = cached
+        return cached
+
+    @property
+    def cursor_record(self) -> LogRecord | None:
+        if 0 <= self.cursor_row < len(self.rows):
+            return self.rows[self.cursor_row]
+        return None
+
+    @property
+    def newest_timestamp(self) -> float | None:
+        return self.records[0].timestamp if self.records else None
+
+    def _refilter(self, *, keep_cursor: bool) -> None:
+        current = self.cursor_record if keep_cursor else None
+        pred = self._predicate
+        self.rows = list(self.records) if pred is None else [r for r in self.records if pred(r)]
+        self._update_size()
+        row = 0
+        if current is not None:
+            try:
+                row = self.rows.index(current)
+            except ValueError:
+                row = 0
+        self.cursor_row = row
+        if not keep_cursor and self.is_mounted:
+            self.scroll_to(y=0, animate=False, immediate=True)
+
+    def _measure(self) -> None:
+        sample = self.records[:2000]
+        if sample:
+            self._long_dates = (sample[0].timestamp - self.records[-1].timestamp) >= 86400
+            self._resource_width = max(8, min(24, max(cell_len(clean(r.resource)) for r in sample)))
+
+    def _update_size(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.rows) + 1)
+        self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._update_size()
+
+    # -- columns & rendering ---------------------------------------------------------------------
+    def columns(self) -> list[Column]:
+        cols = [
+            Column("time", "TIME (UTC)" if self.tz is UTC else "TIME", 14 if self._long_dates else 12),
+            Column("resource", "RESOURCE", self._resource_width),
+            Column("level", "LEVEL", 5),
+            Column("status", "STS", 3, align_right=True),
+            Column("duration", "DURATION", 9, align_right=True),
+        ]
+        cols += [Column("field:" + name, name.upper(), 14) for name in self.extra_columns]
+        used = sum(c.width + 1 for c in cols)
+        cols.append(Column("message", "MESSAGE", max(10, self.size.width - used)))
+        return cols
+
+    def cell(self, record: LogRecord, key: str) -> str:
+        """The display text of one cell (cleaned; never markup)."""
+        if key == "time":
+            try:
+                dt = datetime.fromtimestamp(record.timestamp, self.tz)
+            except (ValueError, OverflowError, OSError, TypeError):
+                return "?"
+            if self._long_dates:
+                return dt.strftime("%m-%d %H:%M:%S")
+            return dt.strftime("%H:%M:%S") + f".{dt.microsecond // 1000:03d}"
+        if key == "resource":
+            return clean(record.resource)
+        if key == "level":
+            return clean(record.level or "")
+        if key == "status":
+            return "" if record.status is None else str(record.status)
+        if key == "duration":
+            d = record.duration_ms
+            if d is None or d != d:
+                return ""
+            return f"{d:.0f}ms" if d >= 100 else f"{d:.1f}ms"
+        if key == "message":
+            return clean(record.message)
+        if key.startswith("field:"):
+            value = self.fields_of(record).get(key[6:])
+            if value is None:
+                return ""
+            text = value if isinstance(value, str) else json.dumps(value, default=str)
+            return clean(text)
+        return ""
+
+    def row_style(self, record: LogRecord) -> Style | None:
+        level = (record.level or "").lower()
+        if level in ERROR_LEVELS or (record.status is not None and record.status >= 500):
+            return self.get_component_rich_style("log-table--error")
+        if level in WARN_LEVELS or (record.status is not None and record.status >= 400):
+            return self.get_component_rich_style("log-table--warning")
+        return None
+
+    def _line(self, cells: list[tuple[str, Column]], base: Style, muted: Style | None) -> list[Segment]:
+        segments: list[Segment] = []
+        for i, (text, col) in enumerate(cells):
+            if col.align_right:
+                text = text[-col.width :] if cell_len(text) > col.width else text
+                padded = " " * (col.width - cell_len(text)) + text
+            else:
+                padded = set_cell_size(text, col.width)
+            style = base + muted if (muted is not None and i == 0) else base
+            segments.append(Segment(padded, style))
+            segments.append(Segment(" ", base))
+        return segments
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        cols = self.columns()
+        if y == 0:
+            header = self.get_component_rich_style("log-table--header")
+            return Strip(self._line([(c.title, c) for c in cols], base + header, None)).crop_extend(
+                0, width, base + header
+            )
+        index = self.scroll_offset.y + y - 1
+        if index >= len(self.rows):
+            if index == 0:
+                empty = self.get_component_rich_style("log-table--empty")
+                text = set_cell_size(" " + self.empty_text, width)
+                return Strip([Segment(text, base + empty)], width)
+            return Strip.blank(width, base)
+        record = self.rows[index]
+        style = base
+        level_style = self.row_style(record)
+        if level_style is not None:
+            style = style + level_style
+        if index == self.cursor_row:
+            style = style + self.get_component_rich_style("log-table--cursor")
+        muted = self.get_component_rich_style("log-table--muted") if index != self.cursor_row else None
+        cells = [(self.cell(record, c.key), c) for c in cols]
+        return Strip(self._line(cells, style, muted)).crop_extend(0, width, style)
+
+    # -- cursor ------------------------------------------------------------------------------------
+    def validate_cursor_row(self, value: int) -> int:
+        return max(0, min(value, len(self.rows) - 1)) if self.rows else 0
+
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        self._scroll_cursor_visible()
+        self.refresh()
+
+    def _scroll_cursor_visible(self) -> None:
+        if not self.rows or not self.is_mounted:
+            return
+        # Viewport line y shows row scroll_y + y - 1; line 0 is the pinned header.
+        visible = max(1, self.scrollable_content_region.height - 1)
+        top = self.scroll_offset.y
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row > top + visible - 1:
+            self.scroll_to(y=self.cursor_row - visible + 1, animate=False, immediate=True)
+
+    def action_cursor(self, delta: int) -> None:
+        self.cursor_row = self.cursor_row + delta
+
+    def action_page(self, direction: int) -> None:
+        self.cursor_row = self.cursor_row + direction * max(1, self.scrollable_content_region.height - 2)
+
+    def action_first(self) -> None:
+        self.cursor_row = 0
+
+    def action_last(self) -> None:
+        self.cursor_row = len(self.rows) - 1
+
+    def action_select(self) -> None:
+        record = self.cursor_record
+        if record is not None:
+            self.post_message(self.Selected(self, record, self.cursor_row))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y == 0:
+            return
+        index = self.scroll_offset.y + offset.y - 1
+        if 0 <= index < len(self.rows):
+            if index == self.cursor_row and event.chain >= 2:
+                self.action_select()
+            self.cursor_row = index
+
+
+def _ts(record: LogRecord) -> float:
+    return record.timestamp
