@@ -1,0 +1,41 @@
+"""Deterministic hash noise for the demo fleet: every value is a pure function of (seed, entity, time)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+_M64 = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+_INV_2_64 = 1.0 / float(1 << 64)
+
+
+def key(*parts: object) -> int:
+    """A stable 64-bit key for an entity (Python's str hash is salted per process, so not that)."""
+    text = "\x1f".join(str(p) for p in parts).encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big")
+
+
+def mix(x: int) -> int:
+    """splitmix64's finaliser: a cheap, well-spread 64-bit hash of an integer."""
+    x &= _M64
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & _M64
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & _M64
+    return x ^ (x >> 31)
+
+
+def unit(k: int, t: int) -> float:
+    """Uniform in [0, 1) for entity key `k` at integer `t` (a bucket start, a minute, an index)."""
+    return mix(k ^ ((t * _GOLDEN) & _M64)) * _INV_2_64
+
+
+def signed(k: int, t: int) -> float:
+    """Uniform in [-1, 1)."""
+    return 2.0 * unit(k, t) - 1.0
+
+
+def signed_series(k: int, ts: Sequence[int]) -> list[float]:
+    """`signed(k, t)` for every bucket start in `ts`."""
+    return [2.0 * mix(k ^ ((t * _GOLDEN) & _M64)) * _INV_2_64 - 1.0 for t in ts]
