@@ -16,6 +16,7 @@ from .arm import ArmClient
 from .options import AzureOptions
 
 WEB_API = "2023-12-01"
+INSIGHTS_API = "2020-02-02"
 #: Scale-out ceilings Azure documents when an app sets no limit.
 DEFAULT_MAX_INSTANCES = {"Consumption": 200, "Flex": 100}
 
@@ -151,6 +152,7 @@ class Discovery:
         self.ttl_s = parse_duration(options.discovery_ttl)
         self._lock = threading.Lock()
         self._apps: list[FunctionApp] | None = None
+        self._components: list[FunctionApp] | None = None
         self._at: datetime | None = None
 
     def apps(self, *, refresh: bool = False) -> list[FunctionApp]:
@@ -159,8 +161,26 @@ class Discovery:
             fresh = self._at is not None and (now - self._at).total_seconds() < self.ttl_s
             if self._apps is None or refresh or not fresh:
                 self._apps = self._discover()
+                self._components = None
                 self._at = now
             return list(self._apps)
+
+    def components(self) -> list[FunctionApp]:
+        """The configured App Insights components (as metric targets; region from ARM)."""
+        self.apps()
+        with self._lock:
+            if self._components is None:
+                comps = []
+                for rid in self.options.app_insights:
+                    body = self.arm.get(rid, {"api-version": INSIGHTS_API}, operation="GetComponent") or {}
+                    ids = parse_resource_id(rid)
+                    comps.append(FunctionApp(
+                        id=rid, name=str(body.get("name") or ids.get("name", "")),
+                        resource_group=ids.get("resource_group", ""), subscription=ids.get("subscription", ""),
+                        region=normalise_region(str(body.get("location") or self.options.region or "")),
+                        host="", plan="AppInsights", sku="", runtime="", min_instances=None, max_instances=None))
+                self._components = comps
+            return list(self._components)
 
     def by_name(self, name: str) -> FunctionApp | None:
         for app in self.apps():

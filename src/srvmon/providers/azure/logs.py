@@ -70,11 +70,9 @@ class LogsFetcher:
 
     def _targets(self) -> list[tuple[str, Schema, str]]:
         """(kind, schema, id) for each place to query."""
-        out: list[tuple[str, Schema, str]] = []
-        if self.options.workspace_id:
-            out.append(("workspace", WORKSPACE, self.options.workspace_id))
-        out += [("resource", CLASSIC, rid) for rid in self.options.app_insights]
-        return out
+        if self.options.workspace_id:  # workspace-based components store their data there: ask once
+            return [("workspace", WORKSPACE, self.options.workspace_id)]
+        return [("resource", CLASSIC, rid) for rid in self.options.app_insights]
 
     def run(self, build: Any, window: TimeWindow) -> tuple[list[tuple[str, Any]], bool, list[str]]:
         """Run build(schema) on every target: ([(target id, table)], partial, warnings)."""

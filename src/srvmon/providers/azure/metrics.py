@@ -219,34 +219,56 @@ def select_apps(apps: Sequence[FunctionApp], patterns: Sequence[str]) -> list[Fu
     return [a for a in apps if any(fnmatch.fnmatchcase(a.name.lower(), p.lower()) for p in patterns)]
 
 
+def instance_pct_series(raws: Sequence[_Raw], group_by: Sequence[str], window: TimeWindow) -> tuple[Series, ...]:
+    """Instances as % of each app's scale-out ceiling; without `app` in group_by, the fullest app per bucket."""
+    ceilings = {raw.app.name: raw.app.max_instances for raw in raws}
+    per_app = instance_series(raws, ("app",), window)
+    pct = []
+    for s in per_app:
+        ceiling = ceilings.get(s.labels.get("app", ""))
+        if not ceiling:
+            continue
+        pct.append(Series(s.labels, s.timestamps,
+                          tuple(None if v is None else v / ceiling * 100.0 for v in s.values)))
+    if "app" in group_by or not pct:
+        return tuple(pct)
+    values = tuple(max((s.values[i] for s in pct if s.values[i] is not None), default=None)  # type: ignore[type-var]
+                   for i in range(len(pct[0].values)))
+    return (Series({}, pct[0].timestamps, values),)
+
+
 def run_queries(
     fetcher: MetricsFetcher, specs: dict[str, tuple[MetricQuery, MetricSpec]], apps: Sequence[FunctionApp],
-    window: TimeWindow,
+    window: TimeWindow, components: Sequence[FunctionApp] = (),
 ) -> dict[str, QueryResult]:
     """Answer every metric/derived spec, sharing batch calls between queries that can share them."""
     results: dict[str, QueryResult] = {}
     # Plan fetches: (namespace, aggregation, filter, apps) -> metric names.
-    plans: dict[tuple[str, str, str | None, tuple[str, ...]], set[str]] = defaultdict(set)
-    needs: dict[str, tuple[tuple[str, str, str | None, tuple[str, ...]], str]] = {}
+    Key = tuple[str, str, str | None, tuple[str, ...], str]
+    plans: dict[Key, set[str]] = defaultdict(set)
+    needs: dict[str, tuple[Key, str]] = {}
     for ref, (q, spec) in specs.items():
         metric, agg, filt = spec.metric, spec.aggregation, spec.filter
+        instances = spec.metric in ("InstanceCount", "InstancePct")
         if spec.kind == "derived":
-            metric, agg = ("MemoryWorkingSet", "Average") if spec.metric == "InstanceCount" else (
-                "FunctionExecutionUnits", "Total")
-            filt = "Instance eq '*'" if spec.metric == "InstanceCount" else None
+            metric, agg = ("MemoryWorkingSet", "Average") if instances else ("FunctionExecutionUnits", "Total")
+            filt = "Instance eq '*'" if instances else None
         else:
             dims = [g for g in q.group_by if g not in APP_GROUPS]
             if dims and not filt:
                 filt = " and ".join(f"{d} eq '*'" for d in dims)
-        key = (spec.namespace, agg, filt, spec.apps)
+        key = (spec.namespace, agg, filt, spec.apps, spec.target)
         plans[key].add(metric)
         needs[ref] = (key, metric)
-    fetched: dict[tuple[str, str, str | None, tuple[str, ...]], dict[str, list[_Raw]]] = {}
-    errors: dict[tuple[str, str, str | None, tuple[str, ...]], str] = {}
-    metric_errors: dict[tuple[tuple[str, str, str | None, tuple[str, ...]], str], str] = {}
+    fetched: dict[Key, dict[str, list[_Raw]]] = {}
+    errors: dict[Key, str] = {}
+    metric_errors: dict[tuple[Key, str], str] = {}
     for key, names in plans.items():
-        namespace, agg, filt, patterns = key
-        chosen = select_apps(apps, patterns)
+        namespace, agg, filt, patterns, target = key
+        chosen = select_apps(components if target == "app_insights" else apps, patterns)
+        if target == "app_insights" and not components:
+            errors[key] = "no Application Insights components: set app_insights = [<component resource id>]"
+            continue
         if not chosen:
             fetched[key] = {}
             continue
@@ -277,6 +299,8 @@ def run_queries(
         raws = fetched[key].get(metric, [])
         if spec.metric == "InstanceCount":
             series = instance_series(raws, q.group_by, window)
+        elif spec.metric == "InstancePct":
+            series = instance_pct_series(raws, q.group_by, window)
         elif spec.metric == "GBSeconds":
             series = group_series(raws, q.group_by, "Total", window, lambda v: v / MB_MS_PER_GB_S)
         elif spec.metric == "CostUSD":

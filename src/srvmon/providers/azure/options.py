@@ -77,9 +77,9 @@ class AzureOptions(ProviderOptions):
     region: str | None = None
     """Default region (e.g. 'westeurope') for apps whose location is unknown."""
     app_insights: list[str] = []
-    """Application Insights component resource ids (classic `requests`/`exceptions`/`traces` tables)."""
+    """Application Insights component resource ids: metric targets, and log sources when no workspace_id."""
     workspace_id: str | None = None
-    """Log Analytics workspace id (GUID) for workspace-based App Insights (`AppRequests`...)."""
+    """Log Analytics workspace id (GUID) of workspace-based App Insights (`AppRequests`...); logs come from it."""
     cloud: Literal["public", "china", "usgov"] = "public"
     """Which Azure cloud: endpoints, token scopes and portal links follow."""
     credential: Literal["default", "cli", "managed_identity", "environment"] = "default"

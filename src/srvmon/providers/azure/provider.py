@@ -103,7 +103,9 @@ class AzureProvider(Provider):
             return results
         apps = self._part("discovery").apps()
         if metric_specs:
-            results.update(run_queries(self._part("metrics"), metric_specs, apps, window))
+            needs_ai = any(spec.target == "app_insights" for _, spec in metric_specs.values())
+            components = self._part("discovery").components() if needs_ai else []
+            results.update(run_queries(self._part("metrics"), metric_specs, apps, window, components))
         if durable_specs:
             durable_apps = [a for a in select_apps(apps, self.opts.durable_apps) if self.opts.durable_apps]
             results.update(self._durable(durable_specs, durable_apps, window))
@@ -148,17 +150,18 @@ class AzureProvider(Provider):
 
     # -- the other capabilities --------------------------------------------------------------------
     def logs(self, query: LogQuery) -> LogResult:
-        if query.fields.get("source") == "durable":
-            return self._durable_logs(query)
+        durable = [r for r in query.resources if r.startswith("durable:")]
+        if query.fields.get("source") == "durable" or durable:
+            return self._durable_logs(query, [r.split(":", 1)[1] for r in durable])
         return self._part("logs").logs(query)  # type: ignore[no-any-return]
 
-    def _durable_logs(self, query: LogQuery) -> LogResult:
+    def _durable_logs(self, query: LogQuery, patterns: list[str]) -> LogResult:
+        """Failed orchestrations: resources 'durable:<app pattern>' (or fields source = durable)."""
         from .metrics import select_apps
 
         apps = select_apps(self._part("discovery").apps(), self.opts.durable_apps) if self.opts.durable_apps else []
-        if query.resources:
-            wanted = {r.lower() for r in query.resources}
-            apps = [a for a in apps if a.name.lower() in wanted]
+        wanted = [p for p in patterns if p] or [r for r in query.resources if not r.startswith("durable:")]
+        apps = select_apps(apps, wanted)
         records = []
         for app in apps:
             records += self._part("durable").failures(app, query.window.start, query.limit)

@@ -4,7 +4,10 @@ query = "FunctionExecutionCount"                     a Microsoft.Web/sites metri
 query = {metric = "Http5xx", namespace = "Microsoft.Web/sites", aggregation = "Total",
          filter = "Instance eq '*'", apps = ["checkout-*"]}
 query = "GBSeconds" | "CostUSD"                      FunctionExecutionUnits (MB-ms) as GB-s / USD
-query = "InstanceCount"                              instances serving (MemoryWorkingSet split by Instance)
+query = "InstanceCount" | "InstancePct"              instances serving (MemoryWorkingSet split by Instance),
+                                                     or as % of each app's scale-out ceiling
+query = "Exceptions" | "FailedRequests" | "FunctionDuration"   App Insights component metrics
+query = {metric = "requests/count", namespace = "microsoft.insights/components", target = "app_insights"}
 query = "durable:Running" (any runtimeStatus) | "durable:OldestRunningAge"   Durable Functions (now)
 stat: sum | avg | max | min | count (Total/Average/Maximum/Minimum/Count); overrides the default.
 group_by: "app", "resource_group", "region", "plan", or a metric dimension such as "Instance".
@@ -41,12 +44,22 @@ DEFAULT_AGG: dict[str, str] = {
     "BytesReceived": "Total",
     "BytesSent": "Total",
 }
-DERIVED = ("GBSeconds", "CostUSD", "InstanceCount")
+DERIVED = ("GBSeconds", "CostUSD", "InstanceCount", "InstancePct")
+AI_NS = "microsoft.insights/components"
+#: Shortcuts for Application Insights component metrics (queried on the `app_insights` components).
+AI_SHORTCUTS: dict[str, tuple[str, str]] = {
+    "Exceptions": ("exceptions/count", "Count"),
+    "FailedRequests": ("requests/failed", "Count"),
+    "AIRequests": ("requests/count", "Count"),
+    "FunctionDuration": ("requests/duration", "Average"),
+    "DependencyDuration": ("dependencies/duration", "Average"),
+}
+TARGETS = ("apps", "app_insights")
 DURABLE_STATUSES = ("Pending", "Running", "Completed", "ContinuedAsNew", "Failed", "Terminated", "Suspended")
 DURABLE_EXTRA = ("OldestRunningAge",)
 APP_GROUPS = ("app", "resource_group", "region", "plan")
 _NAME = re.compile(r"^[A-Za-z0-9_. /-]{1,128}$")
-_DICT_KEYS = {"metric", "namespace", "aggregation", "filter", "apps"}
+_DICT_KEYS = {"metric", "namespace", "aggregation", "filter", "apps", "target"}
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,7 @@ class MetricSpec:
     aggregation: str = "Total"
     filter: str | None = None
     apps: tuple[str, ...] = ()
+    target: str = "apps"  # "apps" (Function Apps) | "app_insights" (the configured components)
 
 
 def parse(query: str | Mapping[str, Any] | None, stat: str | None = None,
@@ -81,6 +95,15 @@ def parse(query: str | Mapping[str, Any] | None, stat: str | None = None,
         if what not in DURABLE_STATUSES + DURABLE_EXTRA:
             raise ValueError(f"{metric!r}: use durable:<{'|'.join(DURABLE_STATUSES + DURABLE_EXTRA)}>")
         return MetricSpec("durable", what, namespace="", aggregation="Total", apps=_apps(q))
+    target = str(q.get("target") or "apps")
+    if target not in TARGETS:
+        raise ValueError(f"query.target {target!r}: use one of {', '.join(TARGETS)}")
+    if metric in AI_SHORTCUTS:
+        name, default = AI_SHORTCUTS[metric]
+        agg_ai = STATS.get(str(stat).lower(), default) if stat else default
+        if stat and stat.lower() not in STATS:
+            raise ValueError(f"stat {stat!r} is not supported by Azure Monitor metrics; use sum, avg, max, min or count")
+        return MetricSpec("metric", name, AI_NS, agg_ai, None, _apps(q), "app_insights")
     if not metric or not _NAME.match(metric):
         raise ValueError(f"{metric!r} is not an Azure metric name (e.g. FunctionExecutionCount, Http5xx)")
     namespace = str(q.get("namespace") or SITES_NS)
@@ -90,7 +113,7 @@ def parse(query: str | Mapping[str, Any] | None, stat: str | None = None,
     if filt is not None and (not isinstance(filt, str) or len(filt) > 500):
         raise ValueError("query.filter must be an OData string such as \"Instance eq '*'\"")
     if metric in DERIVED:
-        return MetricSpec("derived", metric, SITES_NS, "Total" if metric != "InstanceCount" else "Average",
+        return MetricSpec("derived", metric, SITES_NS, "Average" if metric.startswith("Instance") else "Total",
                           None, _apps(q))
     agg = q.get("aggregation")
     if stat:
@@ -105,7 +128,7 @@ def parse(query: str | Mapping[str, Any] | None, stat: str | None = None,
     for g in group_by:
         if not _NAME.match(g):
             raise ValueError(f"group_by {g!r} is not a dimension name")
-    return MetricSpec("metric", metric, namespace, agg, filt, _apps(q))
+    return MetricSpec("metric", metric, namespace, agg, filt, _apps(q), target)
 
 
 def _apps(q: Mapping[str, Any]) -> tuple[str, ...]:
