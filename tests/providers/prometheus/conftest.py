@@ -292,6 +292,10 @@ def _prometheus(base: Path, counters: Family, gauges: Family, histograms: Family
 # ---- stub servers for what no local binary provides (Alertmanager, Loki) -----------------------
 
 
+#: A route status that never answers (the client's read timeout fires).
+HANG = -1
+
+
 @dataclass
 class StubServer:
     """A tiny HTTP server answering fixed JSON per path; records every request's path and query."""
@@ -306,6 +310,7 @@ def stub_server() -> Iterator[StubServer]:
     from urllib.parse import parse_qs, urlsplit
 
     routes: dict[str, tuple[int, Any]] = {}
+    release = threading.Event()
     seen: list[tuple[str, dict[str, list[str]], dict[str, str]]] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -313,6 +318,9 @@ def stub_server() -> Iterator[StubServer]:
             parts = urlsplit(self.path)
             seen.append((parts.path, parse_qs(parts.query), {k.lower(): v for k, v in self.headers.items()}))
             status, body = routes.get(parts.path, (404, "404 page not found\n"))
+            if status == HANG:
+                release.wait(30)  # answers only when the test is over
+                return
             raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "text/plain" if isinstance(body, str) else "application/json")
@@ -324,10 +332,11 @@ def stub_server() -> Iterator[StubServer]:
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield StubServer(f"http://127.0.0.1:{server.server_address[1]}", routes, seen)
     finally:
+        release.set()
         server.shutdown()
         server.server_close()

@@ -84,6 +84,8 @@ class PromClient:
         self.counter.call(operation, metrics=metrics)
         try:
             resp = self._client().get(url, params=params)
+        except httpx.ConnectTimeout as exc:
+            raise ProviderError(f"cannot reach {base}: connection timed out after {self.options.timeout}") from exc
         except httpx.TimeoutException as exc:
             raise QueryError(f"{url} timed out after {self.options.timeout}") from exc
         except httpx.HTTPError as exc:

@@ -26,7 +26,7 @@ class PrometheusOptions(ProviderOptions):
     headers: dict[str, str] = {}
     """Extra request headers, e.g. {"X-Scope-OrgID" = "tenant-1"} for Mimir/Cortex/Loki tenants."""
     timeout: str = "15s"
-    """Per-request timeout (a duration such as 10s)."""
+    """Per-request timeout: a duration such as 10s, 1.5s or 500ms."""
     scrape_interval: str = "60s"
     """The scrape interval of the metrics queried; sets $__rate_interval (>= 4 scrapes)."""
     concurrency: int = Field(default=4, ge=1, le=32)
@@ -48,10 +48,16 @@ class PrometheusOptions(ProviderOptions):
     detect: bool = True
     """Resolve `{promql, fallback}` queries against the metric names the server has (cached 5 min)."""
 
-    @field_validator("timeout", "scrape_interval")
+    @field_validator("scrape_interval")
     @classmethod
     def _v_duration(cls, v: str) -> str:
         parse_duration(v)
+        return v
+
+    @field_validator("timeout")
+    @classmethod
+    def _v_timeout(cls, v: str) -> str:
+        _seconds(v)
         return v
 
     @field_validator("url", "alertmanager_url", "loki_url")
@@ -65,8 +71,25 @@ class PrometheusOptions(ProviderOptions):
 
     @property
     def timeout_s(self) -> float:
-        return float(parse_duration(self.timeout))
+        return _seconds(self.timeout)
 
     @property
     def scrape_s(self) -> int:
         return parse_duration(self.scrape_interval)
+
+
+def _seconds(text: str) -> float:
+    """'500ms', '1.5s', '2m' -> seconds, keeping fractions (parse_duration rounds down to whole seconds)."""
+    t = str(text).strip().lower()
+    try:
+        if t.endswith("ms"):
+            value = float(t[:-2]) / 1000
+        elif t.endswith("s"):
+            value = float(t[:-1])
+        else:
+            value = float(parse_duration(t))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a duration; use e.g. 500ms, 10s or 1m") from None
+    if value <= 0:
+        raise ValueError(f"timeout {text!r} must be greater than zero")
+    return value

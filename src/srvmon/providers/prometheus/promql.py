@@ -114,16 +114,19 @@ def align(
     order: list[tuple[tuple[str, str], ...]] = []
     duplicates = 0
     for item in result:
+        if not isinstance(item, Mapping):
+            continue
         metric = item.get("metric") or {}
         if not isinstance(metric, Mapping):
             continue
         labels = series_labels(metric, group_by)
         key = tuple(labels.items())
         values: list[float | None] = [None] * len(stamps)
-        for pair in item.get("values") or []:
+        raw = item.get("values")
+        for pair in raw if isinstance(raw, list) else []:
             try:
                 ts = int(round(float(pair[0]))) - window.step_s
-            except (TypeError, ValueError, IndexError):
+            except (TypeError, ValueError, IndexError, KeyError):
                 continue
             i = index.get(ts)
             if i is not None:
