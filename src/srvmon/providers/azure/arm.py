@@ -35,7 +35,7 @@ def retry_policy(options: AzureOptions) -> Any:
     """A RetryPolicy for transient failures that hands 429 straight back (the poller backs off)."""
     from azure.core.pipeline.policies import RetryPolicy
 
-    class _NoThrottleRetry(RetryPolicy):
+    class _NoThrottleRetry(RetryPolicy):  # type: ignore[type-arg]
         def is_retry(self, settings: Any, response: Any) -> bool:
             if response.http_response.status_code == 429:
                 return False
@@ -135,7 +135,7 @@ class ArmClient:
     def get(self, path: str, params: dict[str, str] | None = None, *, operation: str = "arm") -> Any:
         return self.request("GET", path, params=params, operation=operation)
 
-    def list(self, path: str, params: dict[str, str] | None = None, *, operation: str = "arm") -> Iterator[dict]:
+    def list(self, path: str, params: dict[str, str] | None = None, *, operation: str = "arm") -> Iterator[dict[str, Any]]:
         """Every item of a `{"value": [...], "nextLink": ...}` listing."""
         page: Any = self.get(path, params, operation=operation)
         for _ in range(MAX_PAGES):

@@ -60,7 +60,7 @@ def _day(v: Any) -> date | None:
 def parse_rows(props: dict[str, Any]) -> list[tuple[str, str, float, str]]:
     """(service, iso day, amount, currency) from a query answer's columns/rows."""
     cols = [str(c.get("name", "")).lower() for c in props.get("columns") or [] if isinstance(c, dict)]
-    out = []
+    out: list[tuple[str, str, float, str]] = []
 
     def idx(*names: str) -> int | None:
         for n in names:
@@ -137,7 +137,7 @@ class CostReader:
         try:
             data = json.loads(path.read_text())
             if now - float(data["fetched_at"]) < self.ttl_s and now >= float(data["fetched_at"]):
-                return [tuple(r) for r in data["rows"]]  # type: ignore[misc]
+                return [tuple(r) for r in data["rows"]]
         except (OSError, ValueError, KeyError, TypeError):
             return None
         return None

@@ -7,6 +7,7 @@ as the metrics:getBatch API requires. Queries sharing namespace, aggregation and
 from __future__ import annotations
 
 import fnmatch
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -65,12 +66,19 @@ class MetricsFetcher:
         self.credential = credential
         self.counter = counter
         self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
 
     def _client(self, region: str) -> Any:
-        from azure.monitor.querymetrics import MetricsClient
 
         cloud = self.options.endpoints()
         endpoint = self.options.metrics_endpoint or f"https://{region}.{cloud.metrics_host}"
+        with self._lock:
+            return self._client_for(endpoint)
+
+    def _client_for(self, endpoint: str) -> Any:
+        from azure.monitor.querymetrics import MetricsClient
+
+        cloud = self.options.endpoints()
         if endpoint not in self._clients:
             self._clients[endpoint] = MetricsClient(
                 endpoint, self.credential, audience=cloud.metrics_audience, **client_kwargs(self.options)
@@ -117,13 +125,13 @@ class MetricsFetcher:
                         raise to_provider_error(exc, "metrics:getBatch") from exc
                     for res in results:
                         for metric in res.metrics or []:
-                            app = _app_of(str(metric.id or ""), by_id)
-                            if app is None:
+                            owner = _app_of(str(metric.id or ""), by_id)
+                            if owner is None:
                                 continue
                             for ts in metric.timeseries or []:
                                 pts = _bucket(ts.data or [], aggregation, window)
                                 dims = {str(k): str(v) for k, v in (ts.metadata_values or {}).items()}
-                                out[str(metric.name)].append(_Raw(app, dims, pts))
+                                out[str(metric.name)].append(_Raw(owner, dims, pts))
         return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -44,11 +45,16 @@ class AzureProvider(Provider):
         self.opts: AzureOptions = options
         self._credential = credential
         self._parts: dict[str, Any] = {}
+        self._parts_lock = threading.RLock()  # the poller calls query() for two windows at once
 
     # -- lazily built parts ----------------------------------------------------------------------
     def _part(self, key: str) -> Any:
-        if key in self._parts:
+        with self._parts_lock:
+            if key not in self._parts:
+                self._parts[key] = self._build(key)
             return self._parts[key]
+
+    def _build(self, key: str) -> Any:
         from .arm import ArmClient, make_credential
 
         if self._credential is None:
@@ -78,7 +84,6 @@ class AzureProvider(Provider):
             part = CostReader(self._part("arm"), o, self.clock)
         else:
             raise KeyError(key)
-        self._parts[key] = part
         return part
 
     @classmethod
