@@ -197,7 +197,7 @@ def build_fleet(seed: int, n_functions: int, services: tuple[str, ...], concurre
         tables=tuple(Table(*t) for t in _TABLES), queues=tuple(queues),
         machines=("order-fulfilment", "nightly-export"), api_rate=900.0, fn_rate=fn_rate,
         concurrency_limit=concurrency_limit,
-        api_base_ms={s: round(45.0 + 80.0 * noise.unit(sk[s], 1), 1) for s in services},
+        api_base_ms={s: round(40.0 + 35.0 * noise.unit(sk[s], 1), 1) for s in services},
         auth_base_ms={s: round(9.0 + 14.0 * noise.unit(sk[s], 2), 1) for s in services},
         cost_per_day={s: round(520.0 * service_weight[s] * (0.8 + 0.4 * noise.unit(sk[s], 3)), 2) for s in services},
     )
