@@ -84,6 +84,15 @@ def _filter_signature(q: LogQuery) -> tuple[object, ...]:
     )
 
 
+def _narrows(old: LogQuery, new: LogQuery) -> bool:
+    """True when `new` keeps a subset of what `old` kept: only a plain-text needle grew."""
+    if old.regex or new.regex or not new.text:
+        return False
+    if replace(old, text=new.text) != new:
+        return False
+    return (old.text or "").casefold() in new.text.casefold()
+
+
 def _fmt_range(seconds: int) -> str:
     for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size and seconds % size == 0:
@@ -202,6 +211,7 @@ class LogsScreen(Screen[None]):
         self._generation = 0
         self._follow_timer: Timer | None = None
         self._follow_pending = False
+        self._local_filter: object | None = None
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -280,9 +290,10 @@ class LogsScreen(Screen[None]):
             and _filter_signature(self.fetched_query) == _filter_signature(self.log_query)
         )
 
-    def _apply_filter(self) -> None:
+    def _apply_filter(self, previous: LogQuery | None = None) -> None:
         if self.filtered_by_provider:
             self.filter_error = None
+            self._local_filter = None
             self.table.set_filter(None)
             return
         try:
@@ -290,12 +301,19 @@ class LogsScreen(Screen[None]):
         except FilterError as exc:
             self.filter_error = str(exc)
             return
+        narrowing = (
+            previous is not None
+            and self.filter_error is None
+            and self._local_filter is not None
+            and _narrows(previous, self.log_query)
+        )
         self.filter_error = None
-        self.table.set_filter(predicate)
+        self._local_filter = predicate
+        self.table.set_filter(predicate, narrowing=narrowing)
 
     def _set_query(self, query: LogQuery, *, refetch: bool) -> None:
-        self.log_query = query
-        self._apply_filter()
+        previous, self.log_query = self.log_query, query
+        self._apply_filter(previous)
         self._update_header()
         if refetch:
             self.reload()

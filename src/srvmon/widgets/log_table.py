@@ -119,6 +119,7 @@ class LogTable(ScrollView, can_focus=True):
         self._fields_cache: dict[int, dict[str, Any]] = {}
         self._long_dates = False
         self._resource_width = 12
+        self._field_names: list[str] | None = None
 
     # -- data ------------------------------------------------------------------------------------
     def set_records(self, records: Iterable[LogRecord]) -> None:
@@ -129,6 +130,7 @@ class LogTable(ScrollView, can_focus=True):
         self.records = sorted(unique.values(), key=_ts, reverse=True)
         self._keys = set(unique)
         self._fields_cache.clear()
+        self._field_names = None
         self._measure()
         self._refilter(keep_cursor=False)
 
@@ -145,6 +147,7 @@ class LogTable(ScrollView, can_focus=True):
                 fresh.append(r)
         if not fresh:
             return 0
+        self._field_names = None
         fresh.sort(key=_ts, reverse=True)
         at_top = self.cursor_row == 0
         if not self.records or fresh[-1].timestamp >= self.records[0].timestamp:
@@ -162,8 +165,20 @@ class LogTable(ScrollView, can_focus=True):
         self._measure()
         return len(fresh)
 
-    def set_filter(self, predicate: Callable[[LogRecord], bool] | None) -> None:
-        """Show only records the predicate keeps (None = all); re-renders only the visible rows."""
+    def set_filter(self, predicate: Callable[[LogRecord], bool] | None, *, narrowing: bool = False) -> None:
+        """Show only records the predicate keeps (None = all); re-renders only the visible rows.
+
+        `narrowing=True` promises the new predicate keeps a subset of what the current one kept
+        (e.g. one more character typed into a substring filter), so only shown rows are re-tested.
+        """
+        if narrowing and predicate is not None and self._predicate is not None:
+            self._predicate = predicate
+            self.rows = [r for r in self.rows if predicate(r)]
+            self._update_size()
+            self.cursor_row = 0
+            if self.is_mounted:
+                self.scroll_to(y=0, animate=False, immediate=True)
+            return
         self._predicate = predicate
         self._refilter(keep_cursor=False)
 
@@ -174,6 +189,8 @@ class LogTable(ScrollView, can_focus=True):
 
     def discover_fields(self, sample: int = 500) -> list[str]:
         """Top-level JSON field names seen in the first `sample` JSON messages, most common first."""
+        if self._field_names is not None and sample == 500:
+            return list(self._field_names)
         counts: dict[str, int] = {}
         seen = 0
         for r in self.records:
@@ -185,7 +202,10 @@ class LogTable(ScrollView, can_focus=True):
             seen += 1
             for k in fields:
                 counts[k] = counts.get(k, 0) + 1
-        return sorted(counts, key=lambda k: (-counts[k], k))
+        names = sorted(counts, key=lambda k: (-counts[k], k))
+        if sample == 500:
+            self._field_names = names
+        return list(names)
 
     def fields_of(self, record: LogRecord) -> dict[str, Any]:
         """The record's JSON-message fields merged with provider fields (cached per record)."""
