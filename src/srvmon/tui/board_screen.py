@@ -315,22 +315,26 @@ class BoardScreen(Screen[None]):
 
 
 def nearest(current: Any, frames: list[PanelFrame], direction: str) -> PanelFrame | None:
-    """The closest frame whose centre lies in `direction` from the current frame's centre."""
+    """The frame in `direction` with the smallest edge gap, preferring ones that overlap on the other axis."""
     r = current.virtual_region
-    cx, cy = r.x + r.width / 2, r.y + r.height / 2
-    best: tuple[float, PanelFrame] | None = None
+    best: tuple[float, float, PanelFrame] | None = None
     for f in frames:
         if f is current:
             continue
         q = f.virtual_region
-        fx, fy = q.x + q.width / 2, q.y + q.height / 2
-        dx, dy = fx - cx, fy - cy
-        ok = {"left": dx < -0.5 and q.right <= r.x + 1, "right": dx > 0.5 and q.x >= r.right - 1,
-              "up": dy < -0.5 and q.bottom <= r.y + 1, "down": dy > 0.5 and q.y >= r.bottom - 1}[direction]
-        if not ok:
+        if direction == "left":
+            gap, lo, hi, a, b = r.x - q.right, q.y, q.bottom, r.y, r.bottom
+        elif direction == "right":
+            gap, lo, hi, a, b = q.x - r.right, q.y, q.bottom, r.y, r.bottom
+        elif direction == "up":
+            gap, lo, hi, a, b = r.y - q.bottom, q.x, q.right, r.x, r.right
+        else:
+            gap, lo, hi, a, b = q.y - r.bottom, q.x, q.right, r.x, r.right
+        if gap < 0:
             continue
-        along, across = (abs(dx), abs(dy)) if direction in ("left", "right") else (abs(dy), abs(dx))
-        score = along + across * 3
-        if best is None or score < best[0]:
-            best = (score, f)
-    return best[1] if best else None
+        offset = 0 if lo < b and a < hi else min(abs(lo - b), abs(a - hi))
+        centre = abs((lo + hi) / 2 - (a + b) / 2)
+        key = (gap + offset * 2, centre)
+        if best is None or key < best[:2]:
+            best = (key[0], key[1], f)
+    return best[2] if best else None
