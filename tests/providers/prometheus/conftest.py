@@ -1,6 +1,7 @@
 """Fixtures: a real Prometheus (Debian's 2.42) backfilled with 8+ days of known FaaS metrics, plus stub AM/Loki servers.
 
-History: samples every 60 s from NOW-8d-2h to NOW (NOW = the last full hour before the real clock
+History: samples from NOW-8d-2h to NOW (every 60 s over the last 5 h and the same hours a week
+earlier, every 10 min elsewhere) (NOW = the last full hour before the real clock
 minus one hour). Every rate steps once, at NOW-3d: "last week" (the 1w compare window) sees the
 `before` rates, the current window sees the `after` rates. Histograms keep the same bucket shares
 for every series, so overall quantiles equal per-series ones.
@@ -28,7 +29,10 @@ import pytest
 PROMETHEUS = "/usr/bin/prometheus"
 PROMTOOL = "/usr/bin/promtool"
 STEP = 60
+SPARSE_STEP = 600
 DAY = 86400
+#: How far back from NOW (and from NOW-7d) samples are every 60 s.
+DENSE_S = 5 * 3600
 
 # ---- the history every test checks against ----------------------------------------------------
 
@@ -136,7 +140,11 @@ Family = list[tuple[str, dict[str, str], float, float]]
 
 def write_openmetrics(path: Path, start_s: int, end_s: int, change_s: int, counters: Family, gauges: Family,
                       histograms: Family) -> None:
-    stamps = range(start_s, end_s + 1, STEP)
+    # 60 s samples where 60 s steps are queried (the last hours, and the same hours a week earlier);
+    # every SPARSE_STEP elsewhere, which 30-min and 2-h steps read fine. Gauges are dense throughout.
+    dense = [(end_s - DENSE_S, end_s), (end_s - 7 * DAY - DENSE_S, end_s - 7 * DAY + 1800)]
+    every = range(start_s, end_s + 1, STEP)
+    stamps = [t for t in every if (t - start_s) % SPARSE_STEP == 0 or any(a <= t <= b for a, b in dense)]
 
     def cum(t: int, before: float, after: float) -> float:
         return before * (min(t, change_s) - start_s) + after * max(0, t - change_s)
@@ -161,7 +169,7 @@ def write_openmetrics(path: Path, start_s: int, end_s: int, change_s: int, count
             chunks.append(f"# TYPE {fam} gauge\n")
             for _, (labels, before, after) in members:
                 lab = _labels(labels)
-                chunks.append("".join(f"{fam}{lab} {before if t < change_s else after} {t}\n" for t in stamps))
+                chunks.append("".join(f"{fam}{lab} {before if t < change_s else after} {t}\n" for t in every))
         else:
             chunks.append(f"# TYPE {fam} histogram\n")
             for _, (labels, before, after) in members:
