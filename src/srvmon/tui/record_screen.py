@@ -130,7 +130,7 @@ class RecordScreen(Screen[None]):
             out.append(f"{label:>11}  ", style="bold")
             out.append_text(safe_text(value))
             out.append("\n")
-        if r.fields:
+        if r.fields and dict(r.fields) != message_fields(r.message):
             out.append("     fields  ", style="bold")
             out.append_text(safe_text(_pretty(dict(r.fields)), keep_newlines=True))
             out.append("\n")
