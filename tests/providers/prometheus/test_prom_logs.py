@@ -1,0 +1,95 @@
+"""Loki drill-down: the LogQL sent (user text escaped) and the records parsed, against a Loki-shaped stub
+server (no Loki binary is installed; responses follow Loki's documented query_range `streams` JSON)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from srvmon.clock import FrozenClock
+from srvmon.model import LogQuery, TimeWindow
+from srvmon.providers.base import NotSupported, ProviderError
+from srvmon.providers.prometheus import PrometheusProvider
+from srvmon.providers.prometheus.loki import ERROR_PATTERN, logql
+from srvmon.providers.prometheus.options import PrometheusOptions
+from srvmon.providers.prometheus.promql import quote
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+WINDOW = TimeWindow.ending_at(NOW, 3600)
+NS = 1_000_000_000
+
+
+def provider(loki_url: str | None, **opts: Any) -> PrometheusProvider:
+    return PrometheusProvider("prom", PrometheusOptions(url="http://127.0.0.1:1", loki_url=loki_url, **opts),
+                              FrozenClock(NOW))  # fmt: skip
+
+
+STREAMS = {"status": "success", "data": {"resultType": "streams", "result": [
+    {"stream": {"function": "checkout", "namespace": "openfaas-fn", "level": "ERROR"},
+     "values": [[str(WINDOW.end_s * NS - 5 * NS), "payment failed: status=502 \x1b[31mred\x1b[0m"],
+                [str(WINDOW.end_s * NS - 60 * NS), "retrying"]]},
+    {"stream": {"function": "images", "namespace": "openfaas-fn"},
+     "values": [[str(WINDOW.end_s * NS - 30 * NS), '{"level":"WARN","msg":"slow resize"}'], ["bad", "x"]]},
+]}}  # fmt: skip
+
+
+def test_records_newest_first_with_levels_and_verbatim_lines(stub_server: Any) -> None:
+    stub_server.routes["/loki/api/v1/query_range"] = (200, STREAMS)
+    p = provider(stub_server.url, loki_selector='{namespace="openfaas-fn"}')
+    res = p.logs(LogQuery("prom", WINDOW, resources=("checkout", "images"), limit=10))
+    assert [(r.resource, r.level, r.timestamp) for r in res.records] == [
+        ("checkout", "error", WINDOW.end_s - 5.0),
+        ("images", "warn", WINDOW.end_s - 30.0),
+        ("checkout", "error", WINDOW.end_s - 60.0),
+    ]
+    assert res.records[0].message == "payment failed: status=502 \x1b[31mred\x1b[0m"  # untouched: data
+    assert res.records[0].fields["namespace"] == "openfaas-fn"
+    assert res.filtered_by_provider and not res.partial
+    path, params, _ = stub_server.requests[-1]
+    assert path == "/loki/api/v1/query_range"
+    assert params["query"] == ['{namespace="openfaas-fn", function=~"checkout|images"}']
+    assert params["start"] == [str(WINDOW.start_s * NS)] and params["end"] == [str(WINDOW.end_s * NS)]
+    assert params["limit"] == ["10"] and params["direction"] == ["backward"]
+
+
+def test_user_text_is_escaped_into_logql() -> None:
+    nasty = 'x" |= "" or {job=~".+"} \\'
+    q = LogQuery("prom", WINDOW, resources=("a.b", 'c"d'), text=nasty, errors_only=True, status_class="5xx",
+                 request_id="req-1", fields={"method": 'P"OST'})  # fmt: skip
+    expr = logql(q, '{namespace="fn"}', "function")
+    assert expr == (
+        '{namespace="fn", function=~"a\\\\.b|c\\"d"} '
+        '|= "x\\" |= \\"\\" or {job=~\\".+\\"} \\\\" '
+        '|= "req-1" '
+        f"|~ {quote(ERROR_PATTERN)} "
+        '|~ "\\\\b5\\\\d\\\\d\\\\b" '
+        '| json | method="P\\"OST"'
+    )
+    regex = logql(LogQuery("prom", WINDOW, resources=("one",), text="time(d)? out", regex=True), "{}", "app")
+    assert regex == '{app="one"} |~ "time(d)? out"'
+    with pytest.raises(ValueError, match="not a valid Prometheus label name"):
+        logql(LogQuery("prom", WINDOW, fields={"bad key": "v"}), "{}", "app")
+
+
+def test_loki_errors_and_missing_loki(stub_server: Any) -> None:
+    stub_server.routes["/loki/api/v1/query_range"] = (400, "parse error at line 1, col 3: syntax error\n")
+    with pytest.raises(ProviderError, match="Loki refused .*parse error at line 1"):
+        provider(stub_server.url).logs(LogQuery("prom", WINDOW))
+    with pytest.raises(ProviderError, match="must be a LogQL stream selector"):
+        provider(stub_server.url, loki_selector="namespace=fn").logs(LogQuery("prom", WINDOW))
+    with pytest.raises(NotSupported, match="no loki_url"):
+        provider(None).logs(LogQuery("prom", WINDOW))
+    assert provider(None).resources() == []
+
+
+def test_partial_when_limit_reached_and_resources(stub_server: Any) -> None:
+    stub_server.routes["/loki/api/v1/query_range"] = (200, STREAMS)
+    stub_server.routes["/loki/api/v1/label/function/values"] = (200, {"status": "success",
+                                                                     "data": ["images", "checkout"]})  # fmt: skip
+    p = provider(stub_server.url)
+    res = p.logs(LogQuery("prom", WINDOW, limit=2))
+    assert len(res.records) == 2 and res.partial
+    assert stub_server.requests[-1][1]["query"] == ['{job=~".+"}']
+    assert p.resources() == ["checkout", "images"]
