@@ -121,26 +121,36 @@ def _uniforms(fleet: Fleet, fn: Function, minute: int, k: int) -> list[float]:
     return [((x >> s) & 0xFFFF) / 65536.0 for x in (a, b) for s in (0, 16, 32, 48)]
 
 
-def _invocation(fleet: Fleet, inc: Incidents, fn: Function, minute: int, k: int) -> Invocation:
-    seed = fleet.seed
-    u = _uniforms(fleet, fn, minute, k)
-    t0 = minute * 60
+def _outcome(inc: Incidents, fn: Function, t0: int, x: float) -> str:
+    """ok | 4xx | 5xx | timeout | oom, from the invocation's first uniform `x`."""
     deployed = fn.service == inc.deploy_service and t0 >= inc.deploy_s
     p_timeout = 0.03 if fn.name == inc.timeout_fn else 0.0
     p_oom = 0.02 if fn.name == inc.oom_fn else 0.0
     p_5xx = 0.06 if deployed else 0.004
     p_4xx = 0.06 if fn.service == "auth" else 0.03
-    x = u[0]
     if x < p_timeout:
-        outcome = "timeout"
-    elif x < p_timeout + p_oom:
-        outcome = "oom"
-    elif x < p_timeout + p_oom + p_5xx:
-        outcome = "5xx"
-    elif x < p_timeout + p_oom + p_5xx + p_4xx:
-        outcome = "4xx"
-    else:
-        outcome = "ok"
+        return "timeout"
+    if x < p_timeout + p_oom:
+        return "oom"
+    if x < p_timeout + p_oom + p_5xx:
+        return "5xx"
+    if x < p_timeout + p_oom + p_5xx + p_4xx:
+        return "4xx"
+    return "ok"
+
+
+def _quick_outcome(fleet: Fleet, inc: Incidents, fn: Function, minute: int, k: int) -> str:
+    """The outcome alone (one hash), to skip invocations a filter cannot match."""
+    _, ki, _ = _fn_keys(fleet.seed, fn.name, fn.weight, fleet.by_rank[0].weight)
+    return _outcome(inc, fn, minute * 60, (noise.mix(ki ^ (minute << 12) ^ k) & 0xFFFF) / 65536.0)
+
+
+def _invocation(fleet: Fleet, inc: Incidents, fn: Function, minute: int, k: int) -> Invocation:
+    seed = fleet.seed
+    u = _uniforms(fleet, fn, minute, k)
+    t0 = minute * 60
+    deployed = fn.service == inc.deploy_service and t0 >= inc.deploy_s
+    outcome = _outcome(inc, fn, t0, u[0])
     timeout_ms = fn.timeout_s * 1000.0
     dur = fn.base_ms * (0.4 + 0.9 * u[1] + 2.6 * u[1] ** 8)
     if deployed:
@@ -274,6 +284,7 @@ def search(fleet: Fleet, inc: Incidents, query: LogQuery, functions: Sequence[Fu
         return LogResult(tuple(sorted(recs, key=lambda r: -r.timestamp)[:limit]), filtered_by_provider=True,
                          warnings=warnings)
     out: list[LogRecord] = []
+    prefilter = query.errors_only or query.status_class is not None
     scanned = 0
     partial = False
     first = query.window.start_s // 60
@@ -290,9 +301,9 @@ def search(fleet: Fleet, inc: Incidents, query: LogQuery, functions: Sequence[Fu
             n = _count(fleet, fn, minute, r)
             scanned += n
             for k in range(n):
-                inv = _invocation(fleet, inc, fn, minute, k)
-                if _outcome_may_match(query, inv.outcome):
-                    batch.extend(rec for rec in records(inv) if keep(rec))
+                if prefilter and not _outcome_may_match(query, _quick_outcome(fleet, inc, fn, minute, k)):
+                    continue
+                batch.extend(rec for rec in records(_invocation(fleet, inc, fn, minute, k)) if keep(rec))
         batch.sort(key=lambda rec: (-rec.timestamp, rec.resource))
         out.extend(batch)
     if partial:
