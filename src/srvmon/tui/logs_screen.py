@@ -252,10 +252,11 @@ class LogsScreen(Screen[None]):
 
     @on(LogsFetched)
     def _fetched(self, message: LogsFetched) -> None:
-        if message.generation != self._generation:
-            return  # an answer to a query that was replaced meanwhile
         if message.follow:
             self._follow_pending = False
+            if message.generation != self._generation:
+                self._arm_follow()  # the query changed meanwhile: drop this answer, keep following
+                return
             if message.result is not None:
                 self.error = None
                 self.table.add_records(message.result.records)
@@ -264,6 +265,8 @@ class LogsScreen(Screen[None]):
             self._arm_follow()
             self._update_header()
             return
+        if message.generation != self._generation:
+            return  # an answer to a query that was replaced meanwhile
         self.loading = False
         if message.result is None:
             self.error = message.error
@@ -385,6 +388,8 @@ class LogsScreen(Screen[None]):
             status.append(f"  {shown:,} of {held:,} records")
             if self.result is not None and self.result.partial:
                 status.append("  (partial)")
+            if self.result is not None and self.result.warnings:
+                status.append("  " + "; ".join(clean(w) for w in self.result.warnings[:2]), style="italic")
         if self.filter_error:
             status.append(f"  {clean(self.filter_error)}", style="bold")
         if self.error:

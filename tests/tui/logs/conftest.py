@@ -32,11 +32,15 @@ class FakeLogsProvider(Provider):
         self.fail: ProviderError | None = None
         self.calls: list[LogQuery] = []
         self.lock = threading.Lock()
+        #: When set, logs() waits for it (to hold a worker mid-call).
+        self.gate: threading.Event | None = None
 
     def query(self, queries: Sequence[MetricQuery], window: TimeWindow) -> dict[str, QueryResult]:
         return {q.ref_id: QueryResult(q.ref_id) for q in queries}
 
     def logs(self, query: LogQuery) -> LogResult:
+        if self.gate is not None:
+            self.gate.wait(10)
         with self.lock:
             self.calls.append(query)
             if self.fail is not None:

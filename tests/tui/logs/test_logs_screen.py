@@ -272,3 +272,27 @@ async def test_json_fields_become_columns_and_filters(kit: SimpleNamespace, cloc
 def test_split_filter_text() -> None:
     assert split_filter_text("user=alice timed out", {"user"}) == ("timed out", {"user": "alice"})
     assert split_filter_text("a=b c", {"user"}) == ("a=b c", {})
+
+
+async def test_follow_survives_a_query_change_mid_poll(kit: SimpleNamespace, clock: FrozenClock) -> None:
+    import threading
+
+    provider = kit.FakeLogsProvider(kit.make_records(20))
+    app = kit.Host()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_logs(app, pilot, provider, clock)
+        screen.follow_interval_s = 3600
+        provider.gate = threading.Event()
+        await pilot.press("f")  # a follow poll starts and is held by the gate
+        await pilot.pause()
+        assert screen._follow_pending
+        await pilot.press("e")  # the query changes: a reload starts
+        await pilot.pause()
+        provider.gate.set()
+        await settle(app, pilot)
+        assert screen.following and not screen._follow_pending and screen._follow_timer is not None
+        assert len(screen.table.rows) == 2 and screen.log_query.errors_only
+        clock.advance(5)
+        screen.poll_now()  # following still works afterwards
+        await settle(app, pilot)
+        assert provider.calls[-1].window.end == kit.NOW + timedelta(seconds=5)
