@@ -107,8 +107,8 @@ def from_alertmanager(items: Iterable[Any]) -> list[Alarm]:
         if not isinstance(item, Mapping):
             continue
         labels = _str_map(item.get("labels"))
-        status = item.get("status") if isinstance(item.get("status"), Mapping) else {}
-        am_state = str(status.get("state", "active"))
+        status = item.get("status")
+        am_state = str(status.get("state", "active")) if isinstance(status, Mapping) else "active"
         state: AlarmState = "ALARM" if am_state == "active" else "OK"
         annotations = _str_map(item.get("annotations"))
         reason = _reason(annotations)

@@ -71,8 +71,9 @@ def _level(stream: Mapping[str, str], line: str) -> str | None:
             return None
         if isinstance(obj, dict):
             for key in _LEVEL_KEYS:
-                if isinstance(obj.get(key), str):
-                    return obj[key].lower()
+                value = obj.get(key)
+                if isinstance(value, str):
+                    return value.lower()
     return None
 
 

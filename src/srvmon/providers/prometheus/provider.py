@@ -102,7 +102,7 @@ class PrometheusProvider(Provider):
             return QueryResult(q.ref_id, error=f"unexpected query_range answer (resultType {kind!r})")
         series, notes = promql.align(data.get("result") or [], window, q.group_by)
         series = promql.rank(series, q.limit, q.order)
-        server_notes = [str(w) for w in (body.get("warnings") or []) + (body.get("infos") or [])]
+        server_notes = [str(w) for key in ("warnings", "infos") for w in _as_list(body.get(key))]
         return QueryResult(q.ref_id, tuple(series), warnings=tuple(server_notes + notes))
 
     def instant(self, expr: str) -> list[tuple[dict[str, str], float]]:
@@ -203,3 +203,9 @@ class PrometheusProvider(Provider):
 
     def close(self) -> None:
         self.client.close()
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
