@@ -92,8 +92,9 @@ class CostView(PanelBody):
             out.append("\n")
             status = str(row.get("status") or "ok")
             out.append(STATUS_SYMBOL.get(status, " "), style=self.status_style(status))
-            name = clean(row.get("service", "?"))[: max(6, width - 30)]
-            out.append(f" {name:<{max(6, width - 30)}} {fmt_value(row.get('mtd'), '$'):>7}")
-            out.append(f" {fmt_delta(row.get('delta_pct')):>7}", style=self.muted())
-            out.append(f" →{fmt_value(row.get('forecast'), '$'):>6}", style=self.muted())
+            name_w = max(6, width - 26)
+            name = clean(row.get("service", "?"))[:name_w]
+            out.append(f" {name:<{name_w}} {fmt_value(row.get('mtd'), '$'):>6}")
+            out.append(f" {fmt_delta(row.get('delta_pct')):>6}", style=self.muted())
+            out.append(f" →{fmt_value(row.get('forecast'), '$'):>5}", style=self.muted())
         return out

@@ -61,7 +61,7 @@ class HealthChips(PanelBody):
         width = max(20, self.size.width)
         out = Text(no_wrap=True, overflow="ellipsis")
         bad = sum(1 for r in rows if r.get("status") not in ("ok", None))
-        out.append(f"{len(rows)} functions, {bad} need attention · cold/timeouts/OOM/p99 % of timeout\n",
+        out.append(f"{len(rows)} functions, {bad} need attention · dur = p99 as % of the timeout\n",
                    style=self.muted())
         name_w = min(28, max(8, width // 4))
         for i, row in enumerate(rows[: max(1, self.size.height - 1)]):
@@ -77,7 +77,7 @@ class HealthChips(PanelBody):
             oom = _num(row, "oom")
             self._chip(line, "OOM", "oom", oom, fmt_value(oom))
             tpct = _num(row, "timeout_pct")
-            self._chip(line, "p99", "timeout_pct", tpct, fmt_value(tpct, "%") + " of timeout")
+            self._chip(line, "dur", "timeout_pct", tpct, fmt_value(tpct, "%"))
             if self.cursor == i:
                 line.stylize("reverse")
             out.append_text(line)

@@ -213,7 +213,7 @@ class TimeseriesView(PanelBody):
             return out
         chart = self.query_one(TimeseriesChart)
         for i, s in enumerate(p.series):
-            name = clean(",".join(str(v) for v in s.labels.values()) or p.title)
+            name = clean(",".join(str(v) for v in s.labels.values()) or "now")
             item = Text("━ ", style=Style(color=chart.series_color(i).rich_color))
             item.append(name[:28])
             last = next((v for _, v in reversed(s.points) if v is not None), None)
