@@ -30,8 +30,10 @@ print(json.dumps({"code": code, "in_process_s": elapsed, "rss_mb": resource.getr
 
 
 def _config(functions: int) -> str:
-    return (f'[providers.demo]\ntype = "demo"\nfunctions = {functions}\n\n'
-            '[[boards]]\nname = "serverless"\npreset = "serverless"\n')
+    return (
+        f'[providers.demo]\ntype = "demo"\nfunctions = {functions}\n\n'
+        '[[boards]]\nname = "serverless"\npreset = "serverless"\n'
+    )
 
 
 def snapshot(functions: int, repeat: int) -> dict[str, float]:
@@ -41,8 +43,13 @@ def snapshot(functions: int, repeat: int) -> dict[str, float]:
         best: dict[str, float] | None = None
         for _ in range(repeat):
             t0 = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True,
-                                  env={"SRVMON_NOW": NOW, "PATH": "/usr/bin:/bin"}, check=True)
+            proc = subprocess.run(
+                [sys.executable, "-c", CHILD, str(path)],
+                capture_output=True,
+                text=True,
+                env={"SRVMON_NOW": NOW, "PATH": "/usr/bin:/bin"},
+                check=True,
+            )
             wall = time.perf_counter() - t0
             got = json.loads(proc.stdout.strip().splitlines()[-1])
             if got["code"] != 0 or got["bad"]:
@@ -74,8 +81,10 @@ def main() -> None:
     for n in (40, 1_000, 10_000):
         row = snapshot(n, args.repeat)
         base = base or row["in_process_s"]
-        print(f"{n:>10,}  {row['wall_s']:>7.3f}  {row['in_process_s']:>12.3f}  {row['rss_mb']:>11.1f}  "
-              f"{row['in_process_s'] / base:>8.2f}")
+        print(
+            f"{n:>10,}  {row['wall_s']:>7.3f}  {row['in_process_s']:>12.3f}  {row['rss_mb']:>11.1f}  "
+            f"{row['in_process_s'] / base:>8.2f}"
+        )
     bare = import_time(None, args.repeat)
     cli = import_time("srvmon.cli", args.repeat)
     print(f"import srvmon.cli: {cli:.3f} s vs python -c pass: {bare:.3f} s (+{cli - bare:.3f} s)")

@@ -56,8 +56,15 @@ def labelled() -> Callable[[QueryResult, str], dict[str, list[float]]]:
     return by_label
 
 
-def run1(provider: DemoProvider, window: TimeWindow, query: Any, stat: str | None = None,
-         group_by: tuple[str, ...] = (), limit: int | None = None, order: str = "desc") -> QueryResult:
+def run1(
+    provider: DemoProvider,
+    window: TimeWindow,
+    query: Any,
+    stat: str | None = None,
+    group_by: tuple[str, ...] = (),
+    limit: int | None = None,
+    order: str = "desc",
+) -> QueryResult:
     """Run one query and return its result."""
     q = MetricQuery("r", provider.instance, query, stat, group_by, limit, order)
     return provider.query([q], window)["r"]

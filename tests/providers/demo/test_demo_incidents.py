@@ -70,7 +70,9 @@ def test_dlq_is_growing_and_main_queues_are_not(demo, window4h, run):
 
 def test_one_service_costs_30_percent_more_than_last_week(demo, now):
     midnight = now.replace(hour=0, minute=0)
-    window = TimeWindow(midnight - timedelta(days=40), midnight + timedelta(days=1), 86400)  # as the poller asks
+    window = TimeWindow(
+        midnight - timedelta(days=40), midnight + timedelta(days=1), 86400
+    )  # as the poller asks
     items = demo.cost(window)
     days = sorted({i.day for i in items})
     assert days[-1] == now.date() and days[0] == window.start.date()

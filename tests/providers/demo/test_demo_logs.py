@@ -88,11 +88,14 @@ def test_report_lines_parse_with_logmine(demo, now):
 def test_one_function_times_out_and_one_runs_out_of_memory(demo, now):
     inc = demo.incidents
     w = _window(now, 240)
-    timeouts = demo.logs(LogQuery("demo", w, text="Task timed out after", errors_only=True, limit=1000)).records
+    timeouts = demo.logs(
+        LogQuery("demo", w, text="Task timed out after", errors_only=True, limit=1000)
+    ).records
     assert timeouts and {r.resource for r in timeouts} == {inc.timeout_fn}
     assert all("Task timed out after 6.00 seconds" in r.message for r in timeouts)
-    kills = demo.logs(LogQuery("demo", w, text="Runtime exited with error: signal: killed",
-                                  errors_only=True, limit=1000)).records
+    kills = demo.logs(
+        LogQuery("demo", w, text="Runtime exited with error: signal: killed", errors_only=True, limit=1000)
+    ).records
     assert kills and {r.resource for r in kills} == {inc.oom_fn}
     lines = demo.logs(LogQuery("demo", w, request_id=kills[0].request_id)).records
     report = parse_report(next(r.message for r in lines if r.message.startswith("REPORT")))
@@ -111,3 +114,23 @@ def test_function_health_mines_the_generated_logs(demo, window4h):
     assert all(h.invocations > 0 and h.cost_usd > 0 for h in rows.values() if h.invocations)
     only = demo.function_health(window4h, [inc.oom_fn])
     assert [h.function for h in only] == [inc.oom_fn]
+
+
+def test_a_search_that_scans_too_much_stops_and_says_so(demo, now, monkeypatch):
+    from srvmon.providers.demo import logs as demo_logs
+
+    monkeypatch.setattr(demo_logs, "SCAN_BUDGET", 2_000)
+    month = TimeWindow(now - timedelta(days=30), now, 7200)
+    res = demo.logs(LogQuery("demo", month, text="no such text anywhere"))
+    assert res.partial and res.records == () and "stopped after scanning" in res.warnings[-1]
+
+
+def test_ten_thousand_functions_default_to_the_busiest(make_demo, now):
+    demo = make_demo(functions=10_000)
+    res = demo.logs(LogQuery("demo", _window(now, 10), limit=100_000))
+    names = {r.resource for r in res.records}
+    allowed = {fn.name for fn in demo.fleet.by_rank[:50]} | set(demo.incidents.functions())
+    assert names and names <= allowed
+    assert "50 busiest of 10000 functions" in res.warnings[0]
+    tail = demo.fleet.by_rank[-1].name
+    assert demo.logs(LogQuery("demo", _window(now, 10), resources=(tail,))).warnings == ()

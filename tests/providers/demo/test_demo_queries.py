@@ -49,7 +49,9 @@ def test_every_catalog_metric_answers_with_every_stat_and_dimension(demo, window
         assert res.series, ref
         for s in res.series:
             assert all(v is not None and v >= 0 for v in s.values), ref
-    assert results["dynamodb.provisioned_wcu/avg"].series[0].values[0] == sum(t.prov_wcu for t in demo.fleet.tables)
+    assert results["dynamodb.provisioned_wcu/avg"].series[0].values[0] == sum(
+        t.prov_wcu for t in demo.fleet.tables
+    )
 
 
 def test_unknown_group_by_is_an_error(demo, window4h, run):
@@ -59,7 +61,12 @@ def test_unknown_group_by_is_an_error(demo, window4h, run):
 
 def test_labels_are_the_group_by_values(demo, window4h, run):
     by_api = run(demo, window4h, "api.requests", "sum", ("api",))
-    assert sorted(s.labels["api"] for s in by_api.series) == ["auth-api", "catalog-api", "checkout-api", "notify-api"]
+    assert sorted(s.labels["api"] for s in by_api.series) == [
+        "auth-api",
+        "catalog-api",
+        "checkout-api",
+        "notify-api",
+    ]
     assert all(set(s.labels) == {"api"} for s in by_api.series)
     both = run(demo, window4h, "lambda.invocations", "sum", ("service", "function"))
     assert len(both.series) == 40
@@ -72,11 +79,19 @@ def test_labels_are_the_group_by_values(demo, window4h, run):
 
 
 def test_where_filters_entities(demo, window4h, run):
-    res = run(demo, window4h, {"metric": "lambda.invocations", "where": {"service": "checkout"}}, "sum", ("function",))
+    res = run(
+        demo,
+        window4h,
+        {"metric": "lambda.invocations", "where": {"service": "checkout"}},
+        "sum",
+        ("function",),
+    )
     names = [s.labels["function"] for s in res.series]
     assert len(names) == 10 and all(n.startswith("checkout-") for n in names)
     two = ["checkout-create-order", "auth-login"]
-    res = run(demo, window4h, {"metric": "lambda.invocations", "where": {"function": two}}, "sum", ("function",))
+    res = run(
+        demo, window4h, {"metric": "lambda.invocations", "where": {"function": two}}, "sum", ("function",)
+    )
     assert sorted(s.labels["function"] for s in res.series) == sorted(two)
     none = run(demo, window4h, {"metric": "api.requests", "where": {"service": "nope"}}, "sum")
     assert none.ok and none.series == ()
@@ -119,7 +134,9 @@ def test_usage_counts_calls_and_is_free(demo, window4h):
 
 
 def test_provider_metadata(demo):
-    assert DemoProvider.name == "demo" and DemoProvider.is_demo and DemoProvider.default_preset == "serverless"
+    assert (
+        DemoProvider.name == "demo" and DemoProvider.is_demo and DemoProvider.default_preset == "serverless"
+    )
     assert DemoProvider.capabilities == {"metrics", "logs", "alarms", "cost", "limits", "health"}
     health = demo.check()
     assert health.ok and "40 functions" in health.message

@@ -18,7 +18,9 @@ def _preset_queries() -> list[tuple[MetricQuery, str, bool]]:
     for p in PresetModel.model_validate(tomllib.loads(text)).panels:
         if p.kind in METRIC_KINDS:
             many = p.kind == "toplist" or (p.kind == "timeseries" and bool(p.group_by))
-            q = MetricQuery(p.id, "demo", p.query, p.stat, tuple(p.group_by), p.top if many else None, p.order)
+            q = MetricQuery(
+                p.id, "demo", p.query, p.stat, tuple(p.group_by), p.top if many else None, p.order
+            )
             out.append((q, p.range or "4h", p.compare != "none"))
     return out
 
@@ -59,7 +61,10 @@ def test_ten_thousand_functions_answer_correctly(make_demo, window4h, run, label
     totals = [sum(s.values) for s in top.series]
     assert len(totals) == 10 and totals == sorted(totals, reverse=True)
     throttles = run(demo, window4h, "lambda.throttles", "sum", ("function",), limit=5)
-    assert throttles.series[0].labels["function"] == demo.incidents.throttle_fn and sum(throttles.series[0].values) > 0
+    assert (
+        throttles.series[0].labels["function"] == demo.incidents.throttle_fn
+        and sum(throttles.series[0].values) > 0
+    )
     total = sum(run(demo, window4h, "lambda.invocations", "sum").series[0].values)
     by_service = labelled(run(demo, window4h, "lambda.invocations", "sum", ("service",)), "service")
     assert abs(sum(map(sum, by_service.values())) - total) < 0.01 * total

@@ -32,14 +32,25 @@ def alarms(fleet: Fleet, inc: Incidents) -> list[Alarm]:
     util_now = round(100.0 * (HOT_BEFORE + (HOT_NOW - HOT_BEFORE) * (anchor - inc.climb_s) / CLIMB_S), 1)
     at = _dt(anchor - 60).strftime("%d/%m/%y %H:%M:%S")
     out = [
-        Alarm(f"{dep_api}-5xx-rate-high", "ALARM",
-              f"Threshold Crossed: 3 out of the last 3 datapoints [4.1 ({at})] were greater than the threshold "
-              "(1.0) (minimum 3 datapoints for OK -> ALARM transition).",
-              _dt(inc.deploy_s + 4 * 60), dep_api, _link(f"{dep_api}-5xx-rate-high"), "critical"),
-        Alarm(f"dynamodb-{inc.hot_table}-write-capacity-80pct", "ALARM",
-              f"Threshold Crossed: 1 datapoint [{util_now} ({at})] was greater than or equal to the threshold (80.0).",
-              _dt(cross80 // 60 * 60 + 60), inc.hot_table, _link(f"dynamodb-{inc.hot_table}-write-capacity-80pct"),
-              "warning"),
+        Alarm(
+            f"{dep_api}-5xx-rate-high",
+            "ALARM",
+            f"Threshold Crossed: 3 out of the last 3 datapoints [4.1 ({at})] were greater than the threshold "
+            "(1.0) (minimum 3 datapoints for OK -> ALARM transition).",
+            _dt(inc.deploy_s + 4 * 60),
+            dep_api,
+            _link(f"{dep_api}-5xx-rate-high"),
+            "critical",
+        ),
+        Alarm(
+            f"dynamodb-{inc.hot_table}-write-capacity-80pct",
+            "ALARM",
+            f"Threshold Crossed: 1 datapoint [{util_now} ({at})] was greater than or equal to the threshold (80.0).",
+            _dt(cross80 // 60 * 60 + 60),
+            inc.hot_table,
+            _link(f"dynamodb-{inc.hot_table}-write-capacity-80pct"),
+            "warning",
+        ),
     ]
     ok: list[tuple[str, str]] = []
     for svc in fleet.services:
@@ -54,8 +65,17 @@ def alarms(fleet: Fleet, inc: Incidents) -> list[Alarm]:
     ]
     for name, resource in ok[:10]:
         ago = int(2 * 86400 + 12 * 86400 * noise.unit(noise.key(fleet.seed, "alarm", name), 0))
-        out.append(Alarm(name, "OK", "Threshold Crossed: no datapoints were greater than the threshold.",
-                         _dt((anchor - ago) // 60 * 60), resource, _link(name), "warning"))
+        out.append(
+            Alarm(
+                name,
+                "OK",
+                "Threshold Crossed: no datapoints were greater than the threshold.",
+                _dt((anchor - ago) // 60 * 60),
+                resource,
+                _link(name),
+                "warning",
+            )
+        )
     return out
 
 
@@ -89,8 +109,13 @@ def limits(fleet: Fleet, inc: Incidents, now_s: int) -> list[Limit]:
     conc = current(fleet, inc, "lambda.concurrency", "max", now_s)
     reqs = current(fleet, inc, "api.requests", "sum", now_s)
     out = [
-        Limit("account_concurrency", conc[0][1] if conc else 0.0, float(fleet.concurrency_limit), "account",
-              "executions"),
+        Limit(
+            "account_concurrency",
+            conc[0][1] if conc else 0.0,
+            float(fleet.concurrency_limit),
+            "account",
+            "executions",
+        ),
         Limit("api_rps", round((reqs[0][1] if reqs else 0.0) / 60.0, 2), API_RPS_LIMIT, "account", "req/s"),
     ]
     for labels, value in current(fleet, inc, "dynamodb.utilization", "max", now_s, ("table",)):

@@ -31,41 +31,115 @@ _API = ("api", "service")
 _FN = ("function", "service")
 
 
-def _spec(name: str, family: str, kind: str, unit: str, dims: tuple[str, ...], combine: str, description: str,
-          default: str | None = None) -> MetricSpec:
+def _spec(
+    name: str,
+    family: str,
+    kind: str,
+    unit: str,
+    dims: tuple[str, ...],
+    combine: str,
+    description: str,
+    default: str | None = None,
+) -> MetricSpec:
     stats = {"count": COUNT_STATS, "latency": LATENCY_STATS, "level": LEVEL_STATS}[kind]
     return MetricSpec(name, family, kind, unit, dims, stats, default or stats[0], combine, description)
 
 
-CATALOG: dict[str, MetricSpec] = {s.name: s for s in (
-    _spec("api.requests", "api", "count", "count", _API, "sum", "API Gateway requests per bucket"),
-    _spec("api.4xx", "api", "count", "count", _API, "sum", "client errors (user errors) per bucket"),
-    _spec("api.5xx", "api", "count", "count", _API, "sum", "server errors (backend errors) per bucket"),
-    _spec("api.latency", "api", "latency", "ms", _API, "wmean", "API Gateway response time"),
-    _spec("api.integration_latency", "api", "latency", "ms", _API, "wmean", "time spent in the backend"),
-    _spec("auth.latency", "api", "latency", "ms", _API, "wmean", "authorizer duration"),
-    _spec("lambda.invocations", "lambda", "count", "count", _FN, "sum", "function invocations per bucket"),
-    _spec("lambda.errors", "lambda", "count", "count", _FN, "sum", "invocations that failed (fatal)"),
-    _spec("lambda.throttles", "lambda", "count", "count", _FN, "sum", "throttled invocations"),
-    _spec("lambda.duration", "lambda", "latency", "ms", _FN, "wmean", "function code duration"),
-    _spec("lambda.concurrency", "lambda", "level", "executions", _FN, "sum",
-          "concurrent executions (ungrouped: the whole account)", default="max"),
-    _spec("dynamodb.latency", "dynamodb", "latency", "ms", ("table",), "wmean", "successful request latency"),
-    _spec("dynamodb.consumed_rcu", "dynamodb", "level", "units/s", ("table",), "sum", "consumed read capacity"),
-    _spec("dynamodb.consumed_wcu", "dynamodb", "level", "units/s", ("table",), "sum", "consumed write capacity"),
-    _spec("dynamodb.provisioned_rcu", "dynamodb", "level", "units/s", ("table",), "sum", "provisioned reads"),
-    _spec("dynamodb.provisioned_wcu", "dynamodb", "level", "units/s", ("table",), "sum", "provisioned writes"),
-    _spec("dynamodb.utilization", "dynamodb", "level", "%", ("table",), "max",
-          "consumed / provisioned capacity, the higher of read and write (ungrouped: the top table)", default="max"),
-    _spec("dynamodb.throttles", "dynamodb", "count", "count", ("table",), "sum", "throttled requests"),
-    _spec("sqs.visible", "sqs", "level", "messages", ("queue", "dlq"), "sum", "messages waiting", default="max"),
-    _spec("sqs.oldest_age_s", "sqs", "level", "s", ("queue", "dlq"), "max", "age of the oldest message",
-          default="max"),
-    _spec("sqs.sent", "sqs", "count", "count", ("queue", "dlq"), "sum", "messages sent per bucket"),
-    _spec("sfn.started", "sfn", "count", "count", ("state_machine",), "sum", "executions started"),
-    _spec("sfn.succeeded", "sfn", "count", "count", ("state_machine",), "sum", "executions succeeded"),
-    _spec("sfn.failed", "sfn", "count", "count", ("state_machine",), "sum", "executions failed"),
-)}
+CATALOG: dict[str, MetricSpec] = {
+    s.name: s
+    for s in (
+        _spec("api.requests", "api", "count", "count", _API, "sum", "API Gateway requests per bucket"),
+        _spec("api.4xx", "api", "count", "count", _API, "sum", "client errors (user errors) per bucket"),
+        _spec("api.5xx", "api", "count", "count", _API, "sum", "server errors (backend errors) per bucket"),
+        _spec("api.latency", "api", "latency", "ms", _API, "wmean", "API Gateway response time"),
+        _spec("api.integration_latency", "api", "latency", "ms", _API, "wmean", "time spent in the backend"),
+        _spec("auth.latency", "api", "latency", "ms", _API, "wmean", "authorizer duration"),
+        _spec(
+            "lambda.invocations", "lambda", "count", "count", _FN, "sum", "function invocations per bucket"
+        ),
+        _spec("lambda.errors", "lambda", "count", "count", _FN, "sum", "invocations that failed (fatal)"),
+        _spec("lambda.throttles", "lambda", "count", "count", _FN, "sum", "throttled invocations"),
+        _spec("lambda.duration", "lambda", "latency", "ms", _FN, "wmean", "function code duration"),
+        _spec(
+            "lambda.concurrency",
+            "lambda",
+            "level",
+            "executions",
+            _FN,
+            "sum",
+            "concurrent executions (ungrouped: the whole account)",
+            default="max",
+        ),
+        _spec(
+            "dynamodb.latency", "dynamodb", "latency", "ms", ("table",), "wmean", "successful request latency"
+        ),
+        _spec(
+            "dynamodb.consumed_rcu",
+            "dynamodb",
+            "level",
+            "units/s",
+            ("table",),
+            "sum",
+            "consumed read capacity",
+        ),
+        _spec(
+            "dynamodb.consumed_wcu",
+            "dynamodb",
+            "level",
+            "units/s",
+            ("table",),
+            "sum",
+            "consumed write capacity",
+        ),
+        _spec(
+            "dynamodb.provisioned_rcu", "dynamodb", "level", "units/s", ("table",), "sum", "provisioned reads"
+        ),
+        _spec(
+            "dynamodb.provisioned_wcu",
+            "dynamodb",
+            "level",
+            "units/s",
+            ("table",),
+            "sum",
+            "provisioned writes",
+        ),
+        _spec(
+            "dynamodb.utilization",
+            "dynamodb",
+            "level",
+            "%",
+            ("table",),
+            "max",
+            "consumed / provisioned capacity, the higher of read and write (ungrouped: the top table)",
+            default="max",
+        ),
+        _spec("dynamodb.throttles", "dynamodb", "count", "count", ("table",), "sum", "throttled requests"),
+        _spec(
+            "sqs.visible",
+            "sqs",
+            "level",
+            "messages",
+            ("queue", "dlq"),
+            "sum",
+            "messages waiting",
+            default="max",
+        ),
+        _spec(
+            "sqs.oldest_age_s",
+            "sqs",
+            "level",
+            "s",
+            ("queue", "dlq"),
+            "max",
+            "age of the oldest message",
+            default="max",
+        ),
+        _spec("sqs.sent", "sqs", "count", "count", ("queue", "dlq"), "sum", "messages sent per bucket"),
+        _spec("sfn.started", "sfn", "count", "count", ("state_machine",), "sum", "executions started"),
+        _spec("sfn.succeeded", "sfn", "count", "count", ("state_machine",), "sum", "executions succeeded"),
+        _spec("sfn.failed", "sfn", "count", "count", ("state_machine",), "sum", "executions failed"),
+    )
+}
 
 
 class QueryError(ValueError):
@@ -99,7 +173,9 @@ def _where_values(dim: str, value: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-def parse(query: str | Mapping[str, Any] | None, stat: str | None, group_by: tuple[str, ...] = ()) -> ParsedQuery:
+def parse(
+    query: str | Mapping[str, Any] | None, stat: str | None, group_by: tuple[str, ...] = ()
+) -> ParsedQuery:
     """Parse a demo query: a metric name, or {"metric": name, "where": {dim: value | [values]}}."""
     where: dict[str, tuple[str, ...]] = {}
     if isinstance(query, str):
@@ -107,10 +183,12 @@ def parse(query: str | Mapping[str, Any] | None, stat: str | None, group_by: tup
     elif isinstance(query, Mapping):
         extra = sorted(set(query) - {"metric", "where"})
         if extra:
-            raise QueryError(f"unknown demo query key(s) {', '.join(map(repr, extra))}; use 'metric' and 'where'")
+            raise QueryError(
+                f"unknown demo query key(s) {', '.join(map(repr, extra))}; use 'metric' and 'where'"
+            )
         raw_name = query.get("metric")
         if not isinstance(raw_name, str):
-            raise QueryError(f"a demo query table needs metric = \"<name>\"; known: {_known()}")
+            raise QueryError(f'a demo query table needs metric = "<name>"; known: {_known()}')
         name = raw_name.strip()
         raw_where = query.get("where") or {}
         if not isinstance(raw_where, Mapping):
@@ -123,7 +201,9 @@ def parse(query: str | Mapping[str, Any] | None, stat: str | None, group_by: tup
         raise QueryError(f"unknown demo metric {name!r}; known: {_known()}")
     for dim in where:
         if dim not in spec.dims:
-            raise QueryError(f"{name} has no dimension {dim!r} in where; its dimensions: {', '.join(spec.dims)}")
+            raise QueryError(
+                f"{name} has no dimension {dim!r} in where; its dimensions: {', '.join(spec.dims)}"
+            )
     for dim in group_by:
         if dim not in spec.dims:
             raise QueryError(f"{name} cannot be grouped by {dim!r}; its dimensions: {', '.join(spec.dims)}")

@@ -11,19 +11,99 @@ from srvmon.providers.demo import noise
 
 #: Hand-picked function names for the default services; other services get generated names.
 _NAMES: dict[str, tuple[str, ...]] = {
-    "checkout": ("create-order", "get-cart", "update-cart", "apply-coupon", "process-payment",
-                 "confirm-order", "cancel-order", "refund-payment", "get-order", "list-orders"),
-    "catalog": ("get-product", "list-products", "search-products", "update-inventory", "get-price",
-                "import-feed", "resize-image", "get-reviews", "post-review", "sync-stock"),
-    "auth": ("login", "refresh-token", "authorizer", "logout", "register-user", "reset-password",
-             "verify-email", "get-profile", "update-profile", "rotate-keys"),
-    "notify": ("send-email", "send-push", "send-sms", "render-template", "process-bounces",
-               "webhook-dispatch", "digest-daily", "unsubscribe", "track-open", "schedule-reminder"),
+    "checkout": (
+        "create-order",
+        "get-cart",
+        "update-cart",
+        "apply-coupon",
+        "process-payment",
+        "confirm-order",
+        "cancel-order",
+        "refund-payment",
+        "get-order",
+        "list-orders",
+    ),
+    "catalog": (
+        "get-product",
+        "list-products",
+        "search-products",
+        "update-inventory",
+        "get-price",
+        "import-feed",
+        "resize-image",
+        "get-reviews",
+        "post-review",
+        "sync-stock",
+    ),
+    "auth": (
+        "login",
+        "refresh-token",
+        "authorizer",
+        "logout",
+        "register-user",
+        "reset-password",
+        "verify-email",
+        "get-profile",
+        "update-profile",
+        "rotate-keys",
+    ),
+    "notify": (
+        "send-email",
+        "send-push",
+        "send-sms",
+        "render-template",
+        "process-bounces",
+        "webhook-dispatch",
+        "digest-daily",
+        "unsubscribe",
+        "track-open",
+        "schedule-reminder",
+    ),
 }
-_VERBS = ("get", "list", "create", "update", "delete", "sync", "process", "handle", "export", "import",
-          "validate", "index", "render", "schedule", "scan", "archive", "compute", "publish", "consume", "audit")
-_NOUNS = ("item", "order", "user", "event", "report", "batch", "record", "session", "token", "invoice",
-          "price", "stock", "image", "review", "coupon", "refund", "address", "webhook", "digest", "quota")
+_VERBS = (
+    "get",
+    "list",
+    "create",
+    "update",
+    "delete",
+    "sync",
+    "process",
+    "handle",
+    "export",
+    "import",
+    "validate",
+    "index",
+    "render",
+    "schedule",
+    "scan",
+    "archive",
+    "compute",
+    "publish",
+    "consume",
+    "audit",
+)
+_NOUNS = (
+    "item",
+    "order",
+    "user",
+    "event",
+    "report",
+    "batch",
+    "record",
+    "session",
+    "token",
+    "invoice",
+    "price",
+    "stock",
+    "image",
+    "review",
+    "coupon",
+    "refund",
+    "address",
+    "webhook",
+    "digest",
+    "quota",
+)
 _QUEUE_SUFFIX = {"checkout": "orders", "catalog": "updates", "notify": "emails", "auth": "audit"}
 _TABLES = (  # name, provisioned RCU, WCU, typical read/write utilisation, base latency ms
     ("orders", 800, 400, 0.35, 0.40, 6.5),
@@ -165,41 +245,75 @@ def build_fleet(seed: int, n_functions: int, services: tuple[str, ...], concurre
         timeout = float(_TIMEOUTS[int(noise.unit(k, 1) * len(_TIMEOUTS))])
         base = 12.0 * math.exp(3.2 * noise.unit(k, 2))
         base = min(base, timeout * 1000.0 * 0.12)
-        fns.append(Function(
-            index=i, name=name, service=svc, weight=raw[i] / total,
-            memory_mb=_MEMORY[int(noise.unit(k, 3) * len(_MEMORY))], timeout_s=timeout, base_ms=round(base, 2),
-            arch="arm64" if noise.unit(k, 4) < 0.35 else "x86_64", mem_frac=0.3 + 0.4 * noise.unit(k, 5),
-            cold_rate=0.004 + 0.05 * (1.0 - math.sqrt(raw[i])),
-        ))
+        fns.append(
+            Function(
+                index=i,
+                name=name,
+                service=svc,
+                weight=raw[i] / total,
+                memory_mb=_MEMORY[int(noise.unit(k, 3) * len(_MEMORY))],
+                timeout_s=timeout,
+                base_ms=round(base, 2),
+                arch="arm64" if noise.unit(k, 4) < 0.35 else "x86_64",
+                mem_frac=0.3 + 0.4 * noise.unit(k, 5),
+                cold_rate=0.004 + 0.05 * (1.0 - math.sqrt(raw[i])),
+            )
+        )
     by_rank = tuple(sorted(fns, key=lambda f: -f.weight))
     # Give the incident functions the configuration their incident needs.
     specials = [by_rank[min(r, len(by_rank) - 1)].name for r in (1, 4, 6)]
     for idx, f in enumerate(fns):
         if f.name == specials[1]:  # times out: 6 s timeout, slow, x86
-            fns[idx] = Function(f.index, f.name, f.service, f.weight, 1024, 6.0, 1800.0, "x86_64", 0.45, f.cold_rate)
+            fns[idx] = Function(
+                f.index, f.name, f.service, f.weight, 1024, 6.0, 1800.0, "x86_64", 0.45, f.cold_rate
+            )
         elif f.name == specials[2]:  # out of memory: small memory, nearly full
-            fns[idx] = Function(f.index, f.name, f.service, f.weight, 256, 30.0, 420.0, "x86_64", 0.86, f.cold_rate)
+            fns[idx] = Function(
+                f.index, f.name, f.service, f.weight, 256, 30.0, 420.0, "x86_64", 0.86, f.cold_rate
+            )
     by_rank = tuple(sorted(fns, key=lambda f: -f.weight))
     by_service = {s: tuple(f for f in fns if f.service == s) for s in services}
-    agg = {s: (sum(f.weight for f in v), sum(f.weight * f.base_ms for f in v), len(v)) for s, v in by_service.items()}
+    agg = {
+        s: (sum(f.weight for f in v), sum(f.weight * f.base_ms for f in v), len(v))
+        for s, v in by_service.items()
+    }
     mean_ms = sum(a[1] for a in agg.values())
     # Calibrate traffic so account concurrency peaks around half the limit.
     fn_rate = 0.5 * concurrency_limit / (mean_ms / 1000.0 * 1.25 * 1.45)
     sw_raw = [1.0 / (i + 1) ** 0.6 for i in range(s_count)]
     service_weight = {s: w / sum(sw_raw) for s, w in zip(services, sw_raw, strict=True)}
-    queues = [Queue(f"{s}-{_QUEUE_SUFFIX.get(s, 'events')}", s, False, 40.0 * service_weight[s] * 4,
-                    6.0 + 20.0 * noise.unit(noise.key(seed, "q", s), 0)) for s in services[:3]]
+    queues = [
+        Queue(
+            f"{s}-{_QUEUE_SUFFIX.get(s, 'events')}",
+            s,
+            False,
+            40.0 * service_weight[s] * 4,
+            6.0 + 20.0 * noise.unit(noise.key(seed, "q", s), 0),
+        )
+        for s in services[:3]
+    ]
     queues.append(Queue(f"{queues[0].name}-dlq", queues[0].service, True, 0.0, 0.0))
     sk = {s: noise.key(seed, "svc", s) for s in services}
     return Fleet(
-        seed=seed, services=services, service_weight=service_weight, functions=tuple(fns),
-        by_name={f.name: f for f in fns}, by_service=by_service, service_agg=agg, by_rank=by_rank,
-        tables=tuple(Table(*t) for t in _TABLES), queues=tuple(queues),
-        machines=("order-fulfilment", "nightly-export"), api_rate=900.0, fn_rate=fn_rate,
+        seed=seed,
+        services=services,
+        service_weight=service_weight,
+        functions=tuple(fns),
+        by_name={f.name: f for f in fns},
+        by_service=by_service,
+        service_agg=agg,
+        by_rank=by_rank,
+        tables=tuple(Table(*t) for t in _TABLES),
+        queues=tuple(queues),
+        machines=("order-fulfilment", "nightly-export"),
+        api_rate=900.0,
+        fn_rate=fn_rate,
         concurrency_limit=concurrency_limit,
         api_base_ms={s: round(40.0 + 35.0 * noise.unit(sk[s], 1), 1) for s in services},
         auth_base_ms={s: round(9.0 + 14.0 * noise.unit(sk[s], 2), 1) for s in services},
-        cost_per_day={s: round(520.0 * service_weight[s] * (0.8 + 0.4 * noise.unit(sk[s], 3)), 2) for s in services},
+        cost_per_day={
+            s: round(520.0 * service_weight[s] * (0.8 + 0.4 * noise.unit(sk[s], 3)), 2) for s in services
+        },
     )
 
 
@@ -211,8 +325,16 @@ def incidents_at(fleet: Fleet, now_s: int) -> Incidents:
     cost = "catalog" if "catalog" in svcs and deploy != "catalog" else svcs[1 % len(svcs)]
     throttle, timeout, oom = fleet.special_names()
     return Incidents(
-        anchor_s=anchor, deploy_service=deploy, deploy_s=anchor - 35 * 60,
-        throttle_fn=throttle, throttle_s=anchor - 3 * 3600, timeout_fn=timeout, oom_fn=oom,
-        hot_table=fleet.tables[0].name, climb_s=anchor - 4 * 3600,
-        dlq=next(q.name for q in fleet.queues if q.dlq), dlq_s=anchor - 130 * 60, cost_service=cost,
+        anchor_s=anchor,
+        deploy_service=deploy,
+        deploy_s=anchor - 35 * 60,
+        throttle_fn=throttle,
+        throttle_s=anchor - 3 * 3600,
+        timeout_fn=timeout,
+        oom_fn=oom,
+        hot_table=fleet.tables[0].name,
+        climb_s=anchor - 4 * 3600,
+        dlq=next(q.name for q in fleet.queues if q.dlq),
+        dlq_s=anchor - 130 * 60,
+        cost_service=cost,
     )

@@ -20,14 +20,24 @@ from srvmon.providers.demo.rhythm import rhythm
 #: Sampled invocations per minute for the busiest function at rhythm 1 (logs are a sample).
 LOG_RATE = 3.0
 #: Stop a search after generating this many invocations (the result is then marked partial).
-SCAN_BUDGET = 250_000
+SCAN_BUDGET = 60_000
 #: Health mining looks at no more than this many minutes per function (spread over the window).
 HEALTH_MINUTES = 120
 
 _PATHS: dict[str, tuple[tuple[str, str], ...]] = {
-    "checkout": (("POST", "/orders"), ("GET", "/cart"), ("PUT", "/cart/items"), ("POST", "/payments"),
-                 ("GET", "/orders/{id}")),
-    "catalog": (("GET", "/products"), ("GET", "/products/{id}"), ("GET", "/search"), ("PUT", "/inventory/{sku}")),
+    "checkout": (
+        ("POST", "/orders"),
+        ("GET", "/cart"),
+        ("PUT", "/cart/items"),
+        ("POST", "/payments"),
+        ("GET", "/orders/{id}"),
+    ),
+    "catalog": (
+        ("GET", "/products"),
+        ("GET", "/products/{id}"),
+        ("GET", "/search"),
+        ("PUT", "/inventory/{sku}"),
+    ),
     "auth": (("POST", "/login"), ("POST", "/token"), ("GET", "/users/me"), ("POST", "/logout")),
     "notify": (("POST", "/notifications"), ("POST", "/webhooks"), ("GET", "/preferences")),
 }
@@ -40,12 +50,18 @@ _CLIENT_ERRORS = (
 )
 _SERVER_ERRORS = (
     (504, "upstream timeout calling payments-gateway after 3000 ms"),
-    (500, "ProvisionedThroughputExceededException: The level of configured provisioned throughput for the "
-          "table was exceeded"),
+    (
+        500,
+        "ProvisionedThroughputExceededException: The level of configured provisioned throughput for the "
+        "table was exceeded",
+    ),
     (503, "circuit open for dependency 'inventory'"),
 )
-_DEPLOY_ERROR = (502, "TypeError: Cannot read properties of undefined (reading 'currency') "
-                      "at priceOrder (/var/task/src/pricing.js:88:31)")
+_DEPLOY_ERROR = (
+    502,
+    "TypeError: Cannot read properties of undefined (reading 'currency') "
+    "at priceOrder (/var/task/src/pricing.js:88:31)",
+)
 _RID = re.compile(r"^([0-9a-f]{8})-([0-9a-f]{4})-4([0-9a-f]{3})-([0-9a-f]{4})-([0-9a-f]{12})$")
 _NEW_VERSION, _OLD_VERSION = "v2.14.0", "v2.13.4"
 
@@ -159,8 +175,11 @@ def _invocation(fleet: Fleet, inc: Incidents, fn: Function, minute: int, k: int)
     just_deployed = fn.service == inc.deploy_service and inc.deploy_s <= t0 < inc.deploy_s + 180 and k == 0
     cold = just_deployed or u[3] < fn.cold_rate
     init_ms = round(180.0 + 520.0 * u[4] * (1.0 if fn.memory_mb >= 512 else 1.6), 2) if cold else None
-    mem_used = fn.memory_mb if outcome == "oom" else min(fn.memory_mb - 1,
-                                                         int(fn.memory_mb * fn.mem_frac * (0.9 + 0.15 * u[5])))
+    mem_used = (
+        fn.memory_mb
+        if outcome == "oom"
+        else min(fn.memory_mb - 1, int(fn.memory_mb * fn.mem_frac * (0.9 + 0.15 * u[5])))
+    )
     paths = _PATHS.get(fn.service, (("POST", f"/{fn.service}/events"), ("GET", f"/{fn.service}/items")))
     method, path = paths[int(u[6] * len(paths))]
     status: int | None
@@ -174,11 +193,28 @@ def _invocation(fleet: Fleet, inc: Incidents, fn: Function, minute: int, k: int)
         status, message = None, ""
     version = _NEW_VERSION if deployed else (_OLD_VERSION if fn.service == inc.deploy_service else "v1.8.2")
     offset = u[2] * max(0.0, 59.9 - dur / 1000.0)
-    return Invocation(fn, minute, k, t0 + offset, round(dur, 2), outcome, cold, init_ms, mem_used, status,
-                      message, method, path, version, request_id(seed, fn.index, minute, k))
+    return Invocation(
+        fn,
+        minute,
+        k,
+        t0 + offset,
+        round(dur, 2),
+        outcome,
+        cold,
+        init_ms,
+        mem_used,
+        status,
+        message,
+        method,
+        path,
+        version,
+        request_id(seed, fn.index, minute, k),
+    )
 
 
-def invocations(fleet: Fleet, inc: Incidents, fn: Function, minute: int, r: float | None = None) -> list[Invocation]:
+def invocations(
+    fleet: Fleet, inc: Incidents, fn: Function, minute: int, r: float | None = None
+) -> list[Invocation]:
     """The sampled invocations of `fn` starting in `minute` (epoch minutes)."""
     if r is None:
         r = rhythm(minute * 60, inc.anchor_s)
@@ -196,29 +232,73 @@ def records(inv: Invocation, *, health_only: bool = False) -> list[LogRecord]:
     base = {"service": fn.service, "function": fn.name}
     out: list[LogRecord] = []
     if not health_only:
-        out.append(LogRecord(inv.start, fn.name, f"START RequestId: {rid} Version: $LATEST", request_id=rid,
-                             fields=base))
+        out.append(
+            LogRecord(
+                inv.start, fn.name, f"START RequestId: {rid} Version: $LATEST", request_id=rid, fields=base
+            )
+        )
         if inv.status is not None:
             level = "INFO" if inv.outcome == "ok" else ("WARN" if inv.outcome == "4xx" else "ERROR")
-            app = {"timestamp": _iso(end - 0.001), "level": level, "msg": inv.message, "requestId": rid,
-                   "service": fn.service, "function": fn.name, "version": inv.version, "method": inv.method,
-                   "path": inv.path, "status": inv.status, "durationMs": inv.duration_ms}
+            app = {
+                "timestamp": _iso(end - 0.001),
+                "level": level,
+                "msg": inv.message,
+                "requestId": rid,
+                "service": fn.service,
+                "function": fn.name,
+                "version": inv.version,
+                "method": inv.method,
+                "path": inv.path,
+                "status": inv.status,
+                "durationMs": inv.duration_ms,
+            }
             fields = {k: v for k, v in app.items() if k != "timestamp"}
-            out.append(LogRecord(end - 0.001, fn.name, json.dumps(app, separators=(",", ":")), level=level,
-                                 status=inv.status, duration_ms=inv.duration_ms, request_id=rid, fields=fields))
+            out.append(
+                LogRecord(
+                    end - 0.001,
+                    fn.name,
+                    json.dumps(app, separators=(",", ":")),
+                    level=level,
+                    status=inv.status,
+                    duration_ms=inv.duration_ms,
+                    request_id=rid,
+                    fields=fields,
+                )
+            )
     if inv.outcome == "timeout":
-        out.append(LogRecord(end, fn.name, f"{_iso(end)} {rid} Task timed out after {fn.timeout_s:.2f} seconds",
-                             level="ERROR", duration_ms=inv.duration_ms, request_id=rid, fields=base))
+        out.append(
+            LogRecord(
+                end,
+                fn.name,
+                f"{_iso(end)} {rid} Task timed out after {fn.timeout_s:.2f} seconds",
+                level="ERROR",
+                duration_ms=inv.duration_ms,
+                request_id=rid,
+                fields=base,
+            )
+        )
     elif inv.outcome == "oom":
-        out.append(LogRecord(end, fn.name, f"RequestId: {rid} Error: Runtime exited with error: signal: killed\n"
-                             "Runtime.ExitError", level="ERROR", request_id=rid, fields=base))
+        out.append(
+            LogRecord(
+                end,
+                fn.name,
+                f"RequestId: {rid} Error: Runtime exited with error: signal: killed\nRuntime.ExitError",
+                level="ERROR",
+                request_id=rid,
+                fields=base,
+            )
+        )
     if not health_only:
         out.append(LogRecord(end + 0.001, fn.name, f"END RequestId: {rid}", request_id=rid, fields=base))
-    report = (f"REPORT RequestId: {rid}\tDuration: {inv.duration_ms:.2f} ms\tBilled Duration: "
-              f"{math.ceil(inv.duration_ms)} ms\tMemory Size: {fn.memory_mb} MB\tMax Memory Used: {inv.mem_used} MB\t")
+    report = (
+        f"REPORT RequestId: {rid}\tDuration: {inv.duration_ms:.2f} ms\tBilled Duration: "
+        f"{math.ceil(inv.duration_ms)} ms\tMemory Size: {fn.memory_mb} MB\tMax Memory Used: {inv.mem_used} MB\t"
+    )
     if inv.init_ms is not None:
         report += f"Init Duration: {inv.init_ms:.2f} ms\t"
-    out.append(LogRecord(end + 0.002, fn.name, report, duration_ms=inv.duration_ms, request_id=rid, fields=base))
+    out.append(
+        LogRecord(end + 0.002, fn.name, report, duration_ms=inv.duration_ms, request_id=rid, fields=base)
+    )
     return out
 
 
@@ -269,8 +349,14 @@ def _outcome_may_match(query: LogQuery, outcome: str) -> bool:
     return True
 
 
-def search(fleet: Fleet, inc: Incidents, query: LogQuery, functions: Sequence[Function], now_s: int,
-           warnings: tuple[str, ...] = ()) -> LogResult:
+def search(
+    fleet: Fleet,
+    inc: Incidents,
+    query: LogQuery,
+    functions: Sequence[Function],
+    now_s: int,
+    warnings: tuple[str, ...] = (),
+) -> LogResult:
     """Newest-first records of `functions` matching every filter of `query`, up to `query.limit`."""
     keep = _record_filter(query, query.window.start_s, min(query.window.end_s, now_s))
     limit = max(0, query.limit)
@@ -281,8 +367,11 @@ def search(fleet: Fleet, inc: Incidents, query: LogQuery, functions: Sequence[Fu
             return LogResult((), filtered_by_provider=True, warnings=warnings)
         fn, minute, k = found
         recs = [r for r in records(_invocation(fleet, inc, fn, minute, k)) if _lookup_keep(query, r)]
-        return LogResult(tuple(sorted(recs, key=lambda r: -r.timestamp)[:limit]), filtered_by_provider=True,
-                         warnings=warnings)
+        return LogResult(
+            tuple(sorted(recs, key=lambda r: -r.timestamp)[:limit]),
+            filtered_by_provider=True,
+            warnings=warnings,
+        )
     out: list[LogRecord] = []
     prefilter = query.errors_only or query.status_class is not None
     scanned = 0
@@ -307,7 +396,9 @@ def search(fleet: Fleet, inc: Incidents, query: LogQuery, functions: Sequence[Fu
         batch.sort(key=lambda rec: (-rec.timestamp, rec.resource))
         out.extend(batch)
     if partial:
-        warnings += (f"demo: stopped after scanning {scanned} invocations; narrow the window or the functions",)
+        warnings += (
+            f"demo: stopped after scanning {scanned} invocations; narrow the window or the functions",
+        )
     return LogResult(tuple(out[:limit]), filtered_by_provider=True, partial=partial, warnings=warnings)
 
 
@@ -317,8 +408,9 @@ def _lookup_keep(query: LogQuery, rec: LogRecord) -> bool:
     return text is None or text(rec.message)
 
 
-def health_records(fleet: Fleet, inc: Incidents, functions: Sequence[Function], start_s: int,
-                   end_s: int) -> Iterator[LogRecord]:
+def health_records(
+    fleet: Fleet, inc: Incidents, functions: Sequence[Function], start_s: int, end_s: int
+) -> Iterator[LogRecord]:
     """REPORT/timeout/OOM lines for health mining, sampling at most HEALTH_MINUTES minutes per function."""
     first, last = start_s // 60, (end_s - 1) // 60
     count = last - first + 1

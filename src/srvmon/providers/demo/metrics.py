@@ -63,14 +63,19 @@ def run(fleet: Fleet, inc: Incidents, q: MetricQuery, window: TimeWindow, now_s:
     if window.step_s <= 0 or window.end_s <= window.start_s:
         return QueryResult(q.ref_id, series=())
     ts = tuple(window.timestamps())
-    ctx = Ctx(fleet, inc, ts, window.step_s,
-              rhythm_array(window.start_s, window.end_s, window.step_s, inc.anchor_s))
+    ctx = Ctx(
+        fleet, inc, ts, window.step_s, rhythm_array(window.start_s, window.end_s, window.step_s, inc.anchor_s)
+    )
     family = pq.spec.family
     if family == "lambda":
         groups = _lambda_groups(ctx, pq, q.limit, q.order)
     else:
-        entities = {"api": _api_entities, "dynamodb": _table_entities, "sqs": _queue_entities,
-                    "sfn": _machine_entities}[family](ctx, pq)
+        entities = {
+            "api": _api_entities,
+            "dynamodb": _table_entities,
+            "sqs": _queue_entities,
+            "sfn": _machine_entities,
+        }[family](ctx, pq)
         groups = _group_small(pq, entities)
     if q.limit is not None:
         groups = _top(groups, q.limit, q.order)
@@ -81,7 +86,9 @@ def run(fleet: Fleet, inc: Incidents, q: MetricQuery, window: TimeWindow, now_s:
     return QueryResult(q.ref_id, series=tuple(out))
 
 
-def _top(groups: list[tuple[dict[str, str], Values]], limit: int, order: str) -> list[tuple[dict[str, str], Values]]:
+def _top(
+    groups: list[tuple[dict[str, str], Values]], limit: int, order: str
+) -> list[tuple[dict[str, str], Values]]:
     desc = order != "asc"
     ranked = sorted(groups, key=lambda g: (-sum(g[1]) if desc else sum(g[1]), sorted(g[0].items())))
     return ranked[: max(0, limit)]
@@ -125,7 +132,10 @@ def _combine(how: str, members: list[Entity]) -> Values:
         return [max(col) for col in zip(*series, strict=True)]
     if how == "wmean":
         total = sum(m.weight for m in members) or 1.0
-        return [sum(m.weight * v for m, v in zip(members, col, strict=True)) / total for col in zip(*series, strict=True)]
+        return [
+            sum(m.weight * v for m, v in zip(members, col, strict=True)) / total
+            for col in zip(*series, strict=True)
+        ]
     return [sum(col) for col in zip(*series, strict=True)]
 
 
@@ -135,24 +145,42 @@ def _api_entities(ctx: Ctx, pq: ParsedQuery) -> list[Entity]:
     def make(svc: str) -> Callable[[], Values]:
         def requests() -> Values:
             rate = f.api_rate * f.service_weight[svc] * ctx.step
-            return [rate * r * (1.0 + 0.05 * n) for r, n in zip(ctx.rhythm, ctx.noise("api.req", svc), strict=True)]
+            return [
+                rate * r * (1.0 + 0.05 * n)
+                for r, n in zip(ctx.rhythm, ctx.noise("api.req", svc), strict=True)
+            ]
 
         def latency(base: float) -> Values:
             sf = STAT_FACTOR[stat]
             dep = DEPLOY_FACTOR[stat] if svc == inc.deploy_service else 1.0
-            return [base * ld * sf * (dep if a else 1.0) * (1.0 + 0.07 * n) for ld, a, n in
-                    zip(ctx.load(), ctx.after(inc.deploy_s), ctx.noise("api.lat", svc, stat), strict=True)]
+            return [
+                base * ld * sf * (dep if a else 1.0) * (1.0 + 0.07 * n)
+                for ld, a, n in zip(
+                    ctx.load(), ctx.after(inc.deploy_s), ctx.noise("api.lat", svc, stat), strict=True
+                )
+            ]
 
         def values() -> Values:
             if name == "api.requests":
                 return requests()
             if name == "api.4xx":
                 share = 0.045 if svc == "auth" else 0.02
-                return [q * share * (1.0 + 0.35 * n) for q, n in zip(requests(), ctx.noise("api.4xx", svc), strict=True)]
+                return [
+                    q * share * (1.0 + 0.35 * n)
+                    for q, n in zip(requests(), ctx.noise("api.4xx", svc), strict=True)
+                ]
             if name == "api.5xx":
                 deployed = svc == inc.deploy_service
-                return [q * (BASE_ERROR_RATE * (1.0 + 0.5 * n) + (0.04 * (1.0 + 0.2 * n) if deployed and a else 0.0))
-                        for q, n, a in zip(requests(), ctx.noise("api.5xx", svc), ctx.after(inc.deploy_s), strict=True)]
+                return [
+                    q
+                    * (
+                        BASE_ERROR_RATE * (1.0 + 0.5 * n)
+                        + (0.04 * (1.0 + 0.2 * n) if deployed and a else 0.0)
+                    )
+                    for q, n, a in zip(
+                        requests(), ctx.noise("api.5xx", svc), ctx.after(inc.deploy_s), strict=True
+                    )
+                ]
             if name == "api.latency":
                 return latency(f.api_base_ms[svc])
             if name == "api.integration_latency":
@@ -160,8 +188,10 @@ def _api_entities(ctx: Ctx, pq: ParsedQuery) -> list[Entity]:
                 return [v * share for v in latency(f.api_base_ms[svc])]
             # auth.latency: the authorizer is not affected by the deploy
             sf = STAT_FACTOR[stat]
-            return [f.auth_base_ms[svc] * ld * sf * (1.0 + 0.1 * n)
-                    for ld, n in zip(ctx.load(), ctx.noise("auth.lat", svc, stat), strict=True)]
+            return [
+                f.auth_base_ms[svc] * ld * sf * (1.0 + 0.1 * n)
+                for ld, n in zip(ctx.load(), ctx.noise("auth.lat", svc, stat), strict=True)
+            ]
 
         return values
 
@@ -169,21 +199,28 @@ def _api_entities(ctx: Ctx, pq: ParsedQuery) -> list[Entity]:
 
 
 def _table_entities(ctx: Ctx, pq: ParsedQuery) -> list[Entity]:
-    return [Entity({"table": t.name}, float(t.prov_rcu + t.prov_wcu), partial(_table_values, ctx, pq, t))
-            for t in ctx.fleet.tables]
+    return [
+        Entity({"table": t.name}, float(t.prov_rcu + t.prov_wcu), partial(_table_values, ctx, pq, t))
+        for t in ctx.fleet.tables
+    ]
 
 
 def _table_values(ctx: Ctx, pq: ParsedQuery, tb: Table) -> Values:
     inc, name, stat = ctx.inc, pq.spec.name, pq.stat
     damp = [1.0 + 0.3 * (r - 1.0) for r in ctx.rhythm]
-    reads = [tb.rcu_frac * d * (1.0 + 0.05 * n) for d, n in zip(damp, ctx.noise("ddb.r", tb.name), strict=True)]
+    reads = [
+        tb.rcu_frac * d * (1.0 + 0.05 * n) for d, n in zip(damp, ctx.noise("ddb.r", tb.name), strict=True)
+    ]
     if tb.name == inc.hot_table:
         slope = (HOT_NOW - HOT_BEFORE) / CLIMB_S
-        writes = [HOT_BEFORE + slope * max(0, t - inc.climb_s) + 0.006 * n
-                  for t, n in zip(ctx.ts, ctx.noise("ddb.w", tb.name), strict=True)]
+        writes = [
+            HOT_BEFORE + slope * max(0, t - inc.climb_s) + 0.006 * n
+            for t, n in zip(ctx.ts, ctx.noise("ddb.w", tb.name), strict=True)
+        ]
     else:
-        writes = [tb.wcu_frac * d * (1.0 + 0.05 * n)
-                  for d, n in zip(damp, ctx.noise("ddb.w", tb.name), strict=True)]
+        writes = [
+            tb.wcu_frac * d * (1.0 + 0.05 * n) for d, n in zip(damp, ctx.noise("ddb.w", tb.name), strict=True)
+        ]
     if name == "dynamodb.utilization":
         uf = UTIL_FACTOR[stat]
         return [100.0 * min(1.0, max(r, w) * uf) for r, w in zip(reads, writes, strict=True)]
@@ -196,16 +233,24 @@ def _table_values(ctx: Ctx, pq: ParsedQuery, tb: Table) -> Values:
     if name == "dynamodb.provisioned_wcu":
         return [float(tb.prov_wcu)] * len(ctx.ts)
     if name == "dynamodb.throttles":
-        return [(tb.prov_rcu * max(0.0, r - 1.0) + tb.prov_wcu * max(0.0, w - 1.0)) * ctx.step
-                for r, w in zip(reads, writes, strict=True)]
+        return [
+            (tb.prov_rcu * max(0.0, r - 1.0) + tb.prov_wcu * max(0.0, w - 1.0)) * ctx.step
+            for r, w in zip(reads, writes, strict=True)
+        ]
     sf = STAT_FACTOR[stat]  # dynamodb.latency: slows down as writes near capacity
-    return [tb.base_ms * (1.0 + 8.0 * max(0.0, w - 0.7)) * sf * (1.0 + 0.06 * n)
-            for w, n in zip(writes, ctx.noise("ddb.lat", tb.name, stat), strict=True)]
+    return [
+        tb.base_ms * (1.0 + 8.0 * max(0.0, w - 0.7)) * sf * (1.0 + 0.06 * n)
+        for w, n in zip(writes, ctx.noise("ddb.lat", tb.name, stat), strict=True)
+    ]
 
 
 def _queue_entities(ctx: Ctx, pq: ParsedQuery) -> list[Entity]:
-    return [Entity({"queue": q.name, "dlq": "true" if q.dlq else "false"}, 1.0, partial(_queue_values, ctx, pq, q))
-            for q in ctx.fleet.queues]
+    return [
+        Entity(
+            {"queue": q.name, "dlq": "true" if q.dlq else "false"}, 1.0, partial(_queue_values, ctx, pq, q)
+        )
+        for q in ctx.fleet.queues
+    ]
 
 
 def _queue_values(ctx: Ctx, pq: ParsedQuery, qu: Queue) -> Values:
@@ -213,20 +258,30 @@ def _queue_values(ctx: Ctx, pq: ParsedQuery, qu: Queue) -> Values:
     if qu.dlq:
         since = [max(0, t - inc.dlq_s) if t >= inc.dlq_s else -1 for t in ctx.ts]
         if name == "sqs.visible":
-            return [0.0 if s < 0 else float(int(DLQ_RATE * s + 2.0 * noise.unit(noise.key(ctx.fleet.seed, "dlq", qu.name), t)))
-                    for s, t in zip(since, ctx.ts, strict=True)]
+            return [
+                0.0
+                if s < 0
+                else float(int(DLQ_RATE * s + 2.0 * noise.unit(noise.key(ctx.fleet.seed, "dlq", qu.name), t)))
+                for s, t in zip(since, ctx.ts, strict=True)
+            ]
         if name == "sqs.oldest_age_s":
             return [0.0 if s < 0 else float(s + 30) for s in since]
-        return [0.0 if s < 0 else DLQ_RATE * ctx.step * (1.0 + 0.3 * n)
-                for s, n in zip(since, ctx.noise("sqs.sent", qu.name), strict=True)]
+        return [
+            0.0 if s < 0 else DLQ_RATE * ctx.step * (1.0 + 0.3 * n)
+            for s, n in zip(since, ctx.noise("sqs.sent", qu.name), strict=True)
+        ]
     lf = LEVEL_FACTOR.get(stat, 1.0)
     if name == "sqs.visible":
-        return [float(int(qu.rate * r * qu.lag_s * (1.0 + 0.3 * n) * lf))
-                for r, n in zip(ctx.rhythm, ctx.noise("sqs.vis", qu.name), strict=True)]
+        return [
+            float(int(qu.rate * r * qu.lag_s * (1.0 + 0.3 * n) * lf))
+            for r, n in zip(ctx.rhythm, ctx.noise("sqs.vis", qu.name), strict=True)
+        ]
     if name == "sqs.oldest_age_s":
         return [qu.lag_s * (2.0 + 0.5 * n) * lf for n in ctx.noise("sqs.age", qu.name)]
-    return [qu.rate * r * ctx.step * (1.0 + 0.1 * n)
-            for r, n in zip(ctx.rhythm, ctx.noise("sqs.sent", qu.name), strict=True)]
+    return [
+        qu.rate * r * ctx.step * (1.0 + 0.1 * n)
+        for r, n in zip(ctx.rhythm, ctx.noise("sqs.sent", qu.name), strict=True)
+    ]
 
 
 def _nightly_runs(t: int, step: int) -> float:
@@ -236,8 +291,10 @@ def _nightly_runs(t: int, step: int) -> float:
 
 
 def _machine_entities(ctx: Ctx, pq: ParsedQuery) -> list[Entity]:
-    return [Entity({"state_machine": m}, 1.0, partial(_machine_values, ctx, pq, m, i == 1))
-            for i, m in enumerate(ctx.fleet.machines)]
+    return [
+        Entity({"state_machine": m}, 1.0, partial(_machine_values, ctx, pq, m, i == 1))
+        for i, m in enumerate(ctx.fleet.machines)
+    ]
 
 
 def _machine_values(ctx: Ctx, pq: ParsedQuery, m: str, nightly: bool) -> Values:
@@ -246,10 +303,12 @@ def _machine_values(ctx: Ctx, pq: ParsedQuery, m: str, nightly: bool) -> Values:
         started = [_nightly_runs(t, ctx.step) for t in ctx.ts]
         failed = [0.0] * len(started)
     else:
-        started = [2.0 * r * ctx.step * (1.0 + 0.1 * n)
-                   for r, n in zip(ctx.rhythm, ctx.noise("sfn", m), strict=True)]
-        failed = [s * (0.006 + (0.05 if a else 0.0)) for s, a in
-                  zip(started, ctx.after(inc.deploy_s), strict=True)]
+        started = [
+            2.0 * r * ctx.step * (1.0 + 0.1 * n) for r, n in zip(ctx.rhythm, ctx.noise("sfn", m), strict=True)
+        ]
+        failed = [
+            s * (0.006 + (0.05 if a else 0.0)) for s, a in zip(started, ctx.after(inc.deploy_s), strict=True)
+        ]
     if name == "sfn.started":
         return started
     if name == "sfn.failed":
@@ -276,19 +335,24 @@ def _agg_of(key: str, fns: Sequence[Function], inc: Incidents) -> Agg:
         w, wd, c = parts.get(fn.service, (0.0, 0.0, 0))
         parts[fn.service] = (w + fn.weight, wd + fn.weight * fn.base_ms, c + 1)
     names = {fn.name for fn in fns} if len(fns) <= 64 else None
-    specials = frozenset(s for s in inc.functions() if (s in names if names is not None else
-                                                        any(fn.name == s for fn in fns)))
+    specials = frozenset(
+        s for s in inc.functions() if (s in names if names is not None else any(fn.name == s for fn in fns))
+    )
     return Agg(key, parts, specials, fns[0] if len(fns) == 1 else None)
 
 
-def _lambda_groups(ctx: Ctx, pq: ParsedQuery, limit: int | None, order: str) -> list[tuple[dict[str, str], Values]]:
+def _lambda_groups(
+    ctx: Ctx, pq: ParsedQuery, limit: int | None, order: str
+) -> list[tuple[dict[str, str], Values]]:
     f, inc = ctx.fleet, ctx.inc
     services = [s for s in f.services if s in pq.where.get("service", f.services)]
     wanted = pq.where.get("function")
     by_service: dict[str, list[Function]] | None = None
     if wanted is not None:
-        by_service = {s: [f.by_name[n] for n in dict.fromkeys(wanted) if n in f.by_name and f.by_name[n].service == s]
-                      for s in services}
+        by_service = {
+            s: [f.by_name[n] for n in dict.fromkeys(wanted) if n in f.by_name and f.by_name[n].service == s]
+            for s in services
+        }
     if "function" in pq.group_by:
         if by_service is not None:
             fns = [fn for s in services for fn in by_service[s]]
@@ -305,8 +369,11 @@ def _lambda_groups(ctx: Ctx, pq: ParsedQuery, limit: int | None, order: str) -> 
         aggs = []
         for s in services:
             if by_service is None:
-                agg = Agg(f"svc:{s}", {s: f.service_agg[s]},
-                          frozenset(n for n in inc.functions() if f.by_name[n].service == s))
+                agg = Agg(
+                    f"svc:{s}",
+                    {s: f.service_agg[s]},
+                    frozenset(n for n in inc.functions() if f.by_name[n].service == s),
+                )
             elif by_service[s]:
                 agg = _agg_of(f"svc:{s}:" + ",".join(fn.name for fn in by_service[s]), by_service[s], inc)
             else:
@@ -316,7 +383,9 @@ def _lambda_groups(ctx: Ctx, pq: ParsedQuery, limit: int | None, order: str) -> 
     if by_service is None:
         parts = {s: f.service_agg[s] for s in services}
         specials = frozenset(n for n in inc.functions() if f.by_name[n].service in services)
-        agg = Agg("fleet" if len(services) == len(f.services) else "svc:" + ",".join(services), parts, specials)
+        agg = Agg(
+            "fleet" if len(services) == len(f.services) else "svc:" + ",".join(services), parts, specials
+        )
     else:
         fns = [fn for s in services for fn in by_service[s]]
         if not fns:
@@ -358,7 +427,9 @@ def _inv_rate(ctx: Ctx, agg: Agg) -> Values:
     n = sum(p[2] for p in agg.parts.values())
     amp = 0.1 / max(1, n) ** 0.25
     base = ctx.fleet.fn_rate * w
-    return [base * r * (1.0 + amp * x) for r, x in zip(ctx.rhythm, ctx.noise("lambda.inv", agg.key), strict=True)]
+    return [
+        base * r * (1.0 + amp * x) for r, x in zip(ctx.rhythm, ctx.noise("lambda.inv", agg.key), strict=True)
+    ]
 
 
 def _single(ctx: Ctx, name: str) -> Agg:
@@ -385,15 +456,24 @@ def _lambda_values(ctx: Ctx, pq: ParsedQuery, agg: Agg) -> Values:
         if inc.throttle_fn not in agg.specials:
             return [0.0] * len(ctx.ts)
         own = _inv_rate(ctx, _single(ctx, inc.throttle_fn))
-        return _round("count", [r * step * THROTTLE_RATE * (1.0 + 0.3 * n) if a else 0.0 for r, n, a in
-                                zip(own, ctx.noise("lambda.thr", inc.throttle_fn), ctx.after(inc.throttle_s),
-                                    strict=True)])
+        return _round(
+            "count",
+            [
+                r * step * THROTTLE_RATE * (1.0 + 0.3 * n) if a else 0.0
+                for r, n, a in zip(
+                    own, ctx.noise("lambda.thr", inc.throttle_fn), ctx.after(inc.throttle_s), strict=True
+                )
+            ],
+        )
     if name == "lambda.errors":
         w = sum(p[0] for p in agg.parts.values())
         dep_share = agg.parts.get(inc.deploy_service, (0.0, 0.0, 0))[0] / w
-        out = [r * step * (BASE_ERROR_RATE * (1.0 + 0.4 * n) + (dep_share * DEPLOY_ERROR_RATE if a else 0.0))
-               for r, n, a in zip(_inv_rate(ctx, agg), ctx.noise("lambda.err", agg.key), ctx.after(inc.deploy_s),
-                                  strict=True)]
+        out = [
+            r * step * (BASE_ERROR_RATE * (1.0 + 0.4 * n) + (dep_share * DEPLOY_ERROR_RATE if a else 0.0))
+            for r, n, a in zip(
+                _inv_rate(ctx, agg), ctx.noise("lambda.err", agg.key), ctx.after(inc.deploy_s), strict=True
+            )
+        ]
         for special, rate in ((inc.timeout_fn, TIMEOUT_ERROR_RATE), (inc.oom_fn, OOM_ERROR_RATE)):
             if special in agg.specials:
                 own = _inv_rate(ctx, _single(ctx, special))
@@ -401,12 +481,21 @@ def _lambda_values(ctx: Ctx, pq: ParsedQuery, agg: Agg) -> Values:
         return _round("count", out)
     if name == "lambda.concurrency":
         lf = LEVEL_FACTOR[stat]
-        return _round("level", [r * ms / 1000.0 * 1.25 * lf for r, ms in
-                                zip(_inv_rate(ctx, agg), _mean_ms(ctx, agg, "avg"), strict=True)])
+        return _round(
+            "level",
+            [
+                r * ms / 1000.0 * 1.25 * lf
+                for r, ms in zip(_inv_rate(ctx, agg), _mean_ms(ctx, agg, "avg"), strict=True)
+            ],
+        )
     # lambda.duration
     sf = STAT_FACTOR[stat]
-    values = [ms * ld * sf * (1.0 + 0.06 * n) for ms, ld, n in
-              zip(_mean_ms(ctx, agg, stat), ctx.load(), ctx.noise("lambda.dur", agg.key, stat), strict=True)]
+    values = [
+        ms * ld * sf * (1.0 + 0.06 * n)
+        for ms, ld, n in zip(
+            _mean_ms(ctx, agg, stat), ctx.load(), ctx.noise("lambda.dur", agg.key, stat), strict=True
+        )
+    ]
     fn = agg.single
     if fn is not None:
         cap = fn.timeout_s * 1000.0
@@ -416,12 +505,16 @@ def _lambda_values(ctx: Ctx, pq: ParsedQuery, agg: Agg) -> Values:
     return _round("latency", values)
 
 
-def current(fleet: Fleet, inc: Incidents, query: str | dict[str, object], stat: str | None, now_s: int,
-            group_by: tuple[str, ...] = ()) -> list[tuple[dict[str, str], float]]:
+def current(
+    fleet: Fleet,
+    inc: Incidents,
+    query: str | dict[str, object],
+    stat: str | None,
+    now_s: int,
+    group_by: tuple[str, ...] = (),
+) -> list[tuple[dict[str, str], float]]:
     """The value of a query in the last complete minute (for limits and alarms)."""
     end = now_s // 60 * 60
     window = TimeWindow.ending_at(datetime.fromtimestamp(end, UTC), 60, 60)
     res = run(fleet, inc, MetricQuery("now", "demo", query, stat, group_by), window, end + 1)
     return [(dict(s.labels), s.values[-1] or 0.0) for s in res.series if s.values]
-
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -36,8 +37,9 @@ class DemoOptions(ProviderOptions):
     """Seed of the simulation: the same seed and clock give the same numbers, logs and names."""
     functions: int = Field(default=40, ge=1, le=10_000)
     """How many Lambda functions the fleet has (up to 10,000, for benchmarks)."""
-    services: list[str] = Field(default_factory=lambda: ["checkout", "catalog", "auth", "notify"],
-                                min_length=1, max_length=50)
+    services: list[str] = Field(
+        default_factory=lambda: ["checkout", "catalog", "auth", "notify"], min_length=1, max_length=50
+    )
     """Service names; each gets an API and a share of the functions."""
     concurrency_limit: int = Field(default=1000, ge=1, le=1_000_000)
     """The account's Lambda concurrent-executions limit."""
@@ -45,8 +47,6 @@ class DemoOptions(ProviderOptions):
     @field_validator("services")
     @classmethod
     def _names(cls, v: list[str]) -> list[str]:
-        import re
-
         for name in v:
             if not re.fullmatch(r"[a-z][a-z0-9-]{0,30}", name):
                 raise ValueError(f"service name {name!r} must be lowercase letters, digits and '-' (max 31)")
@@ -58,16 +58,22 @@ class DemoOptions(ProviderOptions):
 class DemoProvider(Provider):
     name = "demo"
     description = "Simulated serverless account (API Gateway, Lambda, DynamoDB, SQS, Step Functions)"
-    capabilities: ClassVar[frozenset[str]] = frozenset({"metrics", "logs", "alarms", "cost", "limits", "health"})
+    capabilities: ClassVar[frozenset[str]] = frozenset(
+        {"metrics", "logs", "alarms", "cost", "limits", "health"}
+    )
     Options = DemoOptions
     default_preset = "serverless"
     is_demo = True
 
     def __init__(self, instance: str, options: ProviderOptions, clock: Clock | None = None) -> None:
         super().__init__(instance, options, clock)
-        opts = options if isinstance(options, DemoOptions) else DemoOptions.model_validate(options.model_dump())
+        opts = (
+            options if isinstance(options, DemoOptions) else DemoOptions.model_validate(options.model_dump())
+        )
         self.options = opts
-        self.fleet: Fleet = build_fleet(opts.seed, opts.functions, tuple(opts.services), opts.concurrency_limit)
+        self.fleet: Fleet = build_fleet(
+            opts.seed, opts.functions, tuple(opts.services), opts.concurrency_limit
+        )
         #: Incidents are placed relative to the clock when the provider starts and stay put afterwards.
         self.incidents: Incidents = incidents_at(self.fleet, self._now_s())
 
@@ -107,8 +113,10 @@ class DemoProvider(Provider):
             chosen = list(f.by_rank[:DEFAULT_LOG_FUNCTIONS])
             names = {fn.name for fn in chosen}
             chosen += [f.by_name[n] for n in self.incidents.functions() if n not in names]
-            return chosen, (f"demo: showing the {DEFAULT_LOG_FUNCTIONS} busiest of {len(f.functions)} functions "
-                            "(and those in an incident); name resources to see others",)
+            return chosen, (
+                f"demo: showing the {DEFAULT_LOG_FUNCTIONS} busiest of {len(f.functions)} functions "
+                "(and those in an incident); name resources to see others",
+            )
         apis = {f.api(s): s for s in f.services}
         out: dict[str, Function] = {}
         unknown: list[str] = []
@@ -152,5 +160,10 @@ class DemoProvider(Provider):
 
     def check(self) -> Health:
         f = self.fleet
-        return Health(ok=True, message=(f"demo fleet (simulated data): {len(f.functions)} functions, "
-                                        f"{len(f.services)} services, {len(f.tables)} tables, seed {f.seed}"))
+        return Health(
+            ok=True,
+            message=(
+                f"demo fleet (simulated data): {len(f.functions)} functions, "
+                f"{len(f.services)} services, {len(f.tables)} tables, seed {f.seed}"
+            ),
+        )

@@ -26,7 +26,7 @@ def weekly(t: int) -> float:
 
 def growth(t: int, anchor_s: int) -> float:
     """GROWTH_PER_WEEK compounded continuously; 1.0 at the fleet's anchor ("now")."""
-    return GROWTH_PER_WEEK ** ((t - anchor_s) / WEEK_S)
+    return float(GROWTH_PER_WEEK ** ((t - anchor_s) / WEEK_S))
 
 
 def rhythm(t: int, anchor_s: int) -> float:
