@@ -79,6 +79,8 @@ _OOM = re.compile(
 )
 _NOT_OOM_EXIT = re.compile(r"Runtime exited with error: exit status")
 _REQUEST_ID = re.compile(rf"(?:RequestId:\s*)?({_UUID})")
+_REQUEST_ID_LABELLED = re.compile(r"RequestId:\s*([0-9A-Za-z][\w-]{7,})")
+_REQUEST_ID_BEFORE_TIMEOUT = re.compile(r"^\s*\S+\s+([0-9A-Za-z][\w-]{7,})\s+Task timed out")
 _START = re.compile(r"^\s*(?:START|END)\s+RequestId:\s*(\S+)")
 
 
@@ -184,8 +186,11 @@ def is_oom(message: str) -> bool:
 def _request_id(record: LogRecord, text: str) -> str | None:
     if record.request_id:
         return record.request_id
-    m = _REQUEST_ID.search(text)
-    return m.group(1) if m else None
+    for pattern in (_REQUEST_ID_LABELLED, _REQUEST_ID_BEFORE_TIMEOUT, _REQUEST_ID):
+        m = pattern.search(text)
+        if m:
+            return m.group(1)
+    return None
 
 
 # ---- aggregation ---------------------------------------------------------------------------

@@ -89,6 +89,39 @@ JSON_TIMEOUT = {
 }
 
 
+# From the AWS Lambda developer guide (python-logging): tabs rendered as spaces, "xmpl" in the ids.
+DOCS_PYTHON = [
+    "START RequestId: 8f507cfc-xmpl-4697-b07a-ac58fc914c95 Version: $LATEST",
+    "## ENVIRONMENT VARIABLES",
+    "END RequestId: 8f507cfc-xmpl-4697-b07a-ac58fc914c95",
+    "REPORT RequestId: 8f507cfc-xmpl-4697-b07a-ac58fc914c95  Duration: 15.74 ms  Billed Duration: 147 ms "
+    "Memory Size: 128 MB Max Memory Used: 56 MB  Init Duration: 130.49 ms\n"
+    "XRAY TraceId: 1-5e34a614-10bdxmplf1fb44f07bc535a1   SegmentId: 07f5xmpl2d1f6f85   Sampled: true",
+]
+# JSON log format with the telemetry schema's optional parts (tracing, spans) and an OOM error.
+JSON_OOM = {
+    "time": "2024-02-20T12:01:00.000Z",
+    "type": "platform.report",
+    "record": {
+        "requestId": "22222222-3333-4444-8555-666666666666",
+        "metrics": {
+            "durationMs": 812.0,
+            "billedDurationMs": 812,
+            "memorySizeMB": 256,
+            "maxMemoryUsedMB": 256,
+        },
+        "tracing": {
+            "spanId": "54565fb41ac79632",
+            "type": "X-Amzn-Trace-Id",
+            "value": "Root=1-62e900b2-710d76f0",
+        },
+        "spans": [{"name": "responseLatency", "start": "2024-02-20T12:00:59.188Z", "durationMs": 1.0}],
+        "status": "error",
+        "errorType": "Runtime.OutOfMemory",
+    },
+}
+
+
 def rec(message: str, resource: str = "checkout-api", ts: float = 1_700_000_000.0, **kw: object) -> LogRecord:
     return LogRecord(timestamp=ts, resource=resource, message=message, **kw)  # type: ignore[arg-type]
 
@@ -249,3 +282,32 @@ def test_mine_health_never_crashes_on_bad_data() -> None:
     ]
     assert mine_health(bad) == []
     assert mine_health([]) == []
+
+
+def test_docs_python_sample_and_xmpl_timeout() -> None:
+    r = parse_report(DOCS_PYTHON[3])
+    assert r is not None
+    assert r.request_id == "8f507cfc-xmpl-4697-b07a-ac58fc914c95"
+    assert (r.duration_ms, r.billed_ms, r.memory_mb, r.max_memory_mb, r.init_ms) == (
+        15.74,
+        147.0,
+        128,
+        56,
+        130.49,
+    )
+    timeout = (
+        "2020-01-31T22:12:58.534Z 1c8df7d3-xmpl-46da-9778-518e6eca8125 Task timed out after 3.00 seconds"
+    )
+    report = (
+        "REPORT RequestId: 1c8df7d3-xmpl-46da-9778-518e6eca8125\tDuration: 3003.21 ms\tBilled Duration: 3000 ms\t"
+        "Memory Size: 128 MB\tMax Memory Used: 60 MB"
+    )
+    [h] = mine_health([rec(m) for m in DOCS_PYTHON] + [rec(timeout), rec(report)])
+    assert h.invocations == 2 and h.timeouts == 1 and h.cold_starts == 1  # the timeout is tied to its REPORT
+
+
+def test_json_report_with_tracing_spans_and_oom_error_type() -> None:
+    r = parse_report(json.dumps(JSON_OOM))
+    assert r is not None and r.status == "error" and r.error_type == "Runtime.OutOfMemory" and r.out_of_memory
+    [h] = mine_health([rec(json.dumps(JSON_OOM))])
+    assert h.invocations == 1 and h.oom == 1 and h.timeouts == 0 and h.p50_ms == 812.0
