@@ -1,0 +1,206 @@
+"""Unit tests for the TUI's pure parts: formatting, downsampling, grid placement, view state, scheduling, drill-down."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tui_fakes import NOW
+
+from srvmon.model import LogQuery, PanelPosition, PanelSnapshot, TimeWindow
+from srvmon.schema import PanelCfg
+from srvmon.tui.drilldown import build_log_query
+from srvmon.tui.layout import COLUMNS, narrow, place, row_height
+from srvmon.tui.refresher import Scheduler
+from srvmon.tui.spec import PanelSpec
+from srvmon.tui.view import ViewState
+from srvmon.widgets.cost import week_over_week
+from srvmon.widgets.health import chip_status
+from srvmon.widgets.stat import split_number
+from srvmon.widgets.timeseries import downsample, segments
+from srvmon.widgets.units import (
+    bar,
+    fmt_age,
+    fmt_axis,
+    fmt_delta,
+    fmt_value,
+    nice_ticks,
+    sparkline,
+    time_label,
+)
+
+
+def test_fmt_value_is_unit_aware() -> None:
+    assert fmt_value(123.4, "ms") == "123 ms"
+    assert fmt_value(1534, "ms") == "1.53 s"
+    assert fmt_value(12.5, "%") == "12.5%"
+    assert fmt_value(1234.5, "$") == "$1.23k"
+    assert fmt_value(-5, "$") == "-$5"
+    assert fmt_value(3400, "req/s") == "3.4k req/s"
+    assert fmt_value(2_500_000, "") == "2.5M"
+    assert fmt_value(7, "count") == "7"
+    assert fmt_value(3 * 1024**3, "B") == "3 GiB"
+    assert fmt_value(None, "ms") == "–"
+    assert fmt_value(float("nan"), "ms") == "–"
+    assert fmt_value(5400, "s") == "1.5h"
+    assert fmt_axis(1500, "ms") == "1.5s"
+    assert fmt_axis(2000, "req/s") == "2k"
+
+
+def test_deltas_ages_ticks_labels() -> None:
+    assert fmt_delta(12.345) == "↑ 12.3%"
+    assert fmt_delta(-3.4) == "↓ 3.4%"
+    assert fmt_delta(0.0) == "→ 0%"
+    assert fmt_delta(None) == ""
+    assert [fmt_age(s) for s in (5, 300, 7260, 40000, 200000)] == ["5s", "5m", "2h01m", "11h", "2d"]
+    assert nice_ticks(0, 97, 5) == [0, 25, 50, 75, 100]
+    assert nice_ticks(0.0, 0.0, 3)[0] == 0.0
+    t = NOW.timestamp()
+    assert time_label(t, 4 * 3600, UTC) == "14:07"
+    assert time_label(t, 7 * 86400, UTC) == "Fri 14h"
+    assert time_label(t, 30 * 86400, UTC) == "11-20"
+
+
+def test_sparkline_and_bar() -> None:
+    assert sparkline([0, 1, 2, 3, 4, 5, 6, 7], 8) == "▁▂▃▄▅▆▇█"
+    assert sparkline([1, None, 1], 3) == "▄ ▄"
+    assert sparkline([], 4) == "    "
+    assert sparkline([0, 10] * 50, 10) == "▄" * 10  # each cell shows its bucket's peak: all equal
+    assert sparkline([0, 0, 0, 0, 0, 9, 0, 0, 0, 0], 5) == "▁▁█▁▁"
+    assert bar(0.5, 4) == "██  "
+    assert bar(1.5, 3) == "███"
+    assert bar(0.0, 2) == "  "
+
+
+def test_downsample_keeps_peaks_and_time_order() -> None:
+    pts = [(i, float(i % 10)) for i in range(1000)]
+    pts[503] = (503, 500.0)
+    out = downsample(pts, 50)
+    assert len(out) <= 100
+    assert (503, 500.0) in out
+    assert [t for t, _ in out] == sorted(t for t, _ in out)
+    assert min(v for _, v in out if v is not None) == 0.0
+    assert downsample(pts[:10], 50) == pts[:10]
+    gappy = [(i, None if 40 <= i < 60 else 1.0) for i in range(100)]
+    assert (40, None) in downsample(gappy, 10) or any(v is None for _, v in downsample(gappy, 10))
+
+
+def test_segments_break_on_gaps() -> None:
+    assert segments([(0, 1.0), (1, None), (2, 2.0), (3, 3.0)]) == [([0], [1.0]), ([2, 3], [2.0, 3.0])]
+    assert segments([(0, None)]) == []
+
+
+def test_split_number_for_big_digits() -> None:
+    assert split_number("12.5k req/s") == ("12.5", "thousand req/s")
+    assert split_number("123 ms") == ("123", "ms")
+    assert split_number("$1.2M") == ("$1.2", "million")
+    assert split_number("–") == ("", "–")
+    assert split_number("12.5%") == ("12.5", "%")
+
+
+def test_health_chip_thresholds_follow_the_field_rule() -> None:
+    assert chip_status("timeout_pct", 79.9) == "ok"
+    assert chip_status("timeout_pct", 80.0) == "warn"
+    assert chip_status("timeout_pct", 96.0) == "crit"
+    assert chip_status("oom", 1) == "crit" and chip_status("timeouts", 0) == "ok"
+    assert chip_status("cold_start_pct", 12.0) == "warn"
+    assert chip_status("cold_start_pct", None) == "nodata"
+
+
+def test_week_over_week_cost() -> None:
+    day = 86400
+    pts = [(i * day, 10.0 if i < 7 else 12.0) for i in range(14)] + [(14 * day, 1.0)]  # last day partial
+    assert week_over_week(pts) == 20.0
+    assert week_over_week(pts[:10]) is None
+
+
+def spec(pid: str, row: int, col: int, width: int = 4, height: int = 1, kind: str = "stat") -> PanelSpec:
+    return PanelSpec(pid, pid, kind, PanelPosition(row, col, width, height))
+
+
+def test_place_reproduces_positions_with_spacers_in_row_major_order() -> None:
+    cells, rows = place([spec("b", 0, 6, 6, 2), spec("a", 0, 0, 4), spec("c", 1, 0, 2)])
+    assert rows == 2
+    kinds = [(c.panel.id if c.panel else ".", c.col, c.row) for c in cells]
+    assert kinds == [("a", 0, 0), (".", 4, 0), (".", 5, 0), ("b", 6, 0),
+                     ("c", 0, 1), (".", 2, 1), (".", 3, 1), (".", 4, 1), (".", 5, 1)]
+    # simulate Textual's auto-placement: every child lands where the position says
+    taken: set[tuple[int, int]] = set()
+    coord = 0
+    for cell in cells:
+        while True:
+            c, r = coord % COLUMNS, coord // COLUMNS
+            span = {(c + i, r + j) for i in range(cell.width) for j in range(cell.height)}
+            if not span & taken:
+                break
+            coord += 1
+        assert (c, r) == (cell.col, cell.row)
+        taken |= span
+        coord += 1
+
+
+def test_place_never_drops_overlapping_or_unpositioned_panels() -> None:
+    cells, rows = place([spec("a", 0, 0, 6), spec("clash", 0, 2, 4), PanelSpec("free", "free", "stat")])
+    ids = [c.panel.id for c in cells if c.panel]
+    assert ids == ["a", "clash", "free"]
+    clash = next(c for c in cells if c.panel and c.panel.id == "clash")
+    assert clash.row == 1 and rows == 2
+
+
+def test_row_height_and_narrow() -> None:
+    assert row_height(56, 4) == 14
+    assert row_height(20, 4) == 7  # too short: minimum height, the board scrolls
+    assert narrow(80) and not narrow(120)
+
+
+def test_view_state_ranges_zoom_pan_live() -> None:
+    v = ViewState.named("4h")
+    assert v.cycle().range_name == "12h"
+    assert ViewState.named("1mo").cycle().range_name == "1h"
+    z = v.zoom(0.5)
+    assert z.range_s == 7200 and z.label() == "2h"
+    assert v.zoom(0.001).range_s == 900 and v.zoom(0.001).label() == "15m"
+    p = v.pan(-0.5, NOW)
+    assert p.end == NOW - timedelta(hours=2) and not p.live
+    assert p.pan(0.5, NOW).live
+    assert z.pan(-1, NOW).to_live() == ViewState("4h", 14400, None, True)
+    assert not v.toggle_compare().compare
+
+
+def test_scheduler_never_overlaps() -> None:
+    s = Scheduler()
+    first = s.want(3600, None, True)
+    assert first is not None
+    assert s.want(3600, None, True, force=True) is None
+    assert s.want(7200, None, True) is None
+    assert s.done(first) is True
+    assert s.take_pending() == (True, True)
+    assert s.take_pending() == (False, False)
+    second = s.want(7200, None, True)
+    assert second is not None
+    s.bump()
+    assert s.done(second) is False  # the view changed meanwhile: drop this result
+
+
+def test_drill_down_query_from_panel_context() -> None:
+    window = TimeWindow.ending_at(NOW, 4 * 3600)
+    cfg = PanelCfg(id="errors_5xx", title="Backend errors", kind="stat", query="5xx", provider="aws")
+    ps = PanelSnapshot("errors_5xx", "Backend errors", "stat", "crit", provider="aws")
+    q = build_log_query(ps, cfg, None, window, default_provider=None, kind="stat", panel_id="errors_5xx",
+                        title="Backend errors")
+    assert q == LogQuery(provider="aws", window=window, errors_only=True, status_class="5xx")
+    cfg2 = PanelCfg(id="top", title="Top", kind="toplist", query="x", range="1d",
+                    drilldown={"provider": "logs", "filter": "timeout"})
+    q2 = build_log_query(None, cfg2, {"name": "a,b", "labels": {"function": "checkout"}}, window,
+                         default_provider="aws", kind="toplist", panel_id="top", title="Top")
+    assert q2 is not None
+    assert (q2.provider, q2.resources, q2.text, q2.errors_only) == ("logs", ("checkout",), "timeout", False)
+    assert q2.window.duration_s == 86400 and q2.window.end == window.end
+    hq = build_log_query(None, None, {"function": "auth"}, window, default_provider="x", kind="health",
+                         panel_id="h", title="Health")
+    assert hq is not None and hq.resources == ("auth",) and hq.errors_only
+    lq = build_log_query(None, None, {"resource": "auth", "request_id": "r-1"}, window, default_provider="x",
+                         kind="logs", panel_id="l", title="Recent errors")
+    assert lq is not None and lq.request_id == "r-1"
+    assert build_log_query(None, None, None, window, default_provider=None, kind="stat", panel_id="x",
+                           title="x") is None
+    assert datetime.fromtimestamp(q2.window.end_s, UTC) == NOW.replace(second=0)
