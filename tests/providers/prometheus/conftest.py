@@ -72,15 +72,25 @@ HISTOGRAMS: list[tuple[str, dict[str, str], float, float]] = [
     ("kn_serving_invocation_duration_seconds", {"kn_service_name": "greeter", "http_response_status_code": "200"}, 1.0, 1.0),
     ("kn_serving_invocation_duration_seconds", {"kn_service_name": "greeter", "http_response_status_code": "404"}, 0.0, 0.5),
 ]
-#: Knative <= 1.18 (OpenCensus) names, served by a second Prometheus (`prom_legacy`).
+#: Knative <= 1.18 and Fn OpenCensus names, served by a second Prometheus (`prom_legacy`).
 LEGACY_COUNTERS: list[tuple[str, dict[str, str], float, float]] = [
     ("revision_request_count", {"service_name": "hello", "response_code": "200", "response_code_class": "2xx"}, 5.0, 8.0),
     ("revision_request_count", {"service_name": "hello", "response_code": "503", "response_code_class": "5xx"}, 0.5, 0.25),
     ("revision_request_count", {"service_name": "greeter", "response_code": "200", "response_code_class": "2xx"}, 1.0, 1.0),
+    # Fn servers with OpenCensus views (fn_* tagged fn_appname, fn_path)
+    ("fn_calls", {"fn_appname": "shop", "fn_path": "/order"}, 3.0, 6.0),
+    ("fn_completed", {"fn_appname": "shop", "fn_path": "/order"}, 2.5, 5.0),
+    ("fn_failed", {"fn_appname": "shop", "fn_path": "/order"}, 0.5, 1.0),
+    ("fn_timeouts", {"fn_appname": "shop", "fn_path": "/order"}, 0.2, 0.5),
+    ("fn_errors", {"fn_appname": "shop", "fn_path": "/order"}, 0.3, 0.5),
+    ("fn_calls", {"fn_appname": "blog", "fn_path": "/render"}, 2.0, 2.0),
+    ("fn_completed", {"fn_appname": "blog", "fn_path": "/render"}, 2.0, 2.0),
 ]
 LEGACY_GAUGES: list[tuple[str, dict[str, str], float, float]] = [
     ("autoscaler_actual_pods", {"service_name": "hello", "revision_name": "hello-00001"}, 3, 7),
     ("autoscaler_actual_pods", {"service_name": "greeter", "revision_name": "greeter-00001"}, 1, 1),
+    ("fn_queued", {"fn_appname": "shop", "fn_path": "/order"}, 0, 2),
+    ("fn_running", {"fn_appname": "shop", "fn_path": "/order"}, 5, 9),
 ]
 LEGACY_HISTOGRAMS: list[tuple[str, dict[str, str], float, float]] = [
     ("revision_request_latencies", {"service_name": "hello"}, 5.5, 8.25),
@@ -241,7 +251,7 @@ def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PromServer]:
 
 @pytest.fixture(scope="session")
 def prom_legacy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PromServer]:
-    """A second backfilled Prometheus holding only Knative's OpenCensus (<= 1.18) metric names."""
+    """A second backfilled Prometheus holding only OpenCensus-era names: Knative <= 1.18, Fn fn_*."""
     yield from _prometheus(tmp_path_factory.mktemp("prom_legacy"), LEGACY_COUNTERS, LEGACY_GAUGES, LEGACY_HISTOGRAMS)
 
 

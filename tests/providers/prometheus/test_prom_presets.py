@@ -175,3 +175,22 @@ def test_knative_board_on_opencensus_names(prom_legacy: Any) -> None:
     assert [(r["name"], r["value"]) for r in top] == [("hello", pytest.approx(8.25)), ("greeter", 1.0)]
     assert {s.labels["code_class"] for s in snap.panel("status_classes").series} == {"2xx", "5xx"}
     assert all(p.error is None for p in snap.panels), [(p.id, p.error) for p in snap.panels if p.error]
+
+
+def test_fn_board_on_opencensus_names(prom_legacy: Any) -> None:
+    """An Fn server exporting fn_calls/fn_timeouts... tagged fn_appname/fn_path: fallbacks run, relabelled."""
+    prom = prom_legacy
+    snap = poll(prom, "fn")
+    check(snap.panel("calls"), 8.0, 5.0)
+    check(snap.panel("failed"), 1.0, 0.5)
+    check(snap.panel("timeouts"), 0.5, 0.2)
+    check(snap.panel("failure_ratio"), 100 * 1.0 / 8.0, 100 * 0.5 / 5.0)
+    assert snap.panel("queued").value == 2.0
+    top = snap.panel("top_functions").rows or ()
+    assert [(r["labels"], r["value"]) for r in top] == [
+        ({"app": "shop", "path": "/order"}, pytest.approx(6.0)), ({"app": "blog", "path": "/render"}, 2.0),
+    ]  # fmt: skip
+    assert [r["labels"]["path"] for r in snap.panel("top_failing").rows or ()] == ["/order"]
+    outcomes = {s.labels["outcome"]: s.points[-1][1] for s in snap.panel("outcomes").series}
+    assert outcomes == {"completed": pytest.approx(7.0), "failed": pytest.approx(1.0), "timed out": pytest.approx(0.5)}
+    assert all(p.error is None for p in snap.panels), [(p.id, p.error) for p in snap.panels if p.error]
