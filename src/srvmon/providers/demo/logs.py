@@ -417,7 +417,8 @@ def health_records(
     if count <= 0:
         return
     stride = max(1, -(-count // HEALTH_MINUTES))
-    for minute in range(last, first - 1, -stride):
+    # Sample minutes on absolute multiples of the stride, so successive refreshes agree.
+    for minute in range(last - last % stride, first - 1, -stride):
         r = rhythm(minute * 60, inc.anchor_s)
         for fn in functions:
             for inv in invocations(fleet, inc, fn, minute, r):
