@@ -159,7 +159,7 @@ def test_options_are_validated():
 
 
 def test_custom_services_and_small_fleets_work(make_demo, window4h, run):
-    demo = make_demo(functions=3, services=["billing", "search"], concurrency_limit=50)
+    demo = make_demo(functions=3, services=["billing", "search"], account_concurrency=50)
     res = run(demo, window4h, "lambda.invocations", "sum", ("function",))
     assert len(res.series) == 3
     assert {s.labels["function"].split("-")[0] for s in res.series} == {"billing", "search"}

@@ -41,7 +41,7 @@ class DemoOptions(ProviderOptions):
         default_factory=lambda: ["checkout", "catalog", "auth", "notify"], min_length=1, max_length=50
     )
     """Service names; each gets an API and a share of the functions."""
-    concurrency_limit: int = Field(default=1000, ge=1, le=1_000_000)
+    account_concurrency: int = Field(default=1000, ge=1, le=1_000_000)
     """The account's Lambda concurrent-executions limit."""
 
     @field_validator("services")
@@ -72,7 +72,7 @@ class DemoProvider(Provider):
         )
         self.options = opts
         self.fleet: Fleet = build_fleet(
-            opts.seed, opts.functions, tuple(opts.services), opts.concurrency_limit
+            opts.seed, opts.functions, tuple(opts.services), opts.account_concurrency
         )
         #: Incidents are placed relative to the clock when the provider starts and stay put afterwards.
         self.incidents: Incidents = incidents_at(self.fleet, self._now_s())
