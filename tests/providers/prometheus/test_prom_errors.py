@@ -132,3 +132,16 @@ def test_options_reject_bad_values() -> None:
     assert PrometheusOptions(url="http://x/").url == "http://x"
     assert PrometheusOptions(url="http://x", timeout="250ms").timeout_s == 0.25
     assert PrometheusOptions(url="http://x", timeout="2m").timeout_s == 120
+
+
+def test_detection_asks_only_for_the_names_it_needs(stub_server: Any) -> None:
+    stub_server.routes["/api/v1/label/__name__/values"] = (200, {"status": "success", "data": ["kn_x_count"]})
+    stub_server.routes["/api/v1/query_range"] = (200, matrix([]))
+    p = provider(stub_server.url)
+    run(p, {"promql": "sum(revision_x)", "fallback": "sum(rate(kn_x_count[5m]))"})  # type: ignore[arg-type]
+    (names_call, range_call) = stub_server.requests
+    assert names_call[1]["match[]"] == ['{__name__=~"kn_x_count|revision_x"}']
+    assert range_call[1]["query"] == ["sum(rate(kn_x_count[5m]))"]
+    stub_server.routes["/api/v1/label/__name__/values"] = (200, {"status": "success", "data": None})
+    p2 = provider(stub_server.url)
+    assert p2.present({"a"}) is None  # the server would not say: the first candidate runs

@@ -141,14 +141,17 @@ def test_candidates_resolve_against_metric_names(prom: Any) -> None:
     assert p.resolve(new) == "sum(kn_revision_pods_count)"
     assert p.resolve({"promql": "sum(gateway_service_count)", "fallback": "sum(x)"}) == "sum(gateway_service_count)"
     assert p.resolve({"promql": "sum(a_missing)", "fallback": "sum(b_missing)"}) == "sum(a_missing)"
-    names = p.metric_names()
-    assert names is not None and {"gateway_function_invocation_total", "fn_api_calls"} <= names
-    calls = p.usage().by_operation["label_values"]
+    assert p.present({"gateway_function_invocation_total", "fn_api_calls", "nope"}) == {
+        "gateway_function_invocation_total", "fn_api_calls",
+    }  # fmt: skip
+    op = "label_values"
+    assert p.usage().by_operation[op] == 4  # one per call that met names not seen before
     p.resolve(new)
-    assert p.usage().by_operation["label_values"] == calls  # cached
+    p.present({"nope"})
+    assert p.usage().by_operation[op] == 4  # every answer cached
     p.clock.advance(301)  # type: ignore[attr-defined]
     p.resolve(new)
-    assert p.usage().by_operation["label_values"] == calls + 1
+    assert p.usage().by_operation[op] == 5
     off = provider(prom, detect=False)
     assert off.resolve(new) == "sum(revision_request_count)"
 

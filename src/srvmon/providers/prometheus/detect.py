@@ -4,7 +4,7 @@ Presets are data, but Knative renamed its metrics (OpenCensus `revision_request_
 OpenTelemetry `kn_serving_invocation_duration_seconds_*`) and Fn's names vary by version, so a panel
 query may list candidates: `query = {promql = "...", fallback = "..." | ["...", ...]}`. The provider
 takes the first candidate whose every metric name exists on the server (from
-/api/v1/label/__name__/values, cached); when none does, the first one runs (and shows no data).
+/api/v1/label/__name__/values?match[]=..., cached); when none does, the first one runs (and shows no data).
 """
 
 from __future__ import annotations
@@ -130,6 +130,13 @@ def choose(options: list[str], available: Collection[str] | None) -> str:
         if referenced_metrics(promql) <= set(available):
             return promql
     return options[0]
+
+
+#: Metric names that identify each FaaS family and generation (what `generation` looks at).
+MARKERS = (
+    "gateway_function_invocation_total", "kn_serving_invocation_duration_seconds_count", "kn_revision_pods_count",
+    "revision_request_count", "revision_app_request_count", "fn_api_calls", "fn_calls",
+)  # fmt: skip
 
 
 def generation(available: Collection[str]) -> dict[str, str | None]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
@@ -39,8 +39,8 @@ class PrometheusProvider(Provider):
         assert isinstance(options, PrometheusOptions)
         self.opts: PrometheusOptions = options
         self.client = PromClient(options, self.counter)
-        self._names: tuple[float, frozenset[str] | None] | None = None
-        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[float, bool]] = {}  # metric name -> (checked at, exists)
+        self._names_lock = threading.Lock()
         if not options.loki_url:
             self.capabilities = frozenset({"metrics", "alarms", "limits"})  # type: ignore[misc]
 
@@ -52,21 +52,30 @@ class PrometheusProvider(Provider):
         return detect.validate(query)
 
     # -- detection ----------------------------------------------------------------------------------
-    def metric_names(self) -> frozenset[str] | None:
-        """Every metric name on the server (cached NAMES_TTL_S); None when the server will not list them."""
+    def present(self, names: Collection[str]) -> frozenset[str] | None:
+        """Which of `names` exist on the server; None when it will not say.
+
+        Asks /api/v1/label/__name__/values with match[] = just those names (cheap even on a large
+        Mimir/Thanos), one fetch at a time; each answer is trusted for NAMES_TTL_S.
+        """
+        wanted = set(names)
         now = self.clock.now().timestamp()
-        with self._lock:
-            if self._names is not None and now - self._names[0] < NAMES_TTL_S:
-                return self._names[1]
-        try:
-            body = self.client.get(self.opts.url, "/api/v1/label/__name__/values", None, "label_values")
-            data = body.get("data") if isinstance(body, dict) else None
-            names: frozenset[str] | None = frozenset(str(n) for n in data) if isinstance(data, list) else None
-        except QueryError:
-            names = None
-        with self._lock:
-            self._names = (now, names)
-        return names
+        with self._names_lock:
+            stale = sorted(n for n in wanted if n not in self._seen or now - self._seen[n][0] >= NAMES_TTL_S)
+            if stale:
+                selector = "{__name__=~" + promql.quote("|".join(promql.regex_escape(n) for n in stale)) + "}"
+                try:
+                    body = self.client.get(self.opts.url, "/api/v1/label/__name__/values", {"match[]": selector},
+                                           "label_values")  # fmt: skip
+                except QueryError:
+                    return None
+                data = body.get("data") if isinstance(body, dict) else None
+                if not isinstance(data, list):
+                    return None
+                found = {str(n) for n in data}
+                for n in stale:
+                    self._seen[n] = (now, n in found)
+            return frozenset(n for n in wanted if self._seen[n][1])
 
     def resolve(self, query: str | Any) -> str:
         """The PromQL a panel query runs as on this server (first candidate whose metrics exist)."""
@@ -75,7 +84,8 @@ class PrometheusProvider(Provider):
             if not options:
                 raise QueryError("query has no PromQL")
             return options[0]
-        return detect.choose(options, self.metric_names())
+        referenced = set().union(*(detect.referenced_metrics(o) for o in options))
+        return detect.choose(options, self.present(referenced))
 
     # -- metrics ------------------------------------------------------------------------------------
     def query(self, queries: Sequence[MetricQuery], window: TimeWindow) -> dict[str, QueryResult]:
@@ -154,8 +164,7 @@ class PrometheusProvider(Provider):
         if self.opts.replicas_query:
             expr = self.opts.replicas_query
         else:
-            names = self.metric_names()
-            expr = detect.choose(REPLICA_CANDIDATES, names) if names is not None else REPLICA_CANDIDATES[0]
+            expr = self.resolve({"promql": REPLICA_CANDIDATES[0], "fallback": REPLICA_CANDIDATES[1:]})
         rows = self.instant(expr)
         if not rows:
             return []
@@ -195,7 +204,7 @@ class PrometheusProvider(Provider):
         try:
             body = self.client.get(self.opts.url, "/api/v1/status/buildinfo", None, "buildinfo")
             version = (body.get("data") or {}).get("version", "?") if isinstance(body, dict) else "?"
-            names = self.metric_names()
+            names = self.present(detect.MARKERS)
         except (ProviderError, QueryError) as exc:
             return Health(ok=False, message=str(exc))
         details = [f"{k}: {v or 'not found'}" for k, v in detect.generation(names or ()).items()]
