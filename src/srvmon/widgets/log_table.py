@@ -249,7 +249,7 @@ class LogTable(ScrollView, can_focus=True):
         sample = self.records[:2000]
         if sample:
             self._long_dates = (sample[0].timestamp - self.records[-1].timestamp) >= 86400
-            self._resource_width = max(8, min(24, max(cell_len(clean(r.resource)) for r in sample)))
+            self._resource_width = max(8, min(24, max(cell_len(_cell_text(r.resource)) for r in sample)))
 
     def _update_size(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.rows) + 1)
@@ -283,9 +283,9 @@ class LogTable(ScrollView, can_focus=True):
                 return dt.strftime("%m-%d %H:%M:%S")
             return dt.strftime("%H:%M:%S") + f".{dt.microsecond // 1000:03d}"
         if key == "resource":
-            return clean(record.resource)
+            return _cell_text(record.resource)
         if key == "level":
-            return clean(record.level or "")
+            return _cell_text(record.level or "")
         if key == "status":
             return "" if record.status is None else str(record.status)
         if key == "duration":
@@ -294,13 +294,13 @@ class LogTable(ScrollView, can_focus=True):
                 return ""
             return f"{d:.0f}ms" if d >= 100 else f"{d:.1f}ms"
         if key == "message":
-            return clean(record.message)
+            return _cell_text(record.message)
         if key.startswith("field:"):
             value = self.fields_of(record).get(key[6:])
             if value is None:
                 return ""
             text = value if isinstance(value, str) else json.dumps(value, default=str)
-            return clean(text)
+            return _cell_text(text)
         return ""
 
     def row_style(self, record: LogRecord) -> Style | None:
@@ -396,6 +396,12 @@ class LogTable(ScrollView, can_focus=True):
             if index == self.cursor_row and event.chain >= 2:
                 self.action_select()
             self.cursor_row = index
+
+
+def _cell_text(text: str) -> str:
+    """One table cell: cleaned, and tabs expanded (a raw tab would move the terminal cursor)."""
+    cleaned = clean(text)
+    return cleaned.expandtabs(4) if "\t" in cleaned else cleaned
 
 
 def _ts(record: LogRecord) -> float:
