@@ -36,7 +36,8 @@ class PrometheusProvider(Provider):
 
     def __init__(self, instance: str, options: ProviderOptions, clock: Clock | None = None) -> None:
         super().__init__(instance, options, clock)
-        assert isinstance(options, PrometheusOptions)
+        if not isinstance(options, PrometheusOptions):
+            raise TypeError(f"PrometheusProvider needs PrometheusOptions, not {type(options).__name__}")
         self.opts: PrometheusOptions = options
         self.client = PromClient(options, self.counter)
         self._seen: dict[str, tuple[float, bool]] = {}  # metric name -> (checked at, exists)
