@@ -132,5 +132,9 @@ def test_ten_thousand_functions_default_to_the_busiest(make_demo, now):
     allowed = {fn.name for fn in demo.fleet.by_rank[:50]} | set(demo.incidents.functions())
     assert names and names <= allowed
     assert "50 busiest of 10000 functions" in res.warnings[0]
-    tail = demo.fleet.by_rank[-1].name
-    assert demo.logs(LogQuery("demo", _window(now, 10), resources=(tail,))).warnings == ()
+    busy_tail = demo.fleet.by_rank[60].name  # not among the default 50
+    tail = demo.logs(LogQuery("demo", _window(now, 30), resources=(busy_tail,), limit=1))
+    assert tail.warnings == () and tail.records
+    rid = tail.records[0].request_id
+    lookup = demo.logs(LogQuery("demo", _window(now, 30), request_id=rid))
+    assert lookup.records and {r.resource for r in lookup.records} == {busy_tail}
