@@ -20,6 +20,19 @@ _ERROR_MARKERS = re.compile(
     r"\"errorType\"|\bUnhandled\b|\t(?:ERROR|FATAL)\t|\[(?:ERROR|FATAL|CRITICAL)\]|"
     r"\"status\"\s*:\s*\"(?:error|timeout|failure)\""
 )
+#: Cheap substring pre-check: a message containing none of these cannot match _ERROR_MARKERS.
+_MARKER_KEYS = (
+    "ERROR",
+    "FATAL",
+    "CRITICAL",
+    "Task timed out",
+    "Runtime",
+    "Process exited",
+    "Traceback",
+    "errorType",
+    "Unhandled",
+    '"status"',
+)
 _STATUS_CLASS = re.compile(r"^([1-5])(?:xx|XX)$")
 _STATUS_CODE = re.compile(r"^[1-5][0-9][0-9]$")
 
@@ -56,7 +69,13 @@ def is_error(record: LogRecord) -> bool:
         return True
     if record.status is not None and record.status >= 500:
         return True
-    return bool(_ERROR_MARKERS.search(record.message))
+    message = record.message
+    if not isinstance(message, str):
+        return False
+    for key in _MARKER_KEYS:
+        if key in message:
+            return _ERROR_MARKERS.search(message) is not None
+    return False
 
 
 def parse_status_class(text: str | None) -> tuple[int, int] | None:

@@ -106,14 +106,14 @@ def test_fast_at_100k_records() -> None:
         )
         for i in range(100_000)
     ]
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: robust to a loaded machine
     text_hits = LogFilter(text="ORDER 4242").apply(records)
     regex_hits = LogFilter(text=r"order 4242\d$", regex=True).apply(records)
     errors = LogFilter(errors_only=True).apply(records)
     both = LogFilter(status_class="5xx", text="order").apply(records)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert [r.timestamp for r in text_hits] == [4242.0] + [float(42420 + d) for d in range(10)]
     assert [r.timestamp for r in regex_hits] == [float(42420 + d) for d in range(10)]
     assert len(errors) == len({i for i in range(100_000) if i % 97 == 0 or i % 101 == 0})
     assert len(both) == len(range(0, 100_000, 101))
-    assert elapsed < 3.0, f"4 passes over 100k records took {elapsed:.2f}s"
+    assert elapsed < 1.5, f"4 passes over 100k records took {elapsed:.2f}s of CPU"
