@@ -220,6 +220,29 @@ groups:
 """
 
 
+def _launch(base: Path, data: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start prometheus on a free port and wait for /-/ready; a port taken meanwhile is retried."""
+    for _attempt in range(3):
+        port = free_port()
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [PROMETHEUS, f"--config.file={base / 'prom.yml'}", f"--storage.tsdb.path={data}",
+                 f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=30d"],
+                stdout=out, stderr=subprocess.STDOUT, cwd=base,
+            )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait(f"{url}/-/ready", proc, log, "ready", lambda r: r.status_code == 200)
+            return proc, url
+        except pytest.fail.Exception:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            if "address already in use" not in log.read_text():
+                raise
+    pytest.fail(f"prometheus found no free port in 3 attempts:\n{log.read_text()[-2000:]}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -278,18 +301,9 @@ def _prometheus(base: Path, counters: Family, gauges: Family, histograms: Family
     (base / "prom.yml").write_text(
         "global:\n  evaluation_interval: 1s\nrule_files:\n  - rules.yml\nscrape_configs: []\n"
     )
-    port = free_port()
     log = base / "prometheus.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [PROMETHEUS, f"--config.file={base / 'prom.yml'}", f"--storage.tsdb.path={data}",
-             f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=30d"],
-            stdout=out, stderr=subprocess.STDOUT, cwd=base,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    proc, url = _launch(base, data, log)
     try:
-        _wait(f"{url}/-/ready", proc, log, "ready", lambda r: r.status_code == 200)
-
         def firing(resp: httpx.Response) -> bool:
             groups = resp.json()["data"]["groups"]
             states = {r["name"]: r["state"] for g in groups for r in g["rules"]}
