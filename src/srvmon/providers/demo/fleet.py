@@ -238,12 +238,14 @@ def build_fleet(seed: int, n_functions: int, services: tuple[str, ...], concurre
         for j, i in enumerate(sorted(idxs, key=lambda i: -raw[i])):
             name_of[i] = names[s][j]
     fns: list[Function] = []
+    fn_base = noise.key(seed, "fn")
     for i in range(n_functions):
         svc = services[i % s_count]
         name = name_of[i]
-        k = noise.key(seed, "fn", name)
-        timeout = float(_TIMEOUTS[int(noise.unit(k, 1) * len(_TIMEOUTS))])
-        base = 12.0 * math.exp(3.2 * noise.unit(k, 2))
+        k = noise.name_key(fn_base, name)
+        u = (0.0, *(((k >> shift) & 0xFFFF) / 65536.0 for shift in (0, 16, 32, 48)), noise.unit(k, 5))
+        timeout = float(_TIMEOUTS[int(u[1] * len(_TIMEOUTS))])
+        base = 12.0 * math.exp(3.2 * u[2])
         base = min(base, timeout * 1000.0 * 0.12)
         fns.append(
             Function(
@@ -251,11 +253,11 @@ def build_fleet(seed: int, n_functions: int, services: tuple[str, ...], concurre
                 name=name,
                 service=svc,
                 weight=raw[i] / total,
-                memory_mb=_MEMORY[int(noise.unit(k, 3) * len(_MEMORY))],
+                memory_mb=_MEMORY[int(u[3] * len(_MEMORY))],
                 timeout_s=timeout,
                 base_ms=round(base, 2),
-                arch="arm64" if noise.unit(k, 4) < 0.35 else "x86_64",
-                mem_frac=0.3 + 0.4 * noise.unit(k, 5),
+                arch="arm64" if u[4] < 0.35 else "x86_64",
+                mem_frac=0.3 + 0.4 * u[5],
                 cold_rate=0.004 + 0.05 * (1.0 - math.sqrt(raw[i])),
             )
         )

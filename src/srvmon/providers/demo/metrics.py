@@ -417,7 +417,8 @@ def _prerank(ctx: Ctx, pq: ParsedQuery, fns: list[Function], limit: int, order: 
     ranked = sorted(fns, key=lambda fn: _static_score(ctx, pq, fn), reverse=order != "asc")
     chosen = ranked[:keep]
     names = {fn.name for fn in chosen}
-    chosen += [fn for fn in fns if fn.name in ctx.inc.functions() and fn.name not in names]
+    specials = set(ctx.inc.functions())
+    chosen += [fn for fn in fns if fn.name in specials and fn.name not in names]
     return chosen
 
 

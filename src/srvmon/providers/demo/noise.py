@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections.abc import Sequence
 
 _M64 = (1 << 64) - 1
@@ -14,6 +15,11 @@ def key(*parts: object) -> int:
     """A stable 64-bit key for an entity (Python's str hash is salted per process, so not that)."""
     text = "\x1f".join(str(p) for p in parts).encode()
     return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big")
+
+
+def name_key(base: int, name: str) -> int:
+    """A cheaper per-name key under a `key()` base, for fleets of thousands of functions."""
+    return mix(base ^ zlib.crc32(name.encode()) ^ (len(name) << 40))
 
 
 def mix(x: int) -> int:

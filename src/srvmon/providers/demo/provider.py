@@ -132,8 +132,10 @@ class DemoProvider(Provider):
 
     def logs(self, query: LogQuery) -> LogResult:
         self.counter.call("logs")
+        functions: list[Function]
+        warnings: tuple[str, ...] = ()
         if query.request_id and not query.resources:  # an invocation lookup may name any function
-            functions, warnings = list(self.fleet.functions), ()
+            functions = list(self.fleet.functions)
         else:
             functions, warnings = self._functions(query.resources)
         return logs.search(self.fleet, self.incidents, query, functions, self._now_s(), warnings)
