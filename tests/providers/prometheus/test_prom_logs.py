@@ -93,3 +93,26 @@ def test_partial_when_limit_reached_and_resources(stub_server: Any) -> None:
     assert len(res.records) == 2 and res.partial
     assert stub_server.requests[-1][1]["query"] == ['{job=~".+"}']
     assert p.resources() == ["checkout", "images"]
+
+
+def test_logs_panel_through_the_poller(stub_server: Any) -> None:
+    """A board's logs panel: the poller's LogQuery (errors only, one function) becomes escaped LogQL."""
+    from srvmon.config import parse_config
+    from srvmon.poll import Poller
+
+    stub_server.routes["/loki/api/v1/query_range"] = (200, STREAMS)
+    cfg = parse_config(
+        f'[providers.faas]\ntype = "prometheus"\nurl = "http://127.0.0.1:1"\nloki_url = "{stub_server.url}"\n'
+        '[[boards]]\nname = "b"\nprovider = "faas"\n[[boards.panels]]\nid = "errs"\ntitle = "Errors"\nkind = "logs"\n'
+        'drilldown = { resources = ["check\\"out"], errors_only = true }\n'
+    )
+    clock = FrozenClock(NOW)
+    poller = Poller(cfg.board(None), cfg.build_providers(clock), clock)
+    try:
+        panel = poller.poll().panel("errs")
+    finally:
+        poller.close()
+    assert panel.error is None and panel.value == 3.0
+    assert [r["resource"] for r in panel.rows or ()] == ["checkout", "images", "checkout"]
+    query = stub_server.requests[-1][1]["query"][0]
+    assert query.startswith('{job=~".+", function="check\\"out"} |~ ')
