@@ -149,7 +149,7 @@ class ColumnChooser(ModalScreen[tuple[str, ...] | None]):
         with Vertical(id="chooser"):
             yield Static("JSON fields as columns (space toggles, Enter applies)", classes="chooser-title")
             yield SelectionList[str](
-                *[(clean(f), f, f in self.chosen) for f in self.fields], id="column-options"
+                *[(Text(clean(f)), f, f in self.chosen) for f in self.fields], id="column-options"
             )
 
     def on_mount(self) -> None:

@@ -300,3 +300,17 @@ async def test_follow_survives_a_query_change_mid_poll(kit: SimpleNamespace, clo
         screen.poll_now()  # following still works afterwards
         await settle(app, pilot)
         assert provider.calls[-1].window.end == kit.NOW + timedelta(seconds=5)
+
+
+async def test_column_chooser_shows_field_names_literally(kit: SimpleNamespace, clock: FrozenClock) -> None:
+    records = [LogRecord(kit.NOW.timestamp() - 1, "api", json.dumps({"[red]k[/]": 1, "\x1b[2Jz": 2}))]
+    app = kit.Host()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_logs(app, pilot, kit.FakeLogsProvider(records), clock)
+        await pilot.press("c")
+        await pilot.pause()
+        options = app.screen.query_one(SelectionList)
+        prompts = sorted(str(options.get_option_at_index(i).prompt) for i in range(options.option_count))
+        assert prompts == ["[red]k[/]", "␛[2Jz"]
+        text = screen_text(app)
+        assert "[red]k[/]" in text and "\x1b" not in text
