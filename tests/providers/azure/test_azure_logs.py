@@ -108,16 +108,19 @@ def test_failures_and_throttling(make_provider: Any, azure_server: Any) -> None:
 
 def test_function_health(make_provider: Any, arm_sites: Any, azd: Any) -> None:
     cols = [("fn", "string"), ("app", "string"), ("invocations", "long"), ("p50_ms", "real"), ("p99_ms", "real"),
-            ("ms_total", "real"), ("timeouts", "long"), ("oom", "long")]
-    rows = [["PlaceOrder", "checkout-api", "1200", 80.0, 240000.0, 150000.0, "3", "1"],
-            ["Sync", "orders-worker", "10", 5.0, 9.0, 60.0, "0", "0"]]
+            ("ms_total", "real"), ("timeouts", "long"), ("oom", "long"), ("cold_starts", "long")]
+    rows = [["PlaceOrder", "checkout-api", "1200", 80.0, 240000.0, 150000.0, "3", "1", "6"],
+            ["Sync", "orders-worker", "10", 5.0, 9.0, 60.0, "0", "0", None]]
     arm_sites.route("POST", f"/v1/workspaces/{WS}/query", azd.logs_table(cols, rows))
     p = make_provider(workspace_id=WS)
     h = {x.function: x for x in p.function_health(W, ["checkout-api"])}
     po = h["PlaceOrder"]
     assert (po.invocations, po.timeouts, po.oom, po.p50_ms, po.p99_ms) == (1200, 3, 1, 80.0, 240000.0)
     assert po.timeout_pct == 80.0  # p99 240 s of the Consumption default 300 s
+    assert (po.cold_starts, po.cold_start_pct) == (6, 0.5)
+    assert (h["Sync"].cold_starts, h["Sync"].cold_start_pct) == (0, 0.0)
     assert h["Sync"].timeout_pct == pytest.approx(0.0005)  # Premium default 1800 s
     (call,) = arm_sites.calls("/query")
     assert 'AppRoleName in~ ("checkout-api")' in call.body["query"]
     assert "FunctionTimeoutException" in call.body["query"]
+    assert "arg_min(TimeGenerated, OperationName) by AppRoleInstance" in call.body["query"]

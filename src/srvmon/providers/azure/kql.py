@@ -56,14 +56,15 @@ class Schema:
     exc_message: str
     message: str
     severity: str
+    role_instance: str
 
 
 CLASSIC = Schema("requests", "exceptions", "traces", "timestamp", "cloud_RoleName", "operation_Name",
                  "operation_Id", "resultCode", "success", "duration", "name", "type", "outerMessage",
-                 "message", "severityLevel")
+                 "message", "severityLevel", "cloud_RoleInstance")
 WORKSPACE = Schema("AppRequests", "AppExceptions", "AppTraces", "TimeGenerated", "AppRoleName",
                    "OperationName", "OperationId", "ResultCode", "Success", "DurationMs", "Name",
-                   "ExceptionType", "OuterMessage", "Message", "SeverityLevel")
+                   "ExceptionType", "OuterMessage", "Message", "SeverityLevel", "AppRoleInstance")
 
 #: Columns every row of the union has, in this order.
 COLUMNS = ("ts", "kind", "app", "fn", "op", "code", "ok", "duration_ms", "level", "text")
@@ -110,7 +111,11 @@ def logs_query(q: LogQuery, s: Schema) -> str:
 
 
 def health_query(start: datetime, end: datetime, resources: Sequence[str], s: Schema) -> str:
-    """Per function: invocations, p50/p99 duration, timeouts and out-of-memory from exceptions."""
+    """Per function: invocations, p50/p99 duration, timeouts and out-of-memory from exceptions.
+
+    Cold starts are estimated as the first request served by each host instance seen in the window
+    (an instance that was already warm when the window began counts once too).
+    """
     base = f"| where {s.time} >= {kql_datetime(start)} and {s.time} < {kql_datetime(end)}"
     scope = ""
     if resources:
@@ -121,11 +126,16 @@ def health_query(start: datetime, end: datetime, resources: Sequence[str], s: Sc
         f"| summarize timeouts=countif({s.exc_type} has \"FunctionTimeoutException\" or "
         f"{s.exc_message} has \"Timeout value of\"), oom=countif({s.exc_type} has \"OutOfMemory\" or "
         f"{s.exc_message} has \"OutOfMemory\") by fn={s.op_name};",
+        f"let _cold = {s.requests} {base} {scope} | where isnotempty({s.role_instance})",
+        f"| summarize arg_min({s.time}, {s.op_name}) by {s.role_instance}",
+        f"| summarize cold_starts=count() by fn={s.op_name};",
         f"{s.requests} {base} {scope}",
         f"| summarize invocations=count(), p50_ms=percentile(todouble({s.duration}), 50), "
         f"p99_ms=percentile(todouble({s.duration}), 99), ms_total=sum(todouble({s.duration})), "
         f"app=take_any({s.role}) by fn={s.op_name}",
         "| join kind=leftouter _exc on fn",
-        "| project fn, app, invocations, p50_ms, p99_ms, ms_total, timeouts=coalesce(timeouts, 0), oom=coalesce(oom, 0)",
+        "| join kind=leftouter _cold on fn",
+        "| project fn, app, invocations, p50_ms, p99_ms, ms_total, timeouts=coalesce(timeouts, 0), "
+        "oom=coalesce(oom, 0), cold_starts=coalesce(cold_starts, 0)",
         "| order by invocations desc",
     ])

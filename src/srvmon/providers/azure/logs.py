@@ -156,8 +156,10 @@ class LogsFetcher:
                 p99 = _num(r.get("p99_ms"))
                 limit = (timeouts_s or {}).get(str(r.get("app") or "").lower())
                 pct = round(p99 / (limit * 1000) * 100, 4) if p99 is not None and limit else None
+                cold = int(_num(r.get("cold_starts")) or 0)
                 out.append(FunctionHealth(
-                    function=str(r.get("fn") or ""), invocations=n, cold_starts=0, cold_start_pct=None,
+                    function=str(r.get("fn") or ""), invocations=n, cold_starts=cold,
+                    cold_start_pct=round(cold / n * 100, 4) if n else None,
                     init_ms_avg=None, timeouts=int(_num(r.get("timeouts")) or 0),
                     oom=int(_num(r.get("oom")) or 0), p50_ms=_num(r.get("p50_ms")),
                     p99_ms=p99, timeout_pct=pct, gb_seconds=0.0, cost_usd=0.0,
