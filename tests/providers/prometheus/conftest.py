@@ -335,10 +335,33 @@ class StubServer:
     url: str
     routes: dict[str, tuple[int, Any]]
     requests: list[tuple[str, dict[str, list[str]], dict[str, str]]]
+    ca_file: str | None = None
 
 
 @pytest.fixture()
 def stub_server() -> Iterator[StubServer]:
+    yield from _stub(None)
+
+
+@pytest.fixture()
+def tls_stub_server(tmp_path: Path) -> Iterator[StubServer]:
+    """The stub over HTTPS with a certificate for 127.0.0.1 from a throwaway CA (its PEM path in .ca_file)."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(ctx)
+    ca_pem = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_pem))
+    for server in _stub(ctx):
+        server.ca_file = str(ca_pem)
+        yield server
+
+
+def _stub(tls: Any) -> Iterator[StubServer]:
     from urllib.parse import parse_qs, urlsplit
 
     routes: dict[str, tuple[int, Any]] = {}
@@ -364,10 +387,13 @@ def stub_server() -> Iterator[StubServer]:
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
-        yield StubServer(f"http://127.0.0.1:{server.server_address[1]}", routes, seen)
+        scheme = "https" if tls is not None else "http"
+        yield StubServer(f"{scheme}://127.0.0.1:{server.server_address[1]}", routes, seen)
     finally:
         release.set()
         server.shutdown()

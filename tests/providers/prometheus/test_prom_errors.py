@@ -145,3 +145,11 @@ def test_detection_asks_only_for_the_names_it_needs(stub_server: Any) -> None:
     stub_server.routes["/api/v1/label/__name__/values"] = (200, {"status": "success", "data": None})
     p2 = provider(stub_server.url)
     assert p2.present({"a"}) is None  # the server would not say: the first candidate runs
+
+
+def test_tls_verification_ca_file_and_opt_out(tls_stub_server: Any) -> None:
+    tls_stub_server.routes["/api/v1/query_range"] = (200, matrix([(WINDOW.start_s + 60, "7")]))
+    with pytest.raises(ProviderError, match="CERTIFICATE_VERIFY_FAILED"):
+        run(provider(tls_stub_server.url))
+    assert run(provider(tls_stub_server.url, ca_file=tls_stub_server.ca_file)).series[0].values[0] == 7.0
+    assert run(provider(tls_stub_server.url, verify_tls=False)).series[0].values[0] == 7.0
