@@ -47,8 +47,10 @@ def _full_board(clock, functions: int) -> float:
 
 
 def test_ten_thousand_functions_cost_at_most_three_times_forty(clock):
-    small = min(_full_board(clock, 40) for _ in range(2))
-    big = min(_full_board(clock, 10_000) for _ in range(2))
+    runs = [
+        (_full_board(clock, 40), _full_board(clock, 10_000)) for _ in range(2)
+    ]  # interleaved vs load drift
+    small, big = min(r[0] for r in runs), min(r[1] for r in runs)
     assert big <= 3 * small, f"40 functions: {small:.3f}s, 10,000: {big:.3f}s"
 
 
