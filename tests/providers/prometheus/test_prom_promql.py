@@ -123,3 +123,25 @@ def test_presets_validate() -> None:
                 assert PrometheusProvider.validate_query(panel.query, panel.stat) is None, (name, panel.id)
         kinds = {p.kind for p in preset.panels}
         assert {"stat", "timeseries", "toplist", "alarms"} <= kinds
+
+
+@pytest.mark.parametrize(
+    ("promql", "problem"),
+    [
+        ("sum(rate(x[5m])", "'(' at character 4 is never closed"),
+        ("sum(x))", "unexpected ')' at character 7"),
+        ('x{a="b}', "unterminated string starting at character 5"),
+        ("x{a=~'b\\'c'}[5m]", None),
+        ('x{a="(["}  # a comment with ( in it', None),
+        ("`raw\\`", None),
+        ("rate(x[5m)]", "unexpected ')' at character 10"),
+    ],
+)
+def test_balance(promql: str, problem: str | None) -> None:
+    assert detect.balance(promql) == problem
+
+
+def test_validate_names_the_broken_candidate() -> None:
+    assert detect.validate("sum(x") == "PromQL: '(' at character 4 is never closed"
+    bad = {"promql": "sum(x)", "fallback": ["sum(y)", "sum(z]"]}
+    assert detect.validate(bad) == "query.fallback[1]: unexpected ']' at character 6"

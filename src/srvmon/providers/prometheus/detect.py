@@ -101,10 +101,45 @@ def candidates(query: str | Mapping[str, Any]) -> list[str]:
     return [q for q in [first, *rest] if isinstance(q, str) and q.strip()]
 
 
+def balance(promql: str) -> str | None:
+    """Unclosed or stray brackets and quotes (outside string literals): a message, or None."""
+    pairs = {")": "(", "]": "[", "}": "{"}
+    stack: list[tuple[str, int]] = []
+    i = 0
+    while i < len(promql):
+        ch = promql[i]
+        if ch in "\"'`":
+            end = i + 1
+            while end < len(promql) and promql[end] != ch:
+                end += 2 if promql[end] == "\\" and ch != "`" else 1
+            if end >= len(promql):
+                return f"unterminated string starting at character {i + 1}"
+            i = end + 1
+            continue
+        if ch == "#":
+            nl = promql.find("\n", i)
+            i = len(promql) if nl < 0 else nl
+            continue
+        if ch in "([{":
+            stack.append((ch, i))
+        elif ch in ")]}":
+            if not stack or stack[-1][0] != pairs[ch]:
+                return f"unexpected {ch!r} at character {i + 1}"
+            stack.pop()
+        i += 1
+    if stack:
+        ch, at = stack[-1]
+        return f"{ch!r} at character {at + 1} is never closed"
+    return None
+
+
 def validate(query: Any) -> str | None:
-    """Config-time shape check of a panel query: an error message, or None."""
+    """Config-time check of a panel query (shape, brackets, quotes): an error message, or None."""
     if isinstance(query, str):
-        return None if query.strip() else "query is empty; write a PromQL expression"
+        if not query.strip():
+            return "query is empty; write a PromQL expression"
+        problem = balance(query)
+        return f"PromQL: {problem}" if problem else None
     if not isinstance(query, Mapping):
         return "query must be a PromQL string or {promql = \"...\", fallback = \"...\"}"
     unknown = set(query) - {"promql", "fallback"}
@@ -117,6 +152,10 @@ def validate(query: Any) -> str | None:
         isinstance(fb, str) or (isinstance(fb, list) and all(isinstance(x, str) for x in fb))
     ):
         return "query.fallback must be a PromQL string or a list of them"
+    for n, promql in enumerate(candidates(query)):
+        problem = balance(promql)
+        if problem:
+            return f"{'query.promql' if n == 0 else f'query.fallback[{n - 1}]'}: {problem}"
     return None
 
 
