@@ -38,6 +38,8 @@ def _table(keep_newlines: bool) -> dict[int, str]:
         table[code] = f"\\x{code:02x}"
     for code in _BIDI + _INVISIBLE:
         table[code] = f"\\u{code:04x}"
+    for code in range(0xD800, 0xE000):  # lone surrogates (from JSON) cannot be encoded for the terminal
+        table[code] = f"\\u{code:04x}"
     return table
 
 
@@ -48,7 +50,8 @@ _TABLE_KEEP_NL = _table(keep_newlines=True)
 def clean(text: str, *, keep_newlines: bool = False) -> str:
     """`text` with every control/bidi character replaced by a visible placeholder; never interpreted.
 
-    "\\x1b" -> "␛", "\\x07" -> "␇", "\\r" -> "␍", C1 -> "\\x9b", bidi -> "\\u202e", DEL -> "␡";
+    "\\x1b" -> "␛", "\\x07" -> "␇", "\\r" -> "␍", C1 -> "\\x9b", bidi -> "\\u202e", DEL -> "␡",
+    lone surrogate -> "\\ud800";
     "\\n" -> "⏎" (or kept with keep_newlines=True); tab is kept.
     """
     if not isinstance(text, str):

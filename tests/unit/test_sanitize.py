@@ -90,3 +90,13 @@ def test_safe_text_output_carries_no_foreign_escape() -> None:
     assert t.plain == "␛]52;c;ZXZpbA==␇[bold]␛[31mx"
     rendered = _render(t)
     assert "]52;" in rendered and "\x1b]52" not in rendered and "\x07" not in rendered
+
+
+def test_lone_surrogates_become_placeholders() -> None:
+    import json
+
+    raw = json.loads('"a\\ud800b\\udfffc"')  # valid JSON, but not encodable text
+    out = clean(raw)
+    assert out == "a\\ud800b\\udfffc"
+    out.encode("utf-8")  # would raise UnicodeEncodeError on the terminal otherwise
+    assert clean("😀 ok") == "😀 ok"  # real astral characters are untouched
