@@ -56,3 +56,19 @@ def test_helpers() -> None:
     assert normalise_region("West Europe") == "westeurope"
     ids = parse_resource_id("/subscriptions/s1/resourceGroups/RG/providers/Microsoft.Web/sites/app1")
     assert ids == {"subscription": "s1", "resource_group": "RG", "name": "app1"}
+
+
+def test_arm_throttling_fails_the_whole_call(make_provider: Any, arm_sites: Any) -> None:
+    import pytest
+
+    from srvmon.model import MetricQuery, TimeWindow
+    from srvmon.providers.base import ProviderError
+
+    arm_sites.route("GET", r".*/Microsoft.Web/sites", {"error": {"code": "TooManyRequests", "message": "x"}},
+                    status=429, headers={"Retry-After": "42"})
+    p = make_provider(retries=3)
+    w = TimeWindow.ending_at(p.clock.now(), 3600)
+    with pytest.raises(ProviderError) as err:
+        p.query([MetricQuery("r", "az", "Requests")], w)
+    assert err.value.throttled and str(err.value) == "ListSites: throttled by Azure (HTTP 429); retry after 42s"
+    assert len(arm_sites.calls(r"/sites$")) == 1

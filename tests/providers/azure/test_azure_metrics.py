@@ -207,3 +207,17 @@ def test_validate_query() -> None:
     assert "aggregation" in (v({"metric": "Requests", "aggregation": "Median"}, None) or "")
     assert "not an Azure metric name" in (v("Requests'; drop", None) or "")
     assert v(None, None) is not None
+
+
+def test_malformed_answers_stay_on_their_panel(make_provider: Any, arm_sites: Any, azd: Any) -> None:
+    route_metrics(arm_sites, {"values": [{"starttime": "x", "value": [{"name": "oops"}]}]})
+    p = make_provider()
+    res = p.query([mq("r", "Requests")], W)
+    assert not res["r"].ok and "unexpected answer" in (res["r"].error or "")
+    # values that are not numbers or carry odd timestamps are skipped, not fatal
+    good = azd.metric_value(azd.site_id("checkout-api"), "Requests",
+                            [("2026-11-22T03:00:00Z", {"total": 4.0}), ("2026-11-22T02:00:00Z", {"total": 9.0}),
+                             ("2026-11-22T03:02:00Z", {"average": 1.0})])
+    route_metrics(arm_sites, {"values": [good]})
+    (s,) = [x for x in p.query([mq("r", "Requests")], W)["r"].series if x.values[0] is not None]
+    assert s.values[0] == 4.0 and s.values[2] is None

@@ -95,6 +95,8 @@ class LogsFetcher:
                     res = self.client().query_resource(target, kql, timespan=(window.start, window.end))
             except AzureError as exc:
                 raise to_provider_error(exc, op) from exc
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a malformed answer
+                raise ProviderError(f"{op}: unexpected answer ({type(exc).__name__}: {exc})") from exc
             if res.status == LogsQueryStatus.PARTIAL:
                 partial = True
                 err = res.partial_error

@@ -126,6 +126,8 @@ class MetricsFetcher:
                         )
                     except AzureError as exc:
                         raise to_provider_error(exc, "metrics:getBatch") from exc
+                    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a malformed answer
+                        raise ProviderError(f"metrics:getBatch: unexpected answer ({type(exc).__name__}: {exc})") from exc
                     for res in results:
                         for metric in res.metrics or []:
                             owner = _app_of(str(metric.id or ""), by_id)
