@@ -194,3 +194,17 @@ def test_fn_board_on_opencensus_names(prom_legacy: Any) -> None:
     outcomes = {s.labels["outcome"]: s.points[-1][1] for s in snap.panel("outcomes").series}
     assert outcomes == {"completed": pytest.approx(7.0), "failed": pytest.approx(1.0), "timed out": pytest.approx(0.5)}
     assert all(p.error is None for p in snap.panels), [(p.id, p.error) for p in snap.panels if p.error]
+
+
+def test_config_with_broken_promql_is_rejected_with_its_line() -> None:
+    from srvmon.config import ConfigError
+
+    text = (
+        '[providers.prom]\ntype = "prometheus"\nurl = "http://127.0.0.1:9"\n'
+        '[[boards]]\nname = "b"\nprovider = "prom"\n'
+        '[[boards.panels]]\nid = "x"\ntitle = "X"\nkind = "stat"\nquery = "sum(rate(up[5m])"\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "srvmon.toml")
+    message = str(caught.value)
+    assert "srvmon.toml:11" in message and "'(' at character 4 is never closed" in message
