@@ -105,8 +105,8 @@ class MetricsFetcher:
         out: dict[str, list[_Raw]] = defaultdict(list)
         for (_, region), members in sorted(groups.items()):
             if not region and not self.options.metrics_endpoint:
-                names = ", ".join(a.name for a in members[:3])
-                raise ProviderError(f"metrics: no region known for {names}; set `region` in the provider options")
+                listed = ", ".join(a.name for a in members[:3])
+                raise ProviderError(f"metrics: no region known for {listed}; set `region` in the provider options")
             by_id = {a.id.lower(): a for a in members}
             for i in range(0, len(members), MAX_RESOURCES):
                 chunk = members[i : i + MAX_RESOURCES]
