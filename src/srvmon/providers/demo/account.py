@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 from srvmon.model import Alarm, CostItem, Limit, TimeWindow
 from srvmon.providers.demo import noise
 from srvmon.providers.demo.fleet import Fleet, Incidents
-from srvmon.providers.demo.metrics import CLIMB_S, HOT_BEFORE, HOT_NOW, current
+from srvmon.providers.demo.metrics import current
 from srvmon.providers.demo.rhythm import growth, weekly
+from srvmon.providers.demo.series import CLIMB_S, HOT_BEFORE, HOT_NOW
 
 #: API Gateway's default account-level throttle (requests/s).
 API_RPS_LIMIT = 10_000.0
