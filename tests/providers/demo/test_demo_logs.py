@@ -117,7 +117,7 @@ def test_function_health_mines_the_generated_logs(demo, window4h):
 
 
 def test_a_search_that_scans_too_much_stops_and_says_so(demo, now, monkeypatch):
-    from srvmon.providers.demo import logs as demo_logs
+    from srvmon.providers.demo import logsearch as demo_logs
 
     monkeypatch.setattr(demo_logs, "SCAN_BUDGET", 2_000)
     month = TimeWindow(now - timedelta(days=30), now, 7200)

@@ -6,23 +6,17 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from srvmon.model import LogQuery, LogRecord, LogResult
-from srvmon.providers.base import ProviderError
+from srvmon.model import LogRecord
 from srvmon.providers.demo import noise
 from srvmon.providers.demo.fleet import Fleet, Function, Incidents
 from srvmon.providers.demo.rhythm import rhythm
 
 #: Sampled invocations per minute for the busiest function at rhythm 1 (logs are a sample).
 LOG_RATE = 3.0
-#: Stop a search after generating this many invocations (the result is then marked partial).
-SCAN_BUDGET = 60_000
-#: Health mining looks at no more than this many minutes per function (spread over the window).
-HEALTH_MINUTES = 120
 
 _PATHS: dict[str, tuple[tuple[str, str], ...]] = {
     "checkout": (
@@ -124,7 +118,7 @@ def _fn_keys(seed: int, name: str, weight: float, top: float) -> tuple[int, int,
     return noise.key(seed, "n", name), noise.key(seed, "inv", name), math.sqrt(weight / top)
 
 
-def _count(fleet: Fleet, fn: Function, minute: int, r: float) -> int:
+def count(fleet: Fleet, fn: Function, minute: int, r: float) -> int:
     kn, _, share = _fn_keys(fleet.seed, fn.name, fn.weight, fleet.by_rank[0].weight)
     return int(LOG_RATE * share * r + noise.unit(kn, minute))
 
@@ -155,13 +149,13 @@ def _outcome(inc: Incidents, fn: Function, t0: int, x: float) -> str:
     return "ok"
 
 
-def _quick_outcome(fleet: Fleet, inc: Incidents, fn: Function, minute: int, k: int) -> str:
+def quick_outcome(fleet: Fleet, inc: Incidents, fn: Function, minute: int, k: int) -> str:
     """The outcome alone (one hash), to skip invocations a filter cannot match."""
     _, ki, _ = _fn_keys(fleet.seed, fn.name, fn.weight, fleet.by_rank[0].weight)
     return _outcome(inc, fn, minute * 60, (noise.mix(ki ^ (minute << 12) ^ k) & 0xFFFF) / 65536.0)
 
 
-def _invocation(fleet: Fleet, inc: Incidents, fn: Function, minute: int, k: int) -> Invocation:
+def invocation(fleet: Fleet, inc: Incidents, fn: Function, minute: int, k: int) -> Invocation:
     seed = fleet.seed
     u = _uniforms(fleet, fn, minute, k)
     t0 = minute * 60
@@ -218,7 +212,7 @@ def invocations(
     """The sampled invocations of `fn` starting in `minute` (epoch minutes)."""
     if r is None:
         r = rhythm(minute * 60, inc.anchor_s)
-    return [_invocation(fleet, inc, fn, minute, k) for k in range(_count(fleet, fn, minute, r))]
+    return [invocation(fleet, inc, fn, minute, k) for k in range(count(fleet, fn, minute, r))]
 
 
 def _iso(ts: float) -> str:
@@ -300,126 +294,3 @@ def records(inv: Invocation, *, health_only: bool = False) -> list[LogRecord]:
         LogRecord(end + 0.002, fn.name, report, duration_ms=inv.duration_ms, request_id=rid, fields=base)
     )
     return out
-
-
-# ---- search ----------------------------------------------------------------------------------------
-
-
-def _text_matcher(query: LogQuery) -> Callable[[str], bool] | None:
-    if not query.text:
-        return None
-    if query.regex:
-        try:
-            pattern = re.compile(query.text)
-        except re.error as exc:
-            raise ProviderError(f"invalid regular expression {query.text!r}: {exc}") from exc
-        return lambda message: pattern.search(message) is not None
-    needle = query.text.lower()
-    return lambda message: needle in message.lower()
-
-
-def _is_error(rec: LogRecord) -> bool:
-    return rec.level in ("ERROR", "FATAL") or (rec.status is not None and rec.status >= 500)
-
-
-def _record_filter(query: LogQuery, start: float, end: float) -> Callable[[LogRecord], bool]:
-    text = _text_matcher(query)
-    klass = int(query.status_class[0]) if query.status_class and query.status_class[0].isdigit() else None
-    fields = dict(query.fields)
-
-    def keep(rec: LogRecord) -> bool:
-        if not start <= rec.timestamp < end:
-            return False
-        if query.errors_only and not _is_error(rec):
-            return False
-        if query.status_class is not None and (rec.status is None or rec.status // 100 != klass):
-            return False
-        if fields and any(str(rec.fields.get(k)) != str(v) for k, v in fields.items()):
-            return False
-        return text is None or text(rec.message)
-
-    return keep
-
-
-def _outcome_may_match(query: LogQuery, outcome: str) -> bool:
-    if query.errors_only and outcome in ("ok", "4xx"):
-        return False
-    if query.status_class is not None:
-        return {"2": "ok", "4": "4xx", "5": "5xx"}.get(query.status_class[:1]) == outcome
-    return True
-
-
-def search(
-    fleet: Fleet,
-    inc: Incidents,
-    query: LogQuery,
-    functions: Sequence[Function],
-    now_s: int,
-    warnings: tuple[str, ...] = (),
-) -> LogResult:
-    """Newest-first records of `functions` matching every filter of `query`, up to `query.limit`."""
-    keep = _record_filter(query, query.window.start_s, min(query.window.end_s, now_s))
-    limit = max(0, query.limit)
-    if query.request_id:
-        found = decode_request_id(fleet, query.request_id)
-        allowed = {fn.name for fn in functions}
-        if found is None or found[0].name not in allowed or found[1] * 60 >= now_s:
-            return LogResult((), filtered_by_provider=True, warnings=warnings)
-        fn, minute, k = found
-        recs = [r for r in records(_invocation(fleet, inc, fn, minute, k)) if _lookup_keep(query, r)]
-        return LogResult(
-            tuple(sorted(recs, key=lambda r: -r.timestamp)[:limit]),
-            filtered_by_provider=True,
-            warnings=warnings,
-        )
-    out: list[LogRecord] = []
-    prefilter = query.errors_only or query.status_class is not None
-    scanned = 0
-    partial = False
-    first = query.window.start_s // 60
-    last = (min(query.window.end_s, now_s) - 1) // 60
-    for minute in range(last, first - 1, -1):
-        if len(out) >= limit:
-            break
-        if scanned > SCAN_BUDGET:
-            partial = True
-            break
-        r = rhythm(minute * 60, inc.anchor_s)
-        batch: list[LogRecord] = []
-        for fn in functions:
-            n = _count(fleet, fn, minute, r)
-            scanned += n
-            for k in range(n):
-                if prefilter and not _outcome_may_match(query, _quick_outcome(fleet, inc, fn, minute, k)):
-                    continue
-                batch.extend(rec for rec in records(_invocation(fleet, inc, fn, minute, k)) if keep(rec))
-        batch.sort(key=lambda rec: (-rec.timestamp, rec.resource))
-        out.extend(batch)
-    if partial:
-        warnings += (
-            f"demo: stopped after scanning {scanned} invocations; narrow the window or the functions",
-        )
-    return LogResult(tuple(out[:limit]), filtered_by_provider=True, partial=partial, warnings=warnings)
-
-
-def _lookup_keep(query: LogQuery, rec: LogRecord) -> bool:
-    """A request-id lookup shows the whole invocation, still honouring an explicit text filter."""
-    text = _text_matcher(query)
-    return text is None or text(rec.message)
-
-
-def health_records(
-    fleet: Fleet, inc: Incidents, functions: Sequence[Function], start_s: int, end_s: int
-) -> Iterator[LogRecord]:
-    """REPORT/timeout/OOM lines for health mining, sampling at most HEALTH_MINUTES minutes per function."""
-    first, last = start_s // 60, (end_s - 1) // 60
-    count = last - first + 1
-    if count <= 0:
-        return
-    stride = max(1, -(-count // HEALTH_MINUTES))
-    # Sample minutes on absolute multiples of the stride, so successive refreshes agree.
-    for minute in range(last - last % stride, first - 1, -stride):
-        r = rhythm(minute * 60, inc.anchor_s)
-        for fn in functions:
-            for inv in invocations(fleet, inc, fn, minute, r):
-                yield from records(inv, health_only=True)

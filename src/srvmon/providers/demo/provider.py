@@ -22,7 +22,7 @@ from srvmon.model import (
     TimeWindow,
 )
 from srvmon.providers.base import Provider, ProviderOptions
-from srvmon.providers.demo import account, catalog, logs, metrics
+from srvmon.providers.demo import account, catalog, logsearch, metrics
 from srvmon.providers.demo.fleet import Fleet, Function, Incidents, build_fleet, incidents_at
 
 #: Without `resources`, logs and health look at the busiest functions (like a Logs Insights query,
@@ -138,7 +138,7 @@ class DemoProvider(Provider):
             functions = list(self.fleet.functions)
         else:
             functions, warnings = self._functions(query.resources)
-        return logs.search(self.fleet, self.incidents, query, functions, self._now_s(), warnings)
+        return logsearch.search(self.fleet, self.incidents, query, functions, self._now_s(), warnings)
 
     def function_health(self, window: TimeWindow, resources: Sequence[str] = ()) -> list[FunctionHealth]:
         from srvmon.logmine import FunctionConfig, mine_health
@@ -146,7 +146,7 @@ class DemoProvider(Provider):
         self.counter.call("health")
         functions, _ = self._functions(resources)
         end = min(window.end_s, self._now_s())
-        records = logs.health_records(self.fleet, self.incidents, functions, window.start_s, end)
+        records = logsearch.health_records(self.fleet, self.incidents, functions, window.start_s, end)
         configs = {fn.name: FunctionConfig(fn.timeout_s, fn.memory_mb, fn.arch) for fn in functions}
         return mine_health(records, configs)
 
