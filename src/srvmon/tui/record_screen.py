@@ -183,12 +183,20 @@ class RecordScreen(Screen[None]):
         box.display = True
         box.update(Text(f"loading every line of request {clean(rid)}…", style="italic"))
         ts = self.record.timestamp
-        start = datetime.fromtimestamp(ts - INVOCATION_SPAN_S, UTC)
-        end = datetime.fromtimestamp(ts + INVOCATION_SPAN_S, UTC)
+        try:
+            start = datetime.fromtimestamp(ts - INVOCATION_SPAN_S, UTC)
+            # Up to 15 minutes after the record, but not past now (and never before the record itself).
+            end = max(
+                min(datetime.fromtimestamp(ts + INVOCATION_SPAN_S, UTC), self.clock.now()),
+                datetime.fromtimestamp(ts, UTC) + timedelta(seconds=1),
+            )
+        except (ValueError, OverflowError, OSError):
+            box.update(Text("this record has no valid time to search around", style="italic"))
+            return
         step = self.log_query.window.step_s if self.log_query else 60
         query = LogQuery(
             provider=self.provider.instance,
-            window=TimeWindow(start, min(end, max(self.clock.now(), start + timedelta(seconds=1))), step),
+            window=TimeWindow(start, end, step),
             resources=(self.record.resource,),
             request_id=rid,
             limit=10_000,

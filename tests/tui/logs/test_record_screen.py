@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -75,7 +76,8 @@ async def test_invocation_lines_for_the_request(kit: SimpleNamespace, clock: Fro
         await settle(app, pilot)
         query = provider.calls[-1]
         assert query.request_id == "9f1c-aa" and query.resources == ("checkout-api",)
-        assert query.window.start.timestamp() <= records[0].timestamp <= query.window.end.timestamp()
+        assert query.window.start.timestamp() == records[1].timestamp - 900  # 15 min before the record
+        assert query.window.end == kit.NOW  # ... up to now (15 min after would be in the future)
         screen = app.screen
         assert isinstance(screen, RecordScreen) and screen.invocation is not None
         assert [r.message.split()[0] for r in screen.invocation] == [
@@ -115,6 +117,12 @@ async def test_console_link_is_osc8_and_plain(kit: SimpleNamespace, clock: Froze
         assert linked and {seg.style.link for seg in linked} == {url}
         assert "open in the cloud console" in "".join(seg.text for seg in linked)
         assert url in screen_text(app)  # printed plainly, to copy over ssh
+        ansi = "".join(strip.render(app.console) for strip in strips)
+        # What the terminal receives: an OSC 8 hyperlink around the label, closed right after it.
+        assert re.search(
+            rf"\x1b\]8;id=\d+;{re.escape(url)}\x1b\\(\x1b\[[\d;]*m)?open in the cloud console(\x1b\[0m)?\x1b\]8;;\x1b\\",
+            ansi,
+        )
 
 
 async def test_hostile_link_is_not_made_a_hyperlink(kit: SimpleNamespace, clock: FrozenClock) -> None:
@@ -126,6 +134,8 @@ async def test_hostile_link_is_not_made_a_hyperlink(kit: SimpleNamespace, clock:
         await pilot.pause()
         strips = app.screen._compositor.render_strips()
         assert not [seg for strip in strips for seg in strip if seg.style is not None and seg.style.link]
+        ansi = "".join(strip.render(app.console) for strip in strips)
+        assert "\x1b]8;" not in ansi and "\x1b]52" not in ansi and "\x07" not in ansi
         text = screen_text(app)
         assert "link is not a plain http(s) URL: https://e.example/␛]52;c;eA==␇" in text
     assert safe_link("javascript:alert(1)") is None
