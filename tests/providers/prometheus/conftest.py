@@ -67,16 +67,51 @@ GAUGES: list[tuple[str, dict[str, str], float, float]] = [
 HISTOGRAMS: list[tuple[str, dict[str, str], float, float]] = [
     ("gateway_functions_seconds", {"function_name": "checkout"}, 2.1, 3.2),
     ("gateway_functions_seconds", {"function_name": "images"}, 1.5, 1.25),
-    ("kn_serving_invocation_duration_seconds", {"kn_service_name": "hello", "http_response_status_code": "200"}, 5.0, 8.0),
-    ("kn_serving_invocation_duration_seconds", {"kn_service_name": "hello", "http_response_status_code": "503"}, 0.5, 0.25),
-    ("kn_serving_invocation_duration_seconds", {"kn_service_name": "greeter", "http_response_status_code": "200"}, 1.0, 1.0),
-    ("kn_serving_invocation_duration_seconds", {"kn_service_name": "greeter", "http_response_status_code": "404"}, 0.0, 0.5),
+    (
+        "kn_serving_invocation_duration_seconds",
+        {"kn_service_name": "hello", "http_response_status_code": "200"},
+        5.0,
+        8.0,
+    ),
+    (
+        "kn_serving_invocation_duration_seconds",
+        {"kn_service_name": "hello", "http_response_status_code": "503"},
+        0.5,
+        0.25,
+    ),
+    (
+        "kn_serving_invocation_duration_seconds",
+        {"kn_service_name": "greeter", "http_response_status_code": "200"},
+        1.0,
+        1.0,
+    ),
+    (
+        "kn_serving_invocation_duration_seconds",
+        {"kn_service_name": "greeter", "http_response_status_code": "404"},
+        0.0,
+        0.5,
+    ),
 ]
 #: Knative <= 1.18 and Fn OpenCensus names, served by a second Prometheus (`prom_legacy`).
 LEGACY_COUNTERS: list[tuple[str, dict[str, str], float, float]] = [
-    ("revision_request_count", {"service_name": "hello", "response_code": "200", "response_code_class": "2xx"}, 5.0, 8.0),
-    ("revision_request_count", {"service_name": "hello", "response_code": "503", "response_code_class": "5xx"}, 0.5, 0.25),
-    ("revision_request_count", {"service_name": "greeter", "response_code": "200", "response_code_class": "2xx"}, 1.0, 1.0),
+    (
+        "revision_request_count",
+        {"service_name": "hello", "response_code": "200", "response_code_class": "2xx"},
+        5.0,
+        8.0,
+    ),
+    (
+        "revision_request_count",
+        {"service_name": "hello", "response_code": "503", "response_code_class": "5xx"},
+        0.5,
+        0.25,
+    ),
+    (
+        "revision_request_count",
+        {"service_name": "greeter", "response_code": "200", "response_code_class": "2xx"},
+        1.0,
+        1.0,
+    ),
     # Fn servers with OpenCensus views (fn_* tagged fn_appname, fn_path)
     ("fn_calls", {"fn_appname": "shop", "fn_path": "/order"}, 3.0, 6.0),
     ("fn_completed", {"fn_appname": "shop", "fn_path": "/order"}, 2.5, 5.0),
@@ -148,8 +183,9 @@ def _labels(labels: dict[str, str]) -> str:
 Family = list[tuple[str, dict[str, str], float, float]]
 
 
-def write_openmetrics(path: Path, start_s: int, end_s: int, change_s: int, counters: Family, gauges: Family,
-                      histograms: Family) -> None:
+def write_openmetrics(
+    path: Path, start_s: int, end_s: int, change_s: int, counters: Family, gauges: Family, histograms: Family
+) -> None:
     # 60 s samples where 60 s steps are queried (the last hours, and the same hours a week earlier);
     # every SPARSE_STEP elsewhere, which 30-min and 2-h steps read fine. Gauges are dense throughout.
     dense = [(end_s - DENSE_S, end_s), (end_s - 7 * DAY - DENSE_S, end_s - 7 * DAY + 1800)]
@@ -249,7 +285,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait(url: str, proc: subprocess.Popen[bytes], log: Path, what: str, ok: Any, deadline_s: float = 20) -> None:
+def _wait(
+    url: str, proc: subprocess.Popen[bytes], log: Path, what: str, ok: Any, deadline_s: float = 20
+) -> None:
     deadline = time.monotonic() + deadline_s
     last = ""
     while time.monotonic() < deadline:
@@ -275,7 +313,9 @@ def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PromServer]:
 @pytest.fixture(scope="session")
 def prom_legacy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PromServer]:
     """A second backfilled Prometheus holding only OpenCensus-era names: Knative <= 1.18, Fn fn_*."""
-    yield from _prometheus(tmp_path_factory.mktemp("prom_legacy"), LEGACY_COUNTERS, LEGACY_GAUGES, LEGACY_HISTOGRAMS)
+    yield from _prometheus(
+        tmp_path_factory.mktemp("prom_legacy"), LEGACY_COUNTERS, LEGACY_GAUGES, LEGACY_HISTOGRAMS
+    )
 
 
 def _prometheus(base: Path, counters: Family, gauges: Family, histograms: Family) -> Iterator[PromServer]:
@@ -295,7 +335,9 @@ def _prometheus(base: Path, counters: Family, gauges: Family, histograms: Family
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     if done.returncode != 0:
-        pytest.fail(f"promtool backfill failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+        pytest.fail(
+            f"promtool backfill failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        )
     om.unlink()
     (base / "rules.yml").write_text(RULES)
     (base / "prom.yml").write_text(
@@ -304,13 +346,16 @@ def _prometheus(base: Path, counters: Family, gauges: Family, histograms: Family
     log = base / "prometheus.log"
     proc, url = _launch(base, data, log)
     try:
+
         def firing(resp: httpx.Response) -> bool:
             groups = resp.json()["data"]["groups"]
             states = {r["name"]: r["state"] for g in groups for r in g["rules"]}
             return states.get("CheckoutErrors") == "firing" and states.get("SlowBurn") == "pending"
 
         _wait(f"{url}/api/v1/rules?type=alert", proc, log, "firing its test alert", firing)
-        yield PromServer(url, datetime.fromtimestamp(now_s, UTC), start_s, change_s, data, counters, gauges, histograms)
+        yield PromServer(
+            url, datetime.fromtimestamp(now_s, UTC), start_s, change_s, data, counters, gauges, histograms
+        )
     finally:
         proc.terminate()
         try:

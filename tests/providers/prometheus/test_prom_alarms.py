@@ -15,7 +15,9 @@ from srvmon.providers.prometheus.options import PrometheusOptions
 
 
 def provider(url: str, **opts: Any) -> PrometheusProvider:
-    return PrometheusProvider("prom", PrometheusOptions(url=url, **opts), FrozenClock(datetime(2026, 11, 20, tzinfo=UTC)))
+    return PrometheusProvider(
+        "prom", PrometheusOptions(url=url, **opts), FrozenClock(datetime(2026, 11, 20, tzinfo=UTC))
+    )
 
 
 def test_every_alerting_rule_is_listed_with_its_state(prom: Any) -> None:

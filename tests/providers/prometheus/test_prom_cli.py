@@ -36,7 +36,10 @@ def test_snapshot_json(prom: Any, tmp_path: Path) -> None:
     assert doc["window"]["step_s"] == 60 and doc["compare"] == "1w"
     assert panels["requests"]["value"] == pytest.approx(4.45) and panels["requests"]["compare_value"] == 3.6
     assert panels["requests"]["delta_pct"] == pytest.approx(23.6111, rel=1e-4)
-    assert panels["replicas_capacity"]["limit"]["limit"] == 10.0 and panels["replicas_capacity"]["status"] == "ok"
+    assert (
+        panels["replicas_capacity"]["limit"]["limit"] == 10.0
+        and panels["replicas_capacity"]["status"] == "ok"
+    )
     assert panels["alerts"]["status"] == "crit"
     (provider,) = doc["providers"]
     assert provider["type"] == "prometheus" and provider["ok"] and provider["api_calls"] > 20
@@ -59,7 +62,9 @@ def test_unreachable_server_exit_code(tmp_path: Path) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     cfg = write_config(tmp_path, f"http://127.0.0.1:{port}")
-    code, _, err = run("snapshot", "--config", str(cfg), "--now", "2026-11-20T12:00:00Z", "-o", str(tmp_path / "s.json"))
+    code, _, err = run(
+        "snapshot", "--config", str(cfg), "--now", "2026-11-20T12:00:00Z", "-o", str(tmp_path / "s.json")
+    )
     assert code == 3 and "cannot reach" in err
     code, out, _ = run("check", "--config", str(cfg))
     assert code == 3 and "FAILED: cannot reach" in out

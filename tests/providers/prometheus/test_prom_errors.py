@@ -60,7 +60,10 @@ def test_server_errors_fail_the_whole_call(stub_server: Any) -> None:
     stub_server.routes["/api/v1/query_range"] = (502, "upstream connect error\n")
     with pytest.raises(ProviderError, match="answered 502: upstream connect error"):
         run(provider(stub_server.url))
-    stub_server.routes["/api/v1/query_range"] = (429, {"status": "error", "error": "too many outstanding requests"})
+    stub_server.routes["/api/v1/query_range"] = (
+        429,
+        {"status": "error", "error": "too many outstanding requests"},
+    )
     with pytest.raises(ProviderError, match="throttling") as caught:
         run(provider(stub_server.url))
     assert caught.value.throttled is True
@@ -85,12 +88,20 @@ def test_unexpected_shapes_do_not_crash(stub_server: Any) -> None:
 def test_auth_headers_and_tenant_are_sent(stub_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     stub_server.routes["/api/v1/query_range"] = (200, matrix([]))
     monkeypatch.setenv("SRVMON_TEST_TOKEN", "s3cret")
-    run(provider(stub_server.url, bearer_token_env="SRVMON_TEST_TOKEN", headers={"X-Scope-OrgID": "tenant-1"}))
+    run(
+        provider(stub_server.url, bearer_token_env="SRVMON_TEST_TOKEN", headers={"X-Scope-OrgID": "tenant-1"})
+    )
     headers = stub_server.requests[-1][2]
     assert headers["authorization"] == "Bearer s3cret" and headers["x-scope-orgid"] == "tenant-1"
     monkeypatch.setenv("SRVMON_TEST_USER", "ops")
     monkeypatch.setenv("SRVMON_TEST_PASS", "pw")
-    run(provider(stub_server.url, basic_auth_user_env="SRVMON_TEST_USER", basic_auth_password_env="SRVMON_TEST_PASS"))
+    run(
+        provider(
+            stub_server.url,
+            basic_auth_user_env="SRVMON_TEST_USER",
+            basic_auth_password_env="SRVMON_TEST_PASS",
+        )
+    )
     assert stub_server.requests[-1][2]["authorization"] == "Basic b3BzOnB3"
 
 

@@ -50,7 +50,9 @@ def test_openfaas_board(prom: Any) -> None:
     assert snap.panel("errors_5xx").status == "warn"  # 0.2/s against warn 0.1, crit 1
     check(snap.panel("error_ratio"), 100 * five[0] / total[0], 100 * five[1] / total[1])
     throttles = snap.panel("throttles")
-    assert throttles.value == 0.0 and throttles.status == "ok"  # `or vector(0)`: no 429s is a zero, not nodata
+    assert (
+        throttles.value == 0.0 and throttles.status == "ok"
+    )  # `or vector(0)`: no 429s is a zero, not nodata
 
     # histogram_quantile over the bucket shares the fixture wrote (80%/20% last week, 50%/50% now)
     check(snap.panel("latency_p50"), 100.0, 62.5)
@@ -102,7 +104,9 @@ def test_knative_board_picks_the_generation_the_server_has(prom: Any) -> None:
     check(snap.panel("errors_5xx"), prom.rate(fam, http_response_status_code="503"),
           prom.rate(fam, "before", http_response_status_code="503"))  # fmt: skip
     e4 = snap.panel("errors_4xx")
-    assert e4.value == pytest.approx(prom.rate(fam, http_response_status_code="404")) and e4.compare_value == 0.0
+    assert (
+        e4.value == pytest.approx(prom.rate(fam, http_response_status_code="404")) and e4.compare_value == 0.0
+    )
     check(snap.panel("latency_p50"), 100.0, 62.5)
     check(snap.panel("latency_p99"), 492.0, 480.0)
     check(snap.panel("pods"), 6.0, 4.0)
@@ -129,11 +133,18 @@ def test_fn_board(prom: Any) -> None:
     queued = snap.panel("queued")
     assert queued.value == 3.0 and queued.status == "ok"
     top = snap.panel("top_functions").rows or ()
-    assert [(r["labels"]["path"], r["value"]) for r in top] == [("/order", pytest.approx(4.0)), ("/list", 1.0)]
+    assert [(r["labels"]["path"], r["value"]) for r in top] == [
+        ("/order", pytest.approx(4.0)),
+        ("/list", 1.0),
+    ]
     failing = snap.panel("top_failing").rows or ()
     assert [r["labels"]["path"] for r in failing] == ["/order"]
     outcomes = {s.labels["outcome"]: s.points[-1][1] for s in snap.panel("outcomes").series}
-    assert outcomes == {"completed": pytest.approx(4.6), "failed": pytest.approx(0.4), "timed out": pytest.approx(0.1)}
+    assert outcomes == {
+        "completed": pytest.approx(4.6),
+        "failed": pytest.approx(0.4),
+        "timed out": pytest.approx(0.1),
+    }
     running = {s.labels["state"]: s.points[-1][1] for s in snap.panel("running").series}
     assert running == {"running": 8.0, "queued": 3.0}
     assert all(p.error is None for p in snap.panels), [(p.id, p.error) for p in snap.panels if p.error]
@@ -192,7 +203,11 @@ def test_fn_board_on_opencensus_names(prom_legacy: Any) -> None:
     ]  # fmt: skip
     assert [r["labels"]["path"] for r in snap.panel("top_failing").rows or ()] == ["/order"]
     outcomes = {s.labels["outcome"]: s.points[-1][1] for s in snap.panel("outcomes").series}
-    assert outcomes == {"completed": pytest.approx(7.0), "failed": pytest.approx(1.0), "timed out": pytest.approx(0.5)}
+    assert outcomes == {
+        "completed": pytest.approx(7.0),
+        "failed": pytest.approx(1.0),
+        "timed out": pytest.approx(0.5),
+    }
     assert all(p.error is None for p in snap.panels), [(p.id, p.error) for p in snap.panels if p.error]
 
 

@@ -69,10 +69,19 @@ def test_rank() -> None:
 @pytest.mark.parametrize(
     ("promql", "names"),
     [
-        ("sum(rate(gateway_function_invocation_total{code=~\"5..\"}[5m]))", {"gateway_function_invocation_total"}),
-        ("histogram_quantile(0.99, sum by (le, function_name) (rate(a_bucket[$__rate_interval])))", {"a_bucket"}),
+        (
+            'sum(rate(gateway_function_invocation_total{code=~"5.."}[5m]))',
+            {"gateway_function_invocation_total"},
+        ),
+        (
+            "histogram_quantile(0.99, sum by (le, function_name) (rate(a_bucket[$__rate_interval])))",
+            {"a_bucket"},
+        ),
         ("sum(a) / ignoring(code) group_left sum(b offset 1w)", {"a", "b"}),
-        ('label_replace(sum by (kn_service_name) (x), "service_name", "$1", "kn_service_name", "(.*)")', {"x"}),
+        (
+            'label_replace(sum by (kn_service_name) (x), "service_name", "$1", "kn_service_name", "(.*)")',
+            {"x"},
+        ),
         ('{__name__="foo", job="j"} or {__name__=\'bar\'}', {"foo", "bar"}),
         ("topk(5, max without (pod) (up)) > bool 1", {"up"}),
         ("vector(0) or sum(job:requests:rate5m)", {"job:requests:rate5m"}),
@@ -86,7 +95,10 @@ def test_referenced_metrics(promql: str, names: set[str]) -> None:
 def test_choose_and_validate() -> None:
     opts = ["sum(revision_request_count)", "sum(kn_serving_invocation_duration_seconds_count)"]
     assert detect.choose(opts, {"kn_serving_invocation_duration_seconds_count"}) == opts[1]
-    assert detect.choose(opts, {"revision_request_count", "kn_serving_invocation_duration_seconds_count"}) == opts[0]
+    assert (
+        detect.choose(opts, {"revision_request_count", "kn_serving_invocation_duration_seconds_count"})
+        == opts[0]
+    )
     assert detect.choose(opts, set()) == opts[0]
     assert detect.choose(opts, None) == opts[0]
     assert detect.candidates({"promql": "a", "fallback": "b"}) == ["a", "b"]

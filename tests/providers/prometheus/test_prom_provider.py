@@ -126,7 +126,7 @@ def test_regex_matcher_matches_literally(prom: Any) -> None:
 
 def test_bad_promql_keeps_prometheus_message_on_that_query_only(prom: Any) -> None:
     window = TimeWindow.ending_at(prom.now, 600)
-    res = provider(prom).query([q("bad", "sum(rate(gateway_function_invocation_total[5m])"),
+    res = provider(prom).query([q("bad", "sum(rate(gateway_function_invocation_total[5m])) +"),
                                 q("good", "max(gateway_service_count)")], window)  # fmt: skip
     assert res["bad"].error is not None
     assert res["bad"].error.startswith("bad_data:") and "parse error" in res["bad"].error
@@ -137,9 +137,15 @@ def test_bad_promql_keeps_prometheus_message_on_that_query_only(prom: Any) -> No
 
 def test_candidates_resolve_against_metric_names(prom: Any) -> None:
     p = provider(prom)
-    new = {"promql": "sum(revision_request_count)", "fallback": ["sum(nope_total)", "sum(kn_revision_pods_count)"]}
+    new = {
+        "promql": "sum(revision_request_count)",
+        "fallback": ["sum(nope_total)", "sum(kn_revision_pods_count)"],
+    }
     assert p.resolve(new) == "sum(kn_revision_pods_count)"
-    assert p.resolve({"promql": "sum(gateway_service_count)", "fallback": "sum(x)"}) == "sum(gateway_service_count)"
+    assert (
+        p.resolve({"promql": "sum(gateway_service_count)", "fallback": "sum(x)"})
+        == "sum(gateway_service_count)"
+    )
     assert p.resolve({"promql": "sum(a_missing)", "fallback": "sum(b_missing)"}) == "sum(a_missing)"
     assert p.present({"gateway_function_invocation_total", "fn_api_calls", "nope"}) == {
         "gateway_function_invocation_total", "fn_api_calls",
@@ -162,11 +168,13 @@ def test_limits_and_check(prom: Any) -> None:
     assert (limit.name, limit.used, limit.limit, limit.resource, limit.unit) == (
         "max_scale", 6.0, 8.0, "checkout", "replicas",
     )  # fmt: skip
-    custom = provider(prom, replicas_query='max by (kn_service_name) (kn_revision_pods_count)').limits()
+    custom = provider(prom, replicas_query="max by (kn_service_name) (kn_revision_pods_count)").limits()
     assert [(x.used, x.resource) for x in custom] == [(5.0, "hello")]
     health = p.check()
     assert health.ok and "Prometheus 2." in health.message
-    assert "openfaas: gateway_*" in health.details and "knative: opentelemetry (kn_serving_*)" in health.details
+    assert (
+        "openfaas: gateway_*" in health.details and "knative: opentelemetry (kn_serving_*)" in health.details
+    )
     assert "fn: fn_api_*" in health.details
 
 

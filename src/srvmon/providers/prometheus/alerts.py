@@ -37,11 +37,20 @@ def _resource(labels: Mapping[str, str]) -> str:
 
 
 def _reason(annotations: Mapping[str, str], fallback: str = "") -> str:
-    return annotations.get("summary") or annotations.get("description") or annotations.get("message") or fallback
+    return (
+        annotations.get("summary") or annotations.get("description") or annotations.get("message") or fallback
+    )
 
 
-def _alarm(name: str, state: AlarmState, labels: dict[str, str], annotations: dict[str, str], since: Any,
-           link: Any, value: Any = None) -> Alarm:
+def _alarm(
+    name: str,
+    state: AlarmState,
+    labels: dict[str, str],
+    annotations: dict[str, str],
+    since: Any,
+    link: Any,
+    value: Any = None,
+) -> Alarm:
     reason = _reason(annotations)
     if value not in (None, "") and state != "OK":
         try:
@@ -78,7 +87,9 @@ def from_rules(data: Any, base_url: str) -> list[Alarm]:
                 reason = "rule evaluation failed: " + str(rule["lastError"]) if rule.get("lastError") else ""
                 alarm = _alarm(name, "OK", labels, _str_map(rule.get("annotations")), None, link)
                 if reason:
-                    alarm = Alarm(alarm.name, "INSUFFICIENT_DATA", reason, None, alarm.resource, link, alarm.severity)
+                    alarm = Alarm(
+                        alarm.name, "INSUFFICIENT_DATA", reason, None, alarm.resource, link, alarm.severity
+                    )
                 out.append(alarm)
                 continue
             out.extend(_from_alert(a, name, link) for a in alerts)

@@ -61,7 +61,11 @@ class PromClient:
 
                 verify = ssl.create_default_context(cafile=self.options.ca_file)
             self._http = httpx.Client(
-                headers=headers, auth=auth, verify=verify, timeout=self.options.timeout_s, follow_redirects=True
+                headers=headers,
+                auth=auth,
+                verify=verify,
+                timeout=self.options.timeout_s,
+                follow_redirects=True,
             )
         return self._http
 
@@ -71,7 +75,9 @@ class PromClient:
             self._http = None
 
     # -- raw call -----------------------------------------------------------------------------------
-    def get(self, base: str, path: str, params: Mapping[str, str] | None, operation: str, *, metrics: int = 0) -> Any:
+    def get(
+        self, base: str, path: str, params: Mapping[str, str] | None, operation: str, *, metrics: int = 0
+    ) -> Any:
         """GET base+path and return the decoded JSON body.
 
         Raises QueryError for a refusal of this request's content (HTTP 400/422, or a Prometheus
@@ -85,7 +91,9 @@ class PromClient:
         try:
             resp = self._client().get(url, params=params)
         except httpx.ConnectTimeout as exc:
-            raise ProviderError(f"cannot reach {base}: connection timed out after {self.options.timeout}") from exc
+            raise ProviderError(
+                f"cannot reach {base}: connection timed out after {self.options.timeout}"
+            ) from exc
         except httpx.TimeoutException as exc:
             raise QueryError(f"{url} timed out after {self.options.timeout}") from exc
         except httpx.HTTPError as exc:

@@ -141,7 +141,7 @@ def validate(query: Any) -> str | None:
         problem = balance(query)
         return f"PromQL: {problem}" if problem else None
     if not isinstance(query, Mapping):
-        return "query must be a PromQL string or {promql = \"...\", fallback = \"...\"}"
+        return 'query must be a PromQL string or {promql = "...", fallback = "..."}'
     unknown = set(query) - {"promql", "fallback"}
     if unknown:
         return f"unknown query key(s) {', '.join(sorted(unknown))}; allowed: promql, fallback"

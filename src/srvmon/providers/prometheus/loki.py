@@ -18,7 +18,7 @@ def selector(base: str, resource_label: str, resources: tuple[str, ...]) -> str:
     """The stream selector: `base` plus resource_label matching exactly the given names."""
     base = base.strip()
     if not (base.startswith("{") and base.endswith("}")):
-        raise ValueError(f"loki_selector {base!r} must be a LogQL stream selector like {{namespace=\"fn\"}}")
+        raise ValueError(f'loki_selector {base!r} must be a LogQL stream selector like {{namespace="fn"}}')
     if not resources:
         return base
     label_name(resource_label)

@@ -135,7 +135,8 @@ def align(
             duplicates += 1
             old = merged[key]
             merged[key] = [
-                None if a is None and b is None else (a or 0.0) + (b or 0.0) for a, b in zip(old, values, strict=True)
+                None if a is None and b is None else (a or 0.0) + (b or 0.0)
+                for a, b in zip(old, values, strict=True)
             ]
         else:
             merged[key] = values

@@ -29,7 +29,9 @@ class PrometheusProvider(Provider):
     """Prometheus-compatible servers: self-hosted FaaS (OpenFaaS, Knative, Fn) and any PromQL."""
 
     name: ClassVar[str] = "prometheus"
-    description: ClassVar[str] = "Prometheus / Thanos / Mimir (PromQL), Alertmanager, Loki: OpenFaaS, Knative, Fn"
+    description: ClassVar[str] = (
+        "Prometheus / Thanos / Mimir (PromQL), Alertmanager, Loki: OpenFaaS, Knative, Fn"
+    )
     capabilities: ClassVar[frozenset[str]] = frozenset({"metrics", "alarms", "limits", "logs"})
     Options: ClassVar[type[ProviderOptions]] = PrometheusOptions
     default_preset: ClassVar[str | None] = "openfaas"
@@ -182,19 +184,25 @@ class PrometheusProvider(Provider):
         except ValueError as exc:
             raise ProviderError(str(exc)) from exc
         try:
-            body = self.client.get(self.opts.loki_url, "/loki/api/v1/query_range", loki.params(query, expr), "loki")
+            body = self.client.get(
+                self.opts.loki_url, "/loki/api/v1/query_range", loki.params(query, expr), "loki"
+            )
         except QueryError as exc:
             raise ProviderError(f"Loki refused {expr}: {exc}") from exc
         recs = loki.records(body, self.opts.loki_resource_label, query.limit)
         warnings = tuple(str(w) for w in body.get("warnings") or []) if isinstance(body, dict) else ()
-        return LogResult(tuple(recs), filtered_by_provider=True, partial=len(recs) >= query.limit, warnings=warnings)
+        return LogResult(
+            tuple(recs), filtered_by_provider=True, partial=len(recs) >= query.limit, warnings=warnings
+        )
 
     def resources(self) -> list[str]:
         if not self.opts.loki_url:
             return []
         label = promql.label_name(self.opts.loki_resource_label)
         try:
-            body = self.client.get(self.opts.loki_url, f"/loki/api/v1/label/{label}/values", None, "loki_labels")
+            body = self.client.get(
+                self.opts.loki_url, f"/loki/api/v1/label/{label}/values", None, "loki_labels"
+            )
         except (QueryError, ProviderError):
             return []
         data = body.get("data") if isinstance(body, dict) else None
