@@ -164,3 +164,16 @@ def test_tls_verification_ca_file_and_opt_out(tls_stub_server: Any) -> None:
         run(provider(tls_stub_server.url))
     assert run(provider(tls_stub_server.url, ca_file=tls_stub_server.ca_file)).series[0].values[0] == 7.0
     assert run(provider(tls_stub_server.url, verify_tls=False)).series[0].values[0] == 7.0
+
+
+def test_check_probes_alertmanager_and_loki(prom: Any, stub_server: Any) -> None:
+    stub_server.routes["/api/v2/status"] = (200, {"cluster": {"status": "ready"}, "versionInfo": {}})
+    stub_server.routes["/loki/api/v1/labels"] = (500, "too many outstanding requests\n")
+    opts = {"alertmanager_url": stub_server.url, "loki_url": stub_server.url}
+    health = PrometheusProvider("prom", PrometheusOptions(url=prom.url, **opts), FrozenClock(NOW)).check()
+    assert not health.ok and health.message.endswith("but loki failed")
+    assert f"alertmanager: ok at {stub_server.url}" in health.details
+    assert any(d.startswith("loki: FAILED:") and "too many outstanding" in d for d in health.details)
+    stub_server.routes["/loki/api/v1/labels"] = (200, {"status": "success", "data": ["function"]})
+    health = PrometheusProvider("prom", PrometheusOptions(url=prom.url, **opts), FrozenClock(NOW)).check()
+    assert health.ok and health.message.startswith("Prometheus 2.")

@@ -210,6 +210,7 @@ class PrometheusProvider(Provider):
 
     # -- health -------------------------------------------------------------------------------------
     def check(self) -> Health:
+        """Prometheus answers (and with which FaaS metrics); Alertmanager and Loki too when configured."""
         try:
             body = self.client.get(self.opts.url, "/api/v1/status/buildinfo", None, "buildinfo")
             version = (body.get("data") or {}).get("version", "?") if isinstance(body, dict) else "?"
@@ -217,7 +218,25 @@ class PrometheusProvider(Provider):
         except (ProviderError, QueryError) as exc:
             return Health(ok=False, message=str(exc))
         details = [f"{k}: {v or 'not found'}" for k, v in detect.generation(names or ()).items()]
-        return Health(ok=True, message=f"Prometheus {version} at {self.opts.url}", details=tuple(details))
+        problems = []
+        for what, base, path in (
+            ("alertmanager", self.opts.alertmanager_url, "/api/v2/status"),
+            ("loki", self.opts.loki_url, "/loki/api/v1/labels"),
+        ):
+            if not base:
+                continue
+            try:
+                self.client.get(base, path, None, f"{what}_check")
+                details.append(f"{what}: ok at {base}")
+            except (ProviderError, QueryError) as exc:
+                details.append(f"{what}: FAILED: {exc}")
+                problems.append(what)
+        message = f"Prometheus {version} at {self.opts.url}"
+        if problems:
+            return Health(
+                ok=False, message=f"{message}, but {' and '.join(problems)} failed", details=tuple(details)
+            )
+        return Health(ok=True, message=message, details=tuple(details))
 
     def close(self) -> None:
         self.client.close()
