@@ -123,7 +123,7 @@ class AwsProvider(Provider):
         for q in queries:
             try:
                 spec = parse(q.query, q.stat)
-                group = group_keys(q.group_by)
+                group = group_keys(q.group_by, spec)
                 if self._use_insights(spec, group, q, window, now):
                     insights.append((q, spec, group))
                     continue

@@ -173,9 +173,14 @@ def parse(query: str | Mapping[str, Any] | None, stat: str | None) -> Spec:
     raise QueryError("a metric panel needs `query` (e.g. \"lambda:Invocations\")")
 
 
-def group_keys(group_by: Sequence[str]) -> tuple[str, ...]:
+def group_keys(group_by: Sequence[str], spec: Spec | None = None) -> tuple[str, ...]:
+    """Friendly label keys; a custom query may also group by any of its own wildcard dimensions."""
+    own = {n for n, v in spec.dims if v == "*"} if spec is not None else set()
     out = []
     for g in group_by:
+        if g in own and g not in GROUP_KEYS:
+            out.append(g)
+            continue
         if g not in GROUP_KEYS:
             raise QueryError(f"cannot group by {g!r}; use one of {', '.join(sorted(set(GROUP_KEYS)))}")
         out.append(GROUP_KEYS[g])
