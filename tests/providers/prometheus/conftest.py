@@ -1,8 +1,8 @@
 """Fixtures: a real Prometheus (Debian's 2.42) backfilled with 8+ days of known FaaS metrics, plus stub AM/Loki servers.
 
-History: samples from NOW-8d-2h to NOW (every 60 s over the last 5 h and the same hours a week
-earlier, every 10 min elsewhere) (NOW = the last full hour before the real clock
-minus one hour). Every rate steps once, at NOW-3d: "last week" (the 1w compare window) sees the
+History: samples from NOW-8d-2h to NOW, where NOW is the real clock's last full hour minus one
+hour; every 60 s over the last 5 h and the same hours a week earlier, every 10 min elsewhere
+(gauges every 60 s throughout). Every rate steps once, at NOW-3d: "last week" (the 1w compare window) sees the
 `before` rates, the current window sees the `after` rates. Histograms keep the same bucket shares
 for every series, so overall quantiles equal per-series ones.
 """
@@ -36,7 +36,7 @@ DENSE_S = 5 * 3600
 
 # ---- the history every test checks against ----------------------------------------------------
 
-#: (family, type, labels, before, after): counters are per-second rates, gauges are values.
+#: (family, labels, before, after): counters are per-second rates, gauges are values.
 COUNTERS: list[tuple[str, dict[str, str], float, float]] = [
     # OpenFaaS gateway
     ("gateway_function_invocation_total", {"function_name": "checkout", "code": "200"}, 2.0, 3.0),
