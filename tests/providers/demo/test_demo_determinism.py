@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
 
 from srvmon.model import MetricQuery, TimeWindow
@@ -68,3 +70,30 @@ def test_buckets_after_now_are_missing(demo, now, run):
 def test_seed_changes_the_fleet(make_demo, window4h, run):
     a, b = make_demo(seed=1), make_demo(seed=2)
     assert run(a, window4h, "api.requests", "sum").series != run(b, window4h, "api.requests", "sum").series
+
+
+def test_values_do_not_depend_on_the_process(demo, window4h, run):
+    """Keys come from blake2b/crc32, not Python's per-process salted str hash."""
+    code = (
+        "from datetime import datetime, UTC\n"
+        "from srvmon.clock import FrozenClock\n"
+        "from srvmon.model import MetricQuery, TimeWindow\n"
+        "from srvmon.providers.demo import DemoOptions, DemoProvider\n"
+        "now = datetime(2026, 11, 18, 14, 0, tzinfo=UTC)\n"
+        "p = DemoProvider('demo', DemoOptions(), FrozenClock(now))\n"
+        "q = MetricQuery('r', 'demo', 'lambda.duration', 'p99', ('function',))\n"
+        "res = p.query([q], TimeWindow.ending_at(now, 4 * 3600))['r']\n"
+        "print(repr(sorted((s.labels['function'], s.values[-1]) for s in res.series)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    here = sorted(
+        (s.labels["function"], s.values[-1])
+        for s in run(demo, window4h, "lambda.duration", "p99", ("function",)).series
+    )
+    assert out.stdout.strip() == repr(here)
+
+
+def test_empty_or_inverted_windows_return_no_series(demo, now, run):
+    inverted = TimeWindow(now, now - timedelta(hours=1), 60)
+    res = run(demo, inverted, "api.requests", "sum")
+    assert res.ok and res.series == ()
