@@ -6,6 +6,9 @@ dead-letter queue, 2 Step Functions state machines, an account concurrency limit
 Traffic follows a daily and weekly rhythm with ~3 %/week growth and hash noise; every value is a pure
 function of (seed, entity, bucket start), so any window is reproducible in any order or size.
 
+Options (`[providers.NAME] type = "demo"`): seed = 42, functions = 40 (1..10000),
+services = ["checkout", "catalog", "auth", "notify"], account_concurrency = 1000.
+
 Live incidents, placed relative to the clock when the provider starts: a deploy 35 min ago that
 triples the checkout API's p99 and raises its 5xx; the `orders` table climbing toward its write
 capacity (a few hours to the limit); one function throttling; the DLQ growing; one service's cost
