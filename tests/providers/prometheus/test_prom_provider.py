@@ -191,3 +191,11 @@ def test_import_is_cheap() -> None:
             "print(sorted(m for m in ('httpx', 'textual', 'boto3') if m in sys.modules))")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_max_scale_limit_exists_without_replica_metrics(prom: Any) -> None:
+    """The ceiling is configuration: with no replica series (or a refused query) used is 0."""
+    (limit,) = provider(prom, replicas_query="max(no_such_metric)").limits()
+    assert (limit.name, limit.used, limit.limit, limit.resource) == ("max_scale", 0.0, 20.0, "")
+    (limit,) = provider(prom, replicas_query="max(rate(gateway_service_count))").limits()
+    assert (limit.used, limit.limit) == (0.0, 20.0)

@@ -119,12 +119,9 @@ class PrometheusProvider(Provider):
         return QueryResult(q.ref_id, tuple(series), warnings=tuple(server_notes + notes))
 
     def instant(self, expr: str) -> list[tuple[dict[str, str], float]]:
-        """An instant query at the clock's now: (labels, value) per series."""
+        """An instant query at the clock's now: (labels, value) per series; QueryError if refused."""
         params = {"query": expr, "time": str(self.clock.now().timestamp())}
-        try:
-            body = self.client.get(self.opts.url, "/api/v1/query", params, "query", metrics=1)
-        except QueryError as exc:
-            raise ProviderError(str(exc)) from exc
+        body = self.client.get(self.opts.url, "/api/v1/query", params, "query", metrics=1)
         data = body.get("data") if isinstance(body, dict) else None
         out: list[tuple[dict[str, str], float]] = []
         if not isinstance(data, dict):
@@ -168,12 +165,15 @@ class PrometheusProvider(Provider):
             expr = self.opts.replicas_query
         else:
             expr = self.resolve({"promql": REPLICA_CANDIDATES[0], "fallback": REPLICA_CANDIDATES[1:]})
-        rows = self.instant(expr)
+        ceiling = float(self.opts.max_scale)
+        try:
+            rows = self.instant(expr)
+        except QueryError:  # the ceiling is config: a gauge can still use it
+            rows = []
         if not rows:
-            return []
+            return [Limit("max_scale", 0.0, ceiling, unit="replicas")]
         labels, used = max(rows, key=lambda r: r[1])
-        resource = ",".join(labels.values())
-        return [Limit("max_scale", used, float(self.opts.max_scale), resource=resource, unit="replicas")]
+        return [Limit("max_scale", used, ceiling, resource=",".join(labels.values()), unit="replicas")]
 
     # -- logs ---------------------------------------------------------------------------------------
     def logs(self, query: LogQuery) -> LogResult:
