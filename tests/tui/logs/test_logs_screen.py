@@ -95,6 +95,13 @@ async def test_provider_side_filter_is_labelled(kit: SimpleNamespace, clock: Fro
         await settle(app, pilot)
         assert provider.calls[-1].errors_only is False
         assert "no filter  100 of 100 records" in header(screen)
+        await pilot.press("slash", *"request 4")
+        await pilot.pause()
+        assert "text 'request 4'  — filtered locally  11 of 100 records" in header(screen)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert provider.calls[-1].text == "request 4"
+        assert "text 'request 4'  — filtered by provider  11 of 11 records" in header(screen)
 
 
 async def test_regex_mode_and_invalid_regex(kit: SimpleNamespace, clock: FrozenClock) -> None:
