@@ -96,3 +96,25 @@ async def test_filter_and_selection_message(kit: SimpleNamespace) -> None:
         assert [r.request_id for r in selected] == ["req-80"]
         table.set_filter(None)
         assert len(table.rows) == 100
+
+
+async def test_click_selects_and_double_click_opens(kit: SimpleNamespace) -> None:
+    selected: list[LogRecord] = []
+
+    class SelectApp(TableApp):
+        def on_log_table_selected(self, event: LogTable.Selected) -> None:
+            selected.append(event.record)
+
+    app = SelectApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(CountingTable)
+        table.set_records(kit.make_records(30))
+        await pilot.pause()
+        await pilot.click(CountingTable, offset=(5, 3))  # line 3 = row 2 (line 0 is the header)
+        await pilot.pause()
+        assert table.cursor_row == 2 and selected == []
+        await pilot.click(CountingTable, offset=(5, 0))  # the header selects nothing
+        assert table.cursor_row == 2
+        await pilot.click(CountingTable, offset=(5, 5), times=2)
+        await pilot.pause()
+        assert table.cursor_row == 4 and [r.request_id for r in selected] == ["req-25"]
