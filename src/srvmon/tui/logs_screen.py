@@ -273,7 +273,7 @@ class LogsScreen(Screen[None]):
             self.table.empty_text = "fetch failed — R to retry"
             self.table.set_records([])
         else:
-            self.result = message.result
+            self.result = replace(message.result, records=())  # the table holds the records
             self.fetched_query = message.query
             self.table.empty_text = "no records match"
             self.table.set_records(message.result.records)

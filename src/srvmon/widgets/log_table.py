@@ -104,6 +104,7 @@ class LogTable(ScrollView, can_focus=True):
         *,
         tz: tzinfo | None = None,
         empty_text: str = "no log records",
+        max_records: int = 200_000,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -111,6 +112,8 @@ class LogTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.tz = tz or UTC
         self.empty_text = empty_text
+        #: Follow mode drops the oldest records beyond this many.
+        self.max_records = max_records
         self.records: list[LogRecord] = []  # everything held, newest first
         self.rows: list[LogRecord] = []  # what the filter keeps, newest first
         self._keys: set[RecordKey] = set()
@@ -162,8 +165,26 @@ class LogTable(ScrollView, can_focus=True):
         else:
             self.records = sorted([*self.records, *fresh], key=_ts, reverse=True)
             self._refilter(keep_cursor=True)
+        self._trim()
         self._measure()
         return len(fresh)
+
+    def _trim(self) -> None:
+        """Keep at most `max_records` (the newest): a screen left following all day must not grow."""
+        excess = len(self.records) - self.max_records
+        if excess <= 0:
+            return
+        dropped = self.records[-excess:]
+        del self.records[-excess:]
+        gone = {id(r) for r in dropped}
+        for r in dropped:
+            self._keys.discard(record_key(r))
+            self._fields_cache.pop(id(r), None)
+        while self.rows and id(self.rows[-1]) in gone:
+            self.rows.pop()
+        if self.cursor_row >= len(self.rows):
+            self.cursor_row = len(self.rows) - 1
+        self._update_size()
 
     def set_filter(self, predicate: Callable[[LogRecord], bool] | None, *, narrowing: bool = False) -> None:
         """Show only records the predicate keeps (None = all); re-renders only the visible rows.

@@ -118,3 +118,27 @@ async def test_click_selects_and_double_click_opens(kit: SimpleNamespace) -> Non
         await pilot.click(CountingTable, offset=(5, 5), times=2)
         await pilot.pause()
         assert table.cursor_row == 4 and [r.request_id for r in selected] == ["req-25"]
+
+
+async def test_follow_keeps_at_most_max_records(kit: SimpleNamespace) -> None:
+    app = TableApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(CountingTable)
+        table.max_records = 50
+        table.set_filter(lambda r: r.status == 503)  # every 10th record
+        table.set_records(kit.make_records(40))
+        await pilot.pause()
+        for batch in range(5):  # 5 x 20 newer records arrive
+            newer = kit.make_records(20, start=kit.NOW.timestamp() + 100 * (batch + 1))
+            newer = [
+                LogRecord(r.timestamp, r.resource, r.message, status=r.status, request_id=f"b{batch}-{i}")
+                for i, r in enumerate(newer)
+            ]
+            table.add_records(newer)
+        assert len(table.records) == 50 and len(table._keys) == 50
+        assert table.records[0].request_id == "b4-19" and table.records[-1].request_id == "b2-10"
+        assert [r.request_id for r in table.rows] == ["b4-10", "b4-0", "b3-10", "b3-0", "b2-10"]
+        assert table.virtual_size.height == 6
+        # A dropped record arriving again is accepted as new (it is no longer held).
+        old = kit.make_records(1)[0]
+        assert table.add_records([old]) == 1 and len(table.records) == 50
