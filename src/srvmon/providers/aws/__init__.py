@@ -73,6 +73,7 @@ class AwsProvider(Provider):
         self.logs_reader = LogsReader(self.counter, parse_duration(options.logs_budget))
         directory = cache_dir or (Path(options.cache_dir) if options.cache_dir else default_cache_dir())
         self.cost_cache = CostCache(directory, parse_duration(options.cost_cache_ttl))
+        self._log_groups: dict[tuple[Any, int], set[str]] = {}
 
     # -- helpers -----------------------------------------------------------------------------------
     @property
@@ -215,7 +216,23 @@ class AwsProvider(Provider):
         return fetch_cost(self.sessions, self.counter, self._targets(), window, self.clock.now(),
                           self.opts.cost_tag, self.cost_cache)
 
+    def _existing_groups(self, target: Any) -> set[str]:
+        """Lambda log groups that exist (StartQuery fails on a missing one); cached with the inventory."""
+        inventory = self.discovery.inventory()
+        key = (target, id(inventory))
+        if key not in self._log_groups:
+            client = self.sessions.client("logs", target)
+            found: set[str] = set()
+            for page in client.get_paginator("describe_log_groups").paginate(logGroupNamePrefix="/aws/lambda/"):
+                self.counter.call("DescribeLogGroups")
+                found.update(g["logGroupName"] for g in page.get("logGroups", []))
+            self._log_groups = {k: v for k, v in self._log_groups.items() if k[1] == id(inventory)}
+            self._log_groups[key] = found
+        return self._log_groups[key]
+
     def _groups_by_target(self, resources: Sequence[str]) -> dict[Any, list[str]]:
+        """Log groups to read per target: the named resources, or every discovered function's group."""
+        from srvmon.providers.aws.errors import describe
         from srvmon.providers.aws.logs import log_group
 
         targets = self._targets()
@@ -225,7 +242,13 @@ class AwsProvider(Provider):
         for name in names:
             owners = [f.target for f in functions if f.name == name] or [targets[0]]
             for t in owners:
-                out.setdefault(t, []).append(log_group(name))
+                group = log_group(name)
+                try:
+                    exists = group in self._existing_groups(t) or not group.startswith("/aws/lambda/")
+                except Exception as exc:
+                    raise ProviderError(describe(exc, "DescribeLogGroups")) from exc
+                if exists:
+                    out.setdefault(t, []).append(group)
         return out
 
     def logs(self, query: LogQuery) -> LogResult:

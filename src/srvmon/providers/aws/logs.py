@@ -30,7 +30,9 @@ HEALTH_QUERY = (
 _ERROR_RE = re.compile(ERROR_PATTERN)
 _STATUS_RE = {c: re.compile(rf"\b{c[0]}\d\d\b") for c in ("2xx", "3xx", "4xx", "5xx")}
 _LAMBDA_LINE = re.compile(r"^\S+\t([0-9a-fA-F-]{8,})\t([A-Z]+)\t")
-_REQ_ID = re.compile(r"RequestId:\s*([0-9a-fA-F-]{8,})")
+_REQ_ID = re.compile(
+    r"RequestId:\s*([0-9a-fA-F-]{8,})|\b([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\b"
+)
 _DURATION = re.compile(r"\tDuration:\s*([\d.]+)\s*ms")
 _LEVEL = re.compile(r"\b(FATAL|ERROR|WARN|WARNING|INFO|DEBUG|TRACE)\b")
 
@@ -130,7 +132,7 @@ def make_record(ts: float, group: str, message: str, region: str, stream: str = 
         lm = _LEVEL.search(message[:200])
         level = lm.group(1) if lm else None
         rm = _REQ_ID.search(message)
-        request_id = rm.group(1) if rm else None
+        request_id = (rm.group(1) or rm.group(2)) if rm else None
     if message.startswith("REPORT"):
         dm = _DURATION.search(message)
         duration = float(dm.group(1)) if dm else None
