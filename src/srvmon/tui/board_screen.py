@@ -74,7 +74,7 @@ class BoardScreen(Screen[None]):
                     yield Spacer(classes="spacer")
                 else:
                     frame = PanelFrame(cell.panel.id, cell.panel.title, cell.panel.kind, tz=self.tz,
-                                       description=cell.panel.description)
+                                       description=cell.panel.description, threshold_on=cell.panel.threshold_on)
                     frame.styles.column_span = cell.width
                     frame.styles.row_span = cell.height
                     if cell.panel.description:

@@ -18,6 +18,8 @@ class PanelSpec:
     kind: str
     position: PanelPosition | None = None
     description: str = ""
+    #: "value" or "delta_pct": thresholds on a % change are not drawn as lines on the value axis.
+    threshold_on: str = "value"
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,9 @@ def _position(cfg: Any) -> PanelPosition | None:
 def from_board(board: Any) -> BoardSpec:
     """From a srvmon.config.Board (name, title, provider, refresh_s, range, panels of PanelCfg)."""
     panels = tuple(
-        PanelSpec(p.id, p.title, p.kind, _position(p), getattr(p, "description", "") or "") for p in board.panels
+        PanelSpec(p.id, p.title, p.kind, _position(p), getattr(p, "description", "") or "",
+                  getattr(p, "threshold_on", "value") or "value")
+        for p in board.panels
     )
     return BoardSpec(
         name=board.name,

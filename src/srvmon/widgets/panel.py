@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -12,7 +13,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
-from srvmon.model import PanelSnapshot
+from srvmon.model import PanelSnapshot, Thresholds
 from srvmon.widgets.alarms import AlarmList
 from srvmon.widgets.base import PanelBody, clean
 from srvmon.widgets.cost import CostView
@@ -84,13 +85,14 @@ class PanelFrame(Widget, can_focus=True):
             """The selected row or series ({'labels': ...}), or None for the whole panel."""
 
     def __init__(self, panel_id: str, title: str, kind: str, *, tz: tzinfo | None = None,
-                 description: str = "") -> None:
+                 description: str = "", threshold_on: str = "value") -> None:
         super().__init__(id=f"panel-{panel_id}")
         self.panel_id = panel_id
         self.title = title
         self.kind = kind
         self.tz = tz
         self.description = description
+        self.threshold_on = threshold_on
         self.panel: PanelSnapshot | None = None
         self.now: datetime | None = None
         self.compare = True
@@ -110,7 +112,9 @@ class PanelFrame(Widget, can_focus=True):
         self.now = now
         self.state = panel_state(panel)
         if panel.status != "error" or panel.stale:
-            self.body.show(panel)
+            # thresholds on the % change vs last week are not levels on the value axis
+            shown = replace(panel, thresholds=Thresholds()) if self.threshold_on == "delta_pct" else panel
+            self.body.show(shown)
         self._update_chrome()
 
     def set_compare(self, on: bool) -> None:
