@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -41,38 +42,41 @@ class PromClient:
         self.options = options
         self.counter = counter
         self._http: httpx.Client | None = None
+        self._lock = threading.Lock()
 
     def _client(self) -> httpx.Client:
-        if self._http is None:
-            import httpx
+        with self._lock:
+            if self._http is None:
+                self._http = self._build()
+            return self._http
 
-            headers = {"Accept": "application/json", **self.options.headers}
-            token = _env(self.options.bearer_token_env, "bearer token")
-            if token:
-                headers["Authorization"] = f"Bearer {token}"
-            auth = None
-            user = _env(self.options.basic_auth_user_env, "basic auth user")
-            if user is not None:
-                password = _env(self.options.basic_auth_password_env, "basic auth password") or ""
-                auth = httpx.BasicAuth(user, password)
-            verify: Any = self.options.verify_tls
-            if self.options.ca_file:
-                import ssl
+    def _build(self) -> httpx.Client:
+        """The httpx client: headers, bearer/basic auth read from the environment now, TLS settings."""
+        import httpx
 
-                verify = ssl.create_default_context(cafile=self.options.ca_file)
-            self._http = httpx.Client(
-                headers=headers,
-                auth=auth,
-                verify=verify,
-                timeout=self.options.timeout_s,
-                follow_redirects=True,
-            )
-        return self._http
+        headers = {"Accept": "application/json", **self.options.headers}
+        token = _env(self.options.bearer_token_env, "bearer token")
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        auth = None
+        user = _env(self.options.basic_auth_user_env, "basic auth user")
+        if user is not None:
+            password = _env(self.options.basic_auth_password_env, "basic auth password") or ""
+            auth = httpx.BasicAuth(user, password)
+        verify: Any = self.options.verify_tls
+        if self.options.ca_file:
+            import ssl
+
+            verify = ssl.create_default_context(cafile=self.options.ca_file)
+        return httpx.Client(
+            headers=headers, auth=auth, verify=verify, timeout=self.options.timeout_s, follow_redirects=True
+        )
 
     def close(self) -> None:
-        if self._http is not None:
-            self._http.close()
-            self._http = None
+        with self._lock:
+            if self._http is not None:
+                self._http.close()
+                self._http = None
 
     # -- raw call -----------------------------------------------------------------------------------
     def get(
