@@ -120,7 +120,7 @@ async def test_console_link_is_osc8_and_plain(kit: SimpleNamespace, clock: Froze
         ansi = "".join(strip.render(app.console) for strip in strips)
         # What the terminal receives: an OSC 8 hyperlink around the label, closed right after it.
         assert re.search(
-            rf"\x1b\]8;id=\d+;{re.escape(url)}\x1b\\(\x1b\[[\d;]*m)?open in the cloud console(\x1b\[0m)?\x1b\]8;;\x1b\\",
+            rf"\x1b\]8;id=[^;]*;{re.escape(url)}\x1b\\(\x1b\[[\d;]*m)?open in the cloud console(\x1b\[0m)?\x1b\]8;;\x1b\\",
             ansi,
         )
 
