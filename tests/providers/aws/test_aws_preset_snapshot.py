@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from aws_seed import NOW
 
+from srvmon.clock import FrozenClock
 from srvmon.config import load_config
 from srvmon.poll import Poller
 from srvmon.presets import load_preset
@@ -31,8 +32,11 @@ def test_preset_is_valid_and_every_query_parses() -> None:
     assert kinds == {"stat", "gauge", "alarms", "timeseries", "toplist", "cost", "health", "logs"}
 
 
-@pytest.fixture
-def snapshot(fleet: Any, clock: Any, tmp_path: Path) -> Any:
+@pytest.fixture(scope="module")
+def snapshot(fleet: Any, tmp_path_factory: Any) -> Any:
+    """One poll of the preset board, shared by the tests of this module."""
+    clock = FrozenClock(NOW)
+    tmp_path = tmp_path_factory.mktemp("aws-preset")
     cfg_path = tmp_path / "srvmon.toml"
     cfg_path.write_text(f'''
 [providers.prod]
@@ -61,17 +65,23 @@ position = {{ row = 1, col = 6, width = 2, height = 1 }}
     cfg = load_config(cfg_path)
     providers = cfg.build_providers(clock)
     ops: list[str] = []
-    providers["prod"].sessions.hooks.append(("before-call.*.*", lambda **kw: ops.append(kw["model"].name)))
+    calls: list[tuple[str, str]] = []
+
+    def record(**kw: Any) -> None:
+        ops.append(kw["model"].name)
+        calls.append((kw["model"].service_model.service_name, kw["model"].name))
+
+    providers["prod"].sessions.hooks.append(("before-call.*.*", record))
     poller = Poller(cfg.board("ops"), providers, clock, timeout_s=120)
     try:
         snap = poller.poll()
     finally:
         poller.close()
-    return snap, ops
+    return snap, ops, calls
 
 
 def test_full_snapshot_against_moto(snapshot: Any) -> None:
-    snap, _ = snapshot
+    snap, *_ = snapshot
     assert snap.generated_at == NOW
     panels = {p.id: p for p in snap.panels}
     # values are rounded to 4 decimals by the core, hence rel=1e-3
@@ -103,8 +113,27 @@ def test_full_snapshot_against_moto(snapshot: Any) -> None:
 
 
 def test_srvmon_only_calls_read_operations(snapshot: Any) -> None:
-    _, ops = snapshot
+    _, ops, _ = snapshot
     assert ops, "the hook saw no calls"
     assert {"GetMetricData", "DescribeAlarms", "ListFunctions", "StartQuery", "GetCostAndUsage"} <= set(ops)
     writes = sorted({op for op in ops if not READ_ONLY.match(op)})
     assert writes == [], writes
+
+
+IAM_PREFIX = {"cloudwatch": "cloudwatch", "stepfunctions": "states", "resourcegroupstaggingapi": "tag"}
+
+
+def test_iam_policy_covers_every_call(snapshot: Any) -> None:
+    import json
+
+    _, _, calls = snapshot
+    policy = json.loads((Path(__file__).parents[3] / "docs" / "aws-iam-policy.json").read_text())
+    allowed = set()
+    for st in policy["Statement"]:
+        assert st["Effect"] == "Allow"
+        actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        allowed.update(actions)
+    assert all(READ_ONLY.match(a.split(":", 1)[1]) or a == "apigateway:GET" for a in allowed)
+    for service, op in set(calls):
+        action = "apigateway:GET" if service.startswith("apigateway") else f"{IAM_PREFIX.get(service, service)}:{op}"
+        assert action in allowed, action
