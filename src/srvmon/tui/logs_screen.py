@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import ClassVar
 
 from rich.text import Text
@@ -91,6 +91,10 @@ def _narrows(old: LogQuery, new: LogQuery) -> bool:
     if replace(old, text=new.text) != new:
         return False
     return (old.text or "").casefold() in new.text.casefold()
+
+
+def _zone_name(tz: tzinfo, at: datetime) -> str:
+    return "UTC" if tz is UTC else (tz.tzname(at) or "local")
 
 
 def _fmt_range(seconds: int) -> str:
@@ -212,6 +216,8 @@ class LogsScreen(Screen[None]):
         self._follow_timer: Timer | None = None
         self._follow_pending = False
         self._local_filter: object | None = None
+        #: Times are shown in this zone: the board app's `tz` when it has one, else UTC.
+        self.tz: tzinfo = UTC
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -223,6 +229,9 @@ class LogsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        if hasattr(self.app, "tz"):  # the board's display zone (None there = the system's local zone)
+            self.tz = self.app.tz or datetime.now().astimezone().tzinfo or UTC
+            self.table.tz = self.tz
         self.query_one("#logs-filter", Input).display = False
         self.table.focus()
         self._update_header()
@@ -355,7 +364,10 @@ class LogsScreen(Screen[None]):
         title.append(clean(self.provider.instance), style="bold")
         title.append("  ")
         title.append(", ".join(clean(r) for r in q.resources) if q.resources else "all resources")
-        title.append(f"  {w.start:%Y-%m-%d %H:%M}–{w.end:%H:%M} UTC ({_fmt_range(w.duration_s)})")
+        start, end = w.start.astimezone(self.tz), w.end.astimezone(self.tz)
+        title.append(
+            f"  {start:%Y-%m-%d %H:%M}–{end:%H:%M} {_zone_name(self.tz, start)} ({_fmt_range(w.duration_s)})"
+        )
         if self.following:
             title.append("  ● following", style="bold")
         if getattr(self.provider, "is_demo", False):

@@ -282,7 +282,7 @@ class LogTable(ScrollView, can_focus=True):
     # -- columns & rendering ---------------------------------------------------------------------
     def columns(self) -> list[Column]:
         cols = [
-            Column("time", "TIME (UTC)" if self.tz is UTC else "TIME", 14 if self._long_dates else 12),
+            Column("time", self._time_title(), 14 if self._long_dates else 12),
             Column("resource", "RESOURCE", self._resource_width),
             Column("level", "LEVEL", 5),
             Column("status", "STS", 3, align_right=True),
@@ -292,6 +292,12 @@ class LogTable(ScrollView, can_focus=True):
         used = sum(c.width + 1 for c in cols)
         cols.append(Column("message", "MESSAGE", max(10, self.size.width - used)))
         return cols
+
+    def _time_title(self) -> str:
+        if self.tz is UTC:
+            return "TIME (UTC)"
+        name = self.tz.tzname(datetime.now(self.tz)) or ""
+        return f"TIME ({name})" if 0 < len(name) <= 5 else "TIME"
 
     def cell(self, record: LogRecord, key: str) -> str:
         """The display text of one cell (cleaned; never markup)."""

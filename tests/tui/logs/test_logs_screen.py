@@ -321,3 +321,16 @@ async def test_column_chooser_shows_field_names_literally(kit: SimpleNamespace, 
         assert prompts == ["[red]k[/]", "␛[2Jz"]
         text = screen_text(app)
         assert "[red]k[/]" in text and "\x1b" not in text
+
+
+async def test_times_follow_the_board_timezone(kit: SimpleNamespace, clock: FrozenClock) -> None:
+    from datetime import timezone
+
+    app = kit.Host()
+    app.tz = timezone(timedelta(hours=9), "JST")  # as SrvmonApp.tz
+    async with app.run_test(size=SIZE) as pilot:
+        await open_logs(app, pilot, kit.FakeLogsProvider(kit.make_records(3)), clock)
+        text = screen_text(app)
+        assert "2026-11-22 12:00–13:00 JST (1h)" in text
+        assert "TIME (JST)" in text
+        assert any(line.startswith("12:59:59.000 fn-2") for line in text.splitlines())
