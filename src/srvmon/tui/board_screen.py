@@ -31,6 +31,10 @@ if TYPE_CHECKING:
     from srvmon.tui.app import SrvmonApp
 
 
+#: Seconds between status bar repaints (refresh age).
+STATUS_TICK_S = 5.0
+
+
 class Spacer(Widget):
     """An empty grid cell."""
 
@@ -97,6 +101,12 @@ class BoardScreen(Screen[None]):
         for frame in frames:
             frame.set_compare(self.srvmon.view.compare)
         self.request_fetch()
+        # the "refreshed Ns ago" age ticks; one small repaint every few seconds keeps idle CPU near zero
+        self.set_interval(STATUS_TICK_S, self._tick_status)
+
+    def _tick_status(self) -> None:
+        if self.scheduler.in_flight is None:
+            self._update_status()
 
     def on_resize(self, event: Resize) -> None:
         self._apply_layout(event.size.width, event.size.height)

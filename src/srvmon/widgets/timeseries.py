@@ -78,6 +78,7 @@ class TimeseriesChart(PlotextPlot):
         self.tz: Any = None
         self._drawn_key: tuple[Any, ...] | None = None
         self._version = 0
+        self._rendered: Any = None
 
     def show(self, panel: PanelSnapshot, *, compare: bool, highlight: int | None) -> None:
         self.panel, self.compare, self.highlight = panel, compare, highlight
@@ -96,10 +97,12 @@ class TimeseriesChart(PlotextPlot):
 
     def render(self):  # type: ignore[no-untyped-def]
         key = (self._version, self.size, self.compare, self.highlight, self.app.theme)
-        if key != self._drawn_key:
-            self._draw()
-            self._drawn_key = key
-        return super().render()
+        if key == self._drawn_key and self._rendered is not None:
+            return self._rendered  # focus changes, scrolling, ages: no need to rebuild the plot
+        self._draw()
+        self._drawn_key = key
+        self._rendered = super().render()
+        return self._rendered
 
     def _draw(self) -> None:
         plt = self.plt
@@ -117,7 +120,8 @@ class TimeseriesChart(PlotextPlot):
                 if not s.compare_points:
                     continue
                 dim = background.blend(self.series_color(i), 0.55)
-                for xs, ys in segments(downsample(s.compare_points, columns)):
+                # the dotted week-ago line needs no peak detail: one point per column
+                for xs, ys in segments(downsample(s.compare_points, max(2, columns // 2))):
                     plt.plot(xs, ys, marker="·", color=_rgb(dim))
                     all_x += xs
                     all_y += ys
