@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import ClassVar
@@ -285,8 +286,8 @@ class LogsScreen(Screen[None]):
             self.result = replace(message.result, records=())  # the table holds the records
             self.fetched_query = message.query
             self.table.empty_text = "no records match"
-            self.table.set_records(message.result.records)
-            self._apply_filter()
+            ok, predicate = self._compile_filter()
+            self.table.set_records(message.result.records, predicate=predicate if ok else True)
         self._update_header()
         if self.following:
             self._arm_follow()
@@ -302,25 +303,37 @@ class LogsScreen(Screen[None]):
             and _filter_signature(self.fetched_query) == _filter_signature(self.log_query)
         )
 
-    def _apply_filter(self, previous: LogQuery | None = None) -> None:
+    def _compile_filter(self) -> tuple[bool, Callable[[LogRecord], bool] | None]:
+        """(usable, predicate) for the current query; None when the provider already filtered.
+
+        An invalid filter (bad regex) is not usable: the error is kept for the header.
+        """
         if self.filtered_by_provider:
             self.filter_error = None
             self._local_filter = None
-            self.table.set_filter(None)
-            return
+            return True, None
         try:
             predicate = LogFilter.from_query(self.log_query).compile()
         except FilterError as exc:
             self.filter_error = str(exc)
-            return
-        narrowing = (
-            previous is not None
-            and self.filter_error is None
-            and self._local_filter is not None
-            and _narrows(previous, self.log_query)
-        )
+            return False, None
         self.filter_error = None
         self._local_filter = predicate
+        return True, predicate
+
+    def _apply_filter(self, previous: LogQuery | None = None) -> None:
+        had_error = self.filter_error is not None
+        had_local = self._local_filter is not None
+        ok, predicate = self._compile_filter()
+        if not ok:
+            return
+        narrowing = (
+            predicate is not None
+            and previous is not None
+            and not had_error
+            and had_local
+            and _narrows(previous, self.log_query)
+        )
         self.table.set_filter(predicate, narrowing=narrowing)
 
     def _set_query(self, query: LogQuery, *, refetch: bool) -> None:

@@ -125,8 +125,15 @@ class LogTable(ScrollView, can_focus=True):
         self._field_names: list[str] | None = None
 
     # -- data ------------------------------------------------------------------------------------
-    def set_records(self, records: Iterable[LogRecord]) -> None:
-        """Replace everything shown (duplicates dropped), newest first; the cursor goes to the top."""
+    def set_records(
+        self, records: Iterable[LogRecord], *, predicate: Callable[[LogRecord], bool] | None | bool = True
+    ) -> None:
+        """Replace everything shown (duplicates dropped), newest first; the cursor goes to the top.
+
+        `predicate` replaces the filter in the same pass (None = no filter; True = keep the current one).
+        """
+        if predicate is not True:
+            self._predicate = predicate if callable(predicate) else None
         unique: dict[RecordKey, LogRecord] = {}
         for r in records:
             unique.setdefault(record_key(r), r)
