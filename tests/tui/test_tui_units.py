@@ -204,3 +204,33 @@ def test_drill_down_query_from_panel_context() -> None:
     assert build_log_query(None, None, None, window, default_provider=None, kind="stat", panel_id="x",
                            title="x") is None
     assert datetime.fromtimestamp(q2.window.end_s, UTC) == NOW.replace(second=0)
+
+
+def test_prefetched_source_serves_the_first_poll_once() -> None:
+    from tui_fakes import real_snapshot
+
+    from srvmon.tui.refresher import PrefetchedSource
+
+    snap = real_snapshot()
+
+    class Counting:
+        def __init__(self) -> None:
+            self.calls: list[tuple[int | None, bool, bool]] = []
+
+        def poll(self, range_s: int | None = None, end: datetime | None = None, compare: bool = True,
+                 force: bool = False) -> object:
+            self.calls.append((range_s, compare, force))
+            return snap
+
+        def close(self) -> None:
+            self.calls.append((None, False, False))
+
+    inner = Counting()
+    src = PrefetchedSource(inner, range_s=14400, compare=True)  # type: ignore[arg-type]
+    assert src.poll(range_s=14400, compare=True) is snap
+    assert inner.calls == [(14400, True, False)]  # answered by the prefetch
+    src.poll(range_s=14400, compare=True)
+    assert len(inner.calls) == 2  # later polls are real
+    other = PrefetchedSource(Counting(), range_s=3600, compare=True)  # type: ignore[arg-type]
+    other.poll(range_s=14400, compare=False)  # the view changed before the first poll: fetch again
+    assert other.inner.calls == [(3600, True, False), (14400, False, False)]  # type: ignore[attr-defined]

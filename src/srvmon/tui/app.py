@@ -18,7 +18,7 @@ from srvmon.tui.board_screen import BoardScreen
 from srvmon.tui.commands import SrvmonCommands
 from srvmon.tui.help_screen import HelpScreen
 from srvmon.tui.keys import APP_KEYS, bindings
-from srvmon.tui.refresher import SnapshotSource
+from srvmon.tui.refresher import PrefetchedSource, SnapshotSource
 from srvmon.tui.spec import BoardSpec, from_board
 from srvmon.tui.view import ViewState
 
@@ -48,7 +48,7 @@ class SrvmonApp(App[None]):
                  providers: Mapping[str, Any] | None = None, clock: Clock | None = None,
                  board: str | None = None, range_: str | None = None, refresh_s: float | None = None,
                  hint: str | None = None, tz: tzinfo | None = None, theme: str | None = None,
-                 export_dir: Path | None = None, live_refresh: bool = True) -> None:
+                 export_dir: Path | None = None, live_refresh: bool = True, prefetch: bool = False) -> None:
         super().__init__()
         if not boards:
             raise ValueError("no boards to show")
@@ -68,6 +68,11 @@ class SrvmonApp(App[None]):
         self.export_mode = False
         if theme and theme in self.available_themes:
             self.theme = theme
+        if prefetch:
+            # the first fetch runs while Textual starts up, not after the screen is mounted
+            first = self.source_factory(self.current)
+            self._sources[self.current.name] = PrefetchedSource(first, range_s=self.view.range_s,
+                                                                compare=self.view.compare)
 
     # -- screens ---------------------------------------------------------------------------------
     def _screen_for(self, spec: BoardSpec) -> BoardScreen:
@@ -183,4 +188,5 @@ def create_app(loaded: Any, providers: Mapping[str, Any], clock: Clock, *, board
         hint=getattr(loaded, "hint", None),
         tz=zone(settings.timezone),
         theme=settings.theme,
+        prefetch=True,
     )

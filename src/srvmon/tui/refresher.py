@@ -35,6 +35,43 @@ class StaticSource:
         pass
 
 
+class PrefetchedSource:
+    """Starts the first poll in a thread immediately (while Textual starts up); the first matching
+    `poll()` takes that result instead of fetching again. Later polls go straight to the inner source."""
+
+    def __init__(self, inner: SnapshotSource, *, range_s: int, compare: bool) -> None:
+        import threading
+
+        self.inner = inner
+        self._args = (range_s, compare)
+        self._result: Snapshot | None = None
+        self._error: BaseException | None = None
+        self._used = False
+        self._thread = threading.Thread(target=self._run, name="srvmon-prefetch", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._result = self.inner.poll(range_s=self._args[0], end=None, compare=self._args[1])
+        except BaseException as exc:  # re-raised in the caller's thread
+            self._error = exc
+
+    def poll(self, range_s: int | None = None, end: datetime | None = None, compare: bool = True,
+             force: bool = False) -> Snapshot:
+        if not self._used:
+            self._used = True
+            self._thread.join()
+            if (range_s, compare) == self._args and end is None and not force:
+                if self._error is not None:
+                    raise self._error
+                assert self._result is not None
+                return self._result
+        return self.inner.poll(range_s=range_s, end=end, compare=compare, force=force)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 @dataclass
 class Scheduler:
     """Decides when to fetch so refreshes never overlap.
