@@ -13,6 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
@@ -208,7 +209,8 @@ class LogsScreen(Screen[None]):
         self.clock = clock
         self.follow_interval_s = follow_interval_s
         self.following = False
-        self.loading = False
+        #: A full fetch is in flight (not `loading`: that is Textual's loading-indicator reactive).
+        self.fetching = False
         self.error: str | None = None
         self.filter_error: str | None = None
         self.result: LogResult | None = None
@@ -246,7 +248,7 @@ class LogsScreen(Screen[None]):
     def reload(self) -> None:
         """Fetch the current query from the provider (replaces what is shown)."""
         self._generation += 1
-        self.loading = True
+        self.fetching = True
         self.error = None
         self._update_header()
         self._fetch(self.log_query, self._generation, False)
@@ -277,7 +279,7 @@ class LogsScreen(Screen[None]):
             return
         if message.generation != self._generation:
             return  # an answer to a query that was replaced meanwhile
-        self.loading = False
+        self.fetching = False
         if message.result is None:
             self.error = message.error
             self.table.empty_text = "fetch failed — R to retry"
@@ -368,7 +370,10 @@ class LogsScreen(Screen[None]):
 
     # -- header ----------------------------------------------------------------------------------
     def _update_header(self) -> None:
-        if not self.is_mounted:
+        try:
+            title_box = self.query_one("#logs-title", Static)
+            status_box = self.query_one("#logs-status", Static)
+        except NoMatches:  # not composed yet
             return
         q = self.log_query
         w = q.window
@@ -385,7 +390,7 @@ class LogsScreen(Screen[None]):
             title.append("  ● following", style="bold")
         if getattr(self.provider, "is_demo", False):
             title.append("  DEMO", style="reverse")
-        self.query_one("#logs-title", Static).update(title)
+        title_box.update(title)
 
         status = Text()
         parts: list[str] = []
@@ -407,7 +412,7 @@ class LogsScreen(Screen[None]):
         elif parts:
             status.append("  — filtered locally")
         shown, held = len(self.table.rows), len(self.table.records)
-        if self.loading:
+        if self.fetching:
             status.append("  loading…", style="italic")
         else:
             status.append(f"  {shown:,} of {held:,} records")
@@ -419,7 +424,7 @@ class LogsScreen(Screen[None]):
             status.append(f"  {clean(self.filter_error)}", style="bold")
         if self.error:
             status.append(f"  error: {clean(self.error)}", style="bold")
-        self.query_one("#logs-status", Static).update(status)
+        status_box.update(status)
         self.set_class(bool(self.error or self.filter_error), "-error")
 
     # -- actions ---------------------------------------------------------------------------------
@@ -522,7 +527,7 @@ class LogsScreen(Screen[None]):
 
     def poll_now(self) -> None:
         """Ask the provider for records since the newest one held (follow mode)."""
-        if self.loading or self._follow_pending:
+        if self.fetching or self._follow_pending:
             return
         now = self.clock.now()
         newest = self.table.newest_timestamp

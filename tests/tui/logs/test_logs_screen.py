@@ -334,3 +334,27 @@ async def test_times_follow_the_board_timezone(kit: SimpleNamespace, clock: Froz
         assert "2026-11-22 12:00–13:00 JST (1h)" in text
         assert "TIME (JST)" in text
         assert any(line.startswith("12:59:59.000 fn-2") for line in text.splitlines())
+
+
+async def test_slow_provider_never_blocks_the_screen(kit: SimpleNamespace, clock: FrozenClock) -> None:
+    import threading
+
+    provider = kit.FakeLogsProvider(kit.make_records(10))
+    provider.gate = threading.Event()  # logs() blocks until released
+    app = kit.Host()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = LogsScreen(provider, hour_query_for(clock, provider), clock)
+        await app.push_screen(screen)
+        await pilot.pause()
+        assert "loading…" in header(screen) and "loading…" in screen.table.render_line(1).text
+        await pilot.press("slash", *"req")  # the UI answers while the provider call is in flight
+        await pilot.pause()
+        assert screen.query_one("#logs-filter").display and screen.log_query.text == "req"
+        provider.gate.set()
+        await settle(app, pilot)
+        assert "10 of 10 records" in header(screen)
+
+
+def hour_query_for(clock: FrozenClock, provider: Any) -> LogQuery:
+    now = clock.now()
+    return LogQuery(provider=provider.instance, window=TimeWindow(now - timedelta(hours=1), now, 60))
