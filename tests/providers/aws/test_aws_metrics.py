@@ -223,3 +223,21 @@ def test_metrics_insights_top_n(make_provider: Any) -> None:
         r = p.query([q("t", "lambda:Invocations", "sum", ("function",), limit=2)], WINDOW)["t"]
     assert [(s.labels["function"], s.values[0]) for s in r.series] == [("image-resizer", 30.0), ("orders-worker", 20.0)]
     assert p.usage().by_operation["GetMetricData"] == 1
+
+
+def test_settled_windows_are_fetched_once(make_provider: Any) -> None:
+    p = make_provider()
+    query = [q("a", "lambda:Invocations", "sum", ("function",))]
+    first = p.query(query, WINDOW.shifted(7))["a"]
+    calls = p.usage().by_operation["GetMetricData"]
+    again = p.query(query, WINDOW.shifted(7))["a"]  # a week-ago window never changes
+    assert p.usage().by_operation["GetMetricData"] == calls
+    assert again.series == first.series
+    later = WINDOW.shifted(7 - 30 / 1440)  # 30 min later: inside the fetched 1 h horizon
+    moved = p.query(query, later)["a"]
+    assert p.usage().by_operation["GetMetricData"] == calls
+    assert moved.series[0].timestamps == tuple(later.timestamps())
+    assert by_label(moved, "function")["checkout-api"] == (5.0,) * (MINUTES - 30) + (None,) * 30
+    p.query(query, WINDOW)
+    p.query(query, WINDOW)  # the current window still moves: fetched each time
+    assert p.usage().by_operation["GetMetricData"] == calls + 2

@@ -12,6 +12,7 @@ from srvmon.model import MetricQuery, QueryResult, Series, TimeWindow
 from srvmon.providers.aws.errors import describe, is_throttle
 from srvmon.providers.aws.queries import PRICE_PER_METRIC, Leaf, Spec, chunks, period_for
 from srvmon.providers.aws.session import Sessions, Target
+from srvmon.providers.aws.settled import SettledCache, extended, is_settled
 from srvmon.providers.base import UsageCounter
 
 Values = tuple[float | None, ...]
@@ -72,30 +73,56 @@ class Fetched:
     warnings: list[str] = field(default_factory=list)
     calls: int = 0
     metrics: int = 0
+    cached: int = 0
 
 
 class MetricsRunner:
-    """Fetches unique MetricStats with the fewest GetMetricData calls: ceil(n / 500) per target."""
+    """Fetches unique MetricStats with the fewest GetMetricData calls: ceil(n / 500) per target.
+
+    Settled windows (week-ago copies, long ranges) are fetched once with a forward horizon and then
+    served from a SettledCache, so a steady refresh only pays for the windows that still move."""
 
     def __init__(self, sessions: Sessions, counter: UsageCounter) -> None:
         self.sessions = sessions
         self.counter = counter
+        self.settled = SettledCache()
 
     def fetch(self, leaves: Sequence[Leaf], window: TimeWindow, now: datetime) -> Fetched:
         out = Fetched()
+        settled = is_settled(window, now)
         unique: dict[tuple[Any, ...], Leaf] = {}
         for leaf in leaves:
-            unique.setdefault(leaf.key(), leaf)
+            key = leaf.key()
+            if key in unique or key in out.values:
+                continue
+            hit = self.settled.get(key, window) if settled else None
+            if hit is not None:
+                out.values[key] = hit
+                out.cached += 1
+            else:
+                unique[key] = leaf
+        if not unique:
+            return out
+        span = extended(window, now) if settled else window
         by_target: dict[Target, list[Leaf]] = {}
         for leaf in unique.values():
             by_target.setdefault(leaf.target, []).append(leaf)
         period = period_for(window, now)
         if period != window.step_s:
             out.warnings.append(f"CloudWatch period {period}s (retention) is coarser than the {window.step_s}s step")
+        fetched = Fetched()
         for target, group in by_target.items():
             client = self.sessions.client("cloudwatch", target)
             for batch in chunks(group):
-                self._batch(client, batch, window, period, out)
+                self._batch(client, batch, span, period, fetched)
+        first = (window.start_s - span.start_s) // window.step_s
+        for key, values in fetched.values.items():
+            if settled and key not in fetched.errors:
+                self.settled.put(key, span, values)
+            out.values[key] = values[first : first + window.points]
+        out.errors.update(fetched.errors)
+        out.warnings.extend(fetched.warnings)
+        out.calls, out.metrics = fetched.calls, fetched.metrics
         return out
 
     def _batch(self, client: Any, batch: Sequence[Leaf], window: TimeWindow, period: int, out: Fetched) -> None:
