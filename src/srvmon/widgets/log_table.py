@@ -432,8 +432,14 @@ class LogTable(ScrollView, can_focus=True):
             self.cursor_row = index
 
 
+#: A row shows at most this many characters of a field (a 1 MB message costs no more than a short one).
+CELL_CHARS = 1000
+
+
 def _cell_text(text: str) -> str:
     """One table cell: cleaned, and tabs expanded (a raw tab would move the terminal cursor)."""
+    if isinstance(text, str) and len(text) > CELL_CHARS:
+        text = text[:CELL_CHARS]
     cleaned = clean(text)
     return cleaned.expandtabs(4) if "\t" in cleaned else cleaned
 

@@ -142,3 +142,20 @@ async def test_follow_keeps_at_most_max_records(kit: SimpleNamespace) -> None:
         # A dropped record arriving again is accepted as new (it is no longer held).
         old = kit.make_records(1)[0]
         assert table.add_records([old]) == 1 and len(table.records) == 50
+
+
+async def test_huge_messages_render_fast(kit: SimpleNamespace) -> None:
+    import time
+
+    big = "x" * 1_000_000 + "\x1b[31m"
+    records = [LogRecord(kit.NOW.timestamp() - i, "fn", f"{i} {big}", request_id=str(i)) for i in range(40)]
+    app = TableApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(CountingTable)
+        table.set_records(records)
+        await pilot.pause()
+        start = time.process_time()
+        lines = [table.render_line(y).text for y in range(20)]
+        assert time.process_time() - start < 0.5
+        assert lines[1].startswith(table.cell(records[0], "time")) and "0 xxxx" in lines[1]
+        assert all(len(line) == 100 for line in lines)
