@@ -26,6 +26,8 @@ from srvmon.sanitize import clean, safe_text
 
 #: How far around a record to look for the rest of its invocation (Lambda's maximum run time).
 INVOCATION_SPAN_S = 15 * 60
+#: The detail view shows this much of a message; `y` still copies all of it.
+MESSAGE_CHARS = 100_000
 
 
 @dataclass
@@ -141,7 +143,14 @@ class RecordScreen(Screen[None]):
         out.append("message\n", style="bold underline")
         parsed = message_fields(self.record.message)
         body = _pretty(parsed) if parsed is not None else self.record.message
-        out.append_text(safe_text(body, keep_newlines=True))
+        if len(body) > MESSAGE_CHARS:
+            out.append_text(safe_text(body[:MESSAGE_CHARS], keep_newlines=True))
+            out.append(
+                f"\n… {len(body) - MESSAGE_CHARS:,} more characters (y copies the whole record)",
+                style="italic",
+            )
+        else:
+            out.append_text(safe_text(body, keep_newlines=True))
         return out
 
     # -- actions ---------------------------------------------------------------------------------

@@ -156,3 +156,18 @@ async def test_copy_record_json_via_osc52(kit: SimpleNamespace, clock: FrozenClo
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, RecordScreen)
+
+
+async def test_huge_message_is_shown_truncated_but_copied_whole(
+    kit: SimpleNamespace, clock: FrozenClock
+) -> None:
+    record = LogRecord(kit.NOW.timestamp(), "fn", "y" * 300_000, request_id="big")
+    app = kit.Host()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(RecordScreen(kit.FakeLogsProvider(), record, clock))
+        await pilot.pause()
+        shown = str(app.screen.query_one("#record-message").render())
+        assert "y" * 100_000 + "\n… 200,000 more characters" in shown and "y" * 100_001 not in shown
+        await pilot.press("y")
+        await pilot.pause()
+        assert json.loads(app.copied[0])["message"] == "y" * 300_000
