@@ -50,6 +50,7 @@ async def measure(functions: int, repeat: int) -> dict[str, float]:
     total: list[float] = []
     cpu: list[float] = []
     apply_only: list[float] = []
+    prebuild: list[float] = []
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
@@ -58,6 +59,9 @@ async def measure(functions: int, repeat: int) -> dict[str, float]:
         assert screen is not None
         for i in range(repeat):
             snap = b if i % 2 == 0 else a
+            p0 = time.perf_counter()
+            screen.prebuild_charts(snap)  # what the refresh worker thread does before posting the snapshot
+            prebuild.append(time.perf_counter() - p0)
             c0 = time.process_time()
             t0 = time.perf_counter()
             screen.apply_snapshot(snap)
@@ -68,7 +72,7 @@ async def measure(functions: int, repeat: int) -> dict[str, float]:
             apply_only.append(t1 - t0)
             total.append(t2 - t0)
     return {"median_ms": statistics.median(total) * 1000, "cpu_ms": statistics.median(cpu) * 1000, "p90_ms": sorted(total)[int(0.9 * len(total))] * 1000,
-            "apply_ms": statistics.median(apply_only) * 1000, "panels": len(a.panels)}
+            "apply_ms": statistics.median(apply_only) * 1000, "prebuild_ms": statistics.median(prebuild) * 1000, "panels": len(a.panels)}
 
 
 def main() -> None:
@@ -79,7 +83,8 @@ def main() -> None:
     for n in args.functions:
         r = asyncio.run(measure(n, args.repeat))
         print(f"{n:>6} functions, {r['panels']} panels: re-render median {r['median_ms']:.1f} ms, "
-              f"p90 {r['p90_ms']:.1f} ms, CPU {r['cpu_ms']:.1f} ms (apply {r['apply_ms']:.1f} ms)  goal < 50 ms")
+              f"p90 {r['p90_ms']:.1f} ms, CPU {r['cpu_ms']:.1f} ms on the UI thread (apply {r['apply_ms']:.1f} ms); "
+              f"charts pre-built in the worker thread {r['prebuild_ms']:.1f} ms  goal < 50 ms")
 
 
 if __name__ == "__main__":

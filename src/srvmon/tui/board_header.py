@@ -10,6 +10,7 @@ from textual.widgets import Static
 from srvmon.model import TimeWindow
 from srvmon.tui.view import ViewState
 from srvmon.widgets.base import clean
+from srvmon.widgets.line import TextLine
 
 
 def window_text(window: TimeWindow, tz: tzinfo | None) -> str:
@@ -43,7 +44,7 @@ def header_text(title: str, view: ViewState, window: TimeWindow | None, tz: tzin
     return out
 
 
-class BoardHeader(Static):
+class BoardHeader(TextLine):
     """Docked at the top of the board screen."""
 
     DEFAULT_CSS = """

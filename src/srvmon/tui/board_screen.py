@@ -61,6 +61,7 @@ class BoardScreen(Screen[None]):
         self._timer: Timer | None = None
         self._cells, self._rows = layout.place(spec.panels)
         self._narrow: bool | None = None
+        self._chart_frames: list[PanelFrame] = []
 
     @property
     def srvmon(self) -> SrvmonApp:
@@ -96,6 +97,8 @@ class BoardScreen(Screen[None]):
         self._update_header()
         self._update_status()
         frames = self.frames()
+        #: Chart frames, captured on the UI thread for the worker's pre-builds.
+        self._chart_frames = [f for f in frames if f.kind == "timeseries"]
         if frames:
             frames[0].focus()
         for frame in frames:
@@ -162,7 +165,23 @@ class BoardScreen(Screen[None]):
         except Exception as exc:  # the app never dies from a provider
             self.post_message(FetchFailed(request, f"{type(exc).__name__}: {exc}"))
         else:
+            self.prebuild_charts(snapshot)
             self.post_message(SnapshotReady(request, snapshot))
+
+    def prebuild_charts(self, snapshot: Snapshot) -> None:
+        """Off the UI thread: build the chart pictures for `snapshot` so applying it is only a swap.
+
+        Best effort: anything that fails here is simply built again on the UI thread.
+        """
+        by_id = {p.id: p for p in snapshot.panels}
+        for frame in self._chart_frames:
+            panel = by_id.get(frame.panel_id)
+            if panel is None:
+                continue
+            try:
+                frame.prebuild(panel)
+            except Exception:  # noqa: S112 - the UI thread will build it
+                continue
 
     def _after_fetch(self) -> None:
         wanted, force = self.scheduler.take_pending()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
-from textual.widgets import Static
 
 from srvmon.model import Snapshot
 from srvmon.widgets.base import clean
+from srvmon.widgets.line import TextLine
 from srvmon.widgets.units import fmt_age
 
 
@@ -36,7 +36,7 @@ def status_text(snapshot: Snapshot | None, *, now: datetime, refreshed_at: datet
     return out
 
 
-class StatusBar(Static):
+class StatusBar(TextLine):
     """Docked at the bottom above the key footer."""
 
     DEFAULT_CSS = """

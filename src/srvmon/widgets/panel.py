@@ -93,6 +93,7 @@ class PanelFrame(Widget, can_focus=True):
         self.tz = tz
         self.description = description
         self.threshold_on = threshold_on
+        self._display: tuple[PanelSnapshot, PanelSnapshot] | None = None
         self.panel: PanelSnapshot | None = None
         self.now: datetime | None = None
         self.compare = True
@@ -112,10 +113,25 @@ class PanelFrame(Widget, can_focus=True):
         self.now = now
         self.state = panel_state(panel)
         if panel.status != "error" or panel.stale:
-            # thresholds on the % change vs last week are not levels on the value axis
-            shown = replace(panel, thresholds=Thresholds()) if self.threshold_on == "delta_pct" else panel
-            self.body.show(shown)
+            self.body.show(self.display_panel(panel))
         self._update_chrome()
+
+    def display_panel(self, panel: PanelSnapshot) -> PanelSnapshot:
+        """The panel as the body draws it (the same object for the same input, so pre-builds match)."""
+        if self.threshold_on != "delta_pct":
+            return panel
+        cached = self._display
+        if cached is not None and cached[0] is panel:
+            return cached[1]
+        # thresholds on the % change vs last week are not levels on the value axis
+        shown = replace(panel, thresholds=Thresholds())
+        self._display = (panel, shown)
+        return shown
+
+    def prebuild(self, panel: PanelSnapshot) -> None:
+        """Worker thread: let a chart body build its next picture before the snapshot is applied."""
+        if isinstance(self.body, TimeseriesView) and (panel.status != "error" or panel.stale):
+            self.body.prebuild(self.display_panel(panel))
 
     def set_compare(self, on: bool) -> None:
         self.compare = on

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -9,11 +10,12 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.color import Color
-from textual.widgets import Static
+from textual.content import Content
 from textual_plotext import PlotextPlot
 
 from srvmon.model import PanelSeries, PanelSnapshot
 from srvmon.widgets.base import PanelBody, clean
+from srvmon.widgets.line import TextLine
 from srvmon.widgets.units import fmt_axis, fmt_value, nice_ticks, time_label
 
 Point = tuple[int, float | None]
@@ -76,13 +78,13 @@ class TimeseriesChart(PlotextPlot):
         self.compare = True
         self.highlight: int | None = None
         self.tz: Any = None
-        self._drawn_key: tuple[Any, ...] | None = None
-        self._version = 0
-        self._rendered: Any = None
+        #: Guards self.plt: the refresh worker may pre-build the next picture while the UI renders.
+        self._lock = threading.Lock()
+        self._cached: tuple[tuple[Any, ...], PanelSnapshot | None, Content] | None = None
+        self._prebuilt: tuple[tuple[Any, ...], PanelSnapshot, Content] | None = None
 
     def show(self, panel: PanelSnapshot, *, compare: bool, highlight: int | None) -> None:
         self.panel, self.compare, self.highlight = panel, compare, highlight
-        self._version += 1
         self.refresh()
 
     def color(self, name: str) -> Color:
@@ -95,19 +97,47 @@ class TimeseriesChart(PlotextPlot):
     def series_color(self, index: int) -> Color:
         return self.color(PALETTE[index % len(PALETTE)])
 
-    def render(self):  # type: ignore[no-untyped-def]
-        key = (self._version, self.size, self.compare, self.highlight, self.app.theme)
-        if key == self._drawn_key and self._rendered is not None:
-            return self._rendered  # focus changes, scrolling, ages: no need to rebuild the plot
-        self._draw()
-        self._drawn_key = key
-        self._rendered = super().render()
-        return self._rendered
+    def _key(self, panel: PanelSnapshot | None, compare: bool, highlight: int | None) -> tuple[Any, ...]:
+        return (id(panel), self.size, compare, highlight, self.app.theme)
 
-    def _draw(self) -> None:
+    def prebuild(self, panel: PanelSnapshot, compare: bool, highlight: int | None) -> None:
+        """Build the picture for `panel` ahead of time (called from the refresh worker thread), so the
+        UI thread only swaps it in when the snapshot is applied."""
+        if self.size.width <= 0 or self.size.height <= 0:
+            return
+        key = self._key(panel, compare, highlight)
+        with self._lock:
+            text = self._build(panel, compare, highlight)
+            self._prebuilt = (key, panel, text)
+
+    def render(self):  # type: ignore[no-untyped-def]
+        key = self._key(self.panel, self.compare, self.highlight)
+        with self._lock:
+            cached = self._cached
+            if cached is not None and cached[0] == key and cached[1] is self.panel:
+                return cached[2]  # focus changes, scrolling, ages: no need to rebuild the plot
+            pre = self._prebuilt
+            if pre is not None and pre[0] == key and pre[1] is self.panel:
+                text = pre[2]
+            else:
+                text = self._build(self.panel, self.compare, self.highlight)
+            self._cached = (key, self.panel, text)
+            self._prebuilt = None
+            return text
+
+    def _build(self, panel: PanelSnapshot | None, compare: bool, highlight: int | None) -> Content:
+        """Draw into this chart's own plot and return the rendered text (what PlotextPlot.render does)."""
+        self._draw(panel, compare, highlight)
+        width, height = self.size.width, self.size.height
+        self.plt.plotsize(width, height)
+        self.plt._set_size(width, height)
+        self.plt.theme(self._get_plotext_theme_name(self.app.theme))
+        # converted to Textual Content here, so a worker pre-build saves the UI thread this step too
+        return Content.from_rich_text(Text.from_ansi(self.plt.build()))
+
+    def _draw(self, p: PanelSnapshot | None, compare: bool, highlight: int | None) -> None:
         plt = self.plt
         plt.clear_figure()  # reuse this figure's state: nothing accumulates across refreshes
-        p = self.panel
         if p is None or not p.series:
             return
         width, height = max(10, self.size.width), max(3, self.size.height)
@@ -115,7 +145,7 @@ class TimeseriesChart(PlotextPlot):
         background = self.color("surface")
         all_x: list[int] = []
         all_y: list[float] = []
-        if self.compare:
+        if compare:
             for i, s in enumerate(p.series):
                 if not s.compare_points:
                     continue
@@ -127,7 +157,7 @@ class TimeseriesChart(PlotextPlot):
                     all_y += ys
         for i, s in enumerate(p.series):
             colour = self.series_color(i)
-            if self.highlight is not None and i != self.highlight:
+            if highlight is not None and i != highlight:
                 colour = background.blend(colour, 0.6)
             for xs, ys in segments(downsample(s.points, columns)):
                 plt.plot(xs, ys, marker="braille", color=_rgb(colour))
@@ -177,7 +207,7 @@ class TimeseriesView(PanelBody):
         chart = TimeseriesChart()
         chart.tz = self.tz
         yield chart
-        yield Static(classes="legend")
+        yield TextLine(classes="legend")
 
     def row_count(self) -> int:
         return len(self.panel.series) if self.panel is not None else 0
@@ -187,6 +217,11 @@ class TimeseriesView(PanelBody):
             return None
         s: PanelSeries = self.panel.series[self.cursor]
         return {"labels": dict(s.labels), "name": ",".join(str(v) for v in s.labels.values())}
+
+    def prebuild(self, panel: PanelSnapshot) -> None:
+        """Worker thread: pre-build the chart picture for the panel about to be shown."""
+        if self.is_mounted:
+            self.query_one(TimeseriesChart).prebuild(panel, self.compare, self.cursor)
 
     def set_compare(self, on: bool) -> None:
         self.compare = on
@@ -198,7 +233,7 @@ class TimeseriesView(PanelBody):
         if not self.is_mounted:
             return
         self.query_one(TimeseriesChart).show(panel, compare=self.compare, highlight=self.cursor)
-        self.query_one(".legend", Static).update(self.legend())
+        self.query_one(".legend", TextLine).update(self.legend())
 
     def move_cursor(self, delta: int) -> bool:
         moved = super().move_cursor(delta)
