@@ -106,9 +106,9 @@ class Discovery:
                 warnings.append(describe(exc, "GetResources"))
         return Inventory(tuple(kept), tuple(warnings))
 
-    def _pages(self, client: Any, operation: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
+    def _pages(self, client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
         paginator = client.get_paginator(operation)
-        items: list[dict[str, Any]] = []
+        items: list[Any] = []
         for page in paginator.paginate(**kwargs):
             self.counter.call(client.meta.method_to_api_mapping.get(operation, operation))
             items.extend(page.get(key, []))

@@ -22,23 +22,24 @@ def log_group_link(region: str, group: str) -> str:
     return f"{_console(region, 'cloudwatch')}#logsV2:log-groups/log-group/{_fragment(group)}"
 
 
+def _jsurl(text: str) -> str:
+    """The console's inner escaping of strings inside queryDetail: percent-encoding with '*' for '%'."""
+    return quote(text, safe="").replace("%", "*")
+
+
 def insights_link(region: str, groups: list[str], query: str, start_s: int, end_s: int) -> str:
-    """Logs Insights opened on `groups` with `query` over [start, end] (absolute time)."""
+    """Logs Insights opened on `groups` with `query` over [start, end] (absolute time, UTC)."""
     from datetime import UTC, datetime
 
     def iso(ts: int) -> str:
         return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
+    sources = "~".join("'" + _jsurl(g) for g in groups)
     detail = (
-        f"~(end~'{iso(end_s)}~start~'{iso(start_s)}~timeType~'ABSOLUTE~tz~'UTC"
-        f"~editorString~'{quote(query, safe='')}"
-        f"~source~(~{'~'.join(quote(repr_group(g), safe='') for g in groups)}))"
+        f"~(end~'{_jsurl(iso(end_s))}~start~'{_jsurl(iso(start_s))}~timeType~'ABSOLUTE~tz~'UTC"
+        f"~editorString~'{_jsurl(query)}~source~(~{sources}))"
     )
-    return f"{_console(region, 'cloudwatch')}#logsV2:logs-insights$3FqueryDetail$3D{_fragment(detail)}"
-
-
-def repr_group(group: str) -> str:
-    return "'" + group
+    return f"{_console(region, 'cloudwatch')}#logsV2:logs-insights$3FqueryDetail$3D{detail}"
 
 
 def alarm_link(region: str, name: str) -> str:

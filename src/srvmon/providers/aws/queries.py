@@ -154,10 +154,10 @@ def parse(query: str | Mapping[str, Any] | None, stat: str | None) -> Spec:
         unknown = set(query) - {"namespace", "metric", "dimensions", "stat"}
         if unknown:
             raise QueryError(f"unknown key(s) {sorted(unknown)}; allowed: namespace, metric, dimensions, stat")
-        ns, metric = query.get("namespace"), query.get("metric")
+        ns, name = query.get("namespace"), query.get("metric")
         if not isinstance(ns, str) or not _NAME.match(ns):
             raise QueryError("`namespace` must be a CloudWatch namespace such as \"AWS/Lambda\"")
-        if not isinstance(metric, str) or not _NAME.match(metric):
+        if not isinstance(name, str) or not _NAME.match(name):
             raise QueryError("`metric` must be a CloudWatch metric name such as \"Invocations\"")
         dims = query.get("dimensions", {})
         if not isinstance(dims, Mapping) or not all(
@@ -169,7 +169,7 @@ def parse(query: str | Mapping[str, Any] | None, stat: str | None) -> Spec:
         raw_stat = query.get("stat", stat)
         if raw_stat is not None and not isinstance(raw_stat, str):
             raise QueryError("`stat` must be a string")
-        return Spec("custom", ns, metric, cw_stat(raw_stat, metric), tuple(sorted(dims.items())))
+        return Spec("custom", ns, name, cw_stat(raw_stat, name), tuple(sorted(dims.items())))
     raise QueryError("a metric panel needs `query` (e.g. \"lambda:Invocations\")")
 
 
@@ -211,8 +211,8 @@ def expand(
     ns, kinds, dim, key = SERVICES[spec.service]
     if spec.service == "lambda" and not grouped and not filtered:
         for t in targets:
-            labels = (("account", t.account), ("region", t.region)) if multi else ()
-            leaves.append(Leaf(t, ns, spec.metric, (), spec.stat, labels))
+            account: tuple[tuple[str, str], ...] = (("account", t.account), ("region", t.region)) if multi else ()
+            leaves.append(Leaf(t, ns, spec.metric, (), spec.stat, account))
         return leaves
     for r in inventory.of(*kinds):
         if r.target not in targets:
