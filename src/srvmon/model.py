@@ -40,7 +40,10 @@ def parse_duration(text: str) -> int:
                 break
             if value <= 0:
                 break
-            return int(value * units[suffix])
+            seconds = value * units[suffix]
+            if seconds < 1:
+                raise ValueError(f"{text!r} is shorter than a second; use e.g. 1s or more")
+            return int(seconds)
     raise ValueError(f"{text!r} is not a duration; use e.g. 30s, 5m, 4h, 1d, 1w or 1mo")
 
 
