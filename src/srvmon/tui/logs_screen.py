@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -530,8 +531,11 @@ class LogsScreen(Screen[None]):
         if self.fetching or self._follow_pending:
             return
         now = self.clock.now()
+        start = self.log_query.window.start
         newest = self.table.newest_timestamp
-        start = datetime.fromtimestamp(newest, UTC) if newest is not None else self.log_query.window.start
+        if newest is not None:  # from the newest record held (inclusive: same-instant ones are de-duplicated)
+            with contextlib.suppress(ValueError, OverflowError, OSError):
+                start = max(start, datetime.fromtimestamp(newest, UTC))
         start = min(start, now)
         window = TimeWindow(start, now, self.log_query.window.step_s)
         # The shown window now ends at the clock: keep its length, slide it forward.
@@ -570,4 +574,11 @@ def initial_query(provider: Provider, clock: Clock, *, range_s: int = 3600, **fi
     return LogQuery(provider=provider.instance, window=window, **filters)  # type: ignore[arg-type]
 
 
-__all__ = ["LogRecord", "LogsFetched", "LogsScreen", "initial_query", "split_filter_text"]
+__all__ = [
+    "ColumnChooser",
+    "LogsFetched",
+    "LogsScreen",
+    "StatusChooser",
+    "initial_query",
+    "split_filter_text",
+]
