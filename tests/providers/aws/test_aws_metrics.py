@@ -241,3 +241,13 @@ def test_settled_windows_are_fetched_once(make_provider: Any) -> None:
     p.query(query, WINDOW)
     p.query(query, WINDOW)  # the current window still moves: fetched each time
     assert p.usage().by_operation["GetMetricData"] == calls + 2
+
+
+def test_one_failing_query_does_not_fail_its_batch(make_provider: Any) -> None:
+    """Real moto: its GetMetricData crashes (HTTP 500) on a percentile stat; the batch is bisected so
+    only the p99 leaves carry the error and every other panel gets its data."""
+    p = make_provider()
+    res = p.query([q("i", "lambda:Invocations", "sum", ("function",)), q("p", "lambda:Duration", "p99", ("function",))],
+                  WINDOW)
+    assert res["p"].error and "500" in res["p"].error and "<" not in res["p"].error
+    assert by_label(res["i"], "function")["checkout-api"][0] == 10.0

@@ -44,7 +44,10 @@ def describe(exc: BaseException, operation: str = "") -> str:
     code = error_code(exc)
     response: Any = getattr(exc, "response", None)
     message = response.get("Error", {}).get("Message", "") if isinstance(response, dict) else ""
-    text = f"{code}: {message}" if code else f"{type(exc).__name__}: {exc}"
+    message = " ".join(str(message).split())
+    if message.startswith("<"):  # an HTML error page from a proxy or emulator, not an AWS error
+        message = "non-AWS error page"
+    text = f"{code}: {message[:300]}" if code else f"{type(exc).__name__}: {str(exc)[:300]}"
     return f"{operation}: {text}" if operation else text
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from srvmon.model import MetricQuery, QueryResult, Series, TimeWindow
-from srvmon.providers.aws.errors import describe, is_throttle
+from srvmon.providers.aws.errors import describe, is_denied, is_throttle
 from srvmon.providers.aws.queries import PRICE_PER_METRIC, Leaf, Spec, chunks, period_for
 from srvmon.providers.aws.session import Sessions, Target
 from srvmon.providers.aws.settled import SettledCache, extended, is_settled
@@ -160,6 +160,12 @@ class MetricsRunner:
                 if not token:
                     break
         except Exception as exc:
+            if len(batch) > 1 and not is_throttle(exc) and not is_denied(exc):
+                # one malformed query fails the whole call: bisect so only the culprit keeps the error
+                half = len(batch) // 2
+                self._batch(client, batch[:half], window, period, out)
+                self._batch(client, batch[half:], window, period, out)
+                return
             error = (describe(exc, "GetMetricData"), is_throttle(exc))
             for leaf in batch:
                 out.errors[leaf.key()] = error
