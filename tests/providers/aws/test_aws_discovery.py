@@ -39,9 +39,14 @@ def test_ttl_cache_reuses_listing_until_expiry(make_provider: Any) -> None:
     d = Discovery(p.sessions, p.opts, p.counter, monotonic=lambda: t[0])
     d.inventory()
     calls = p.counter.snapshot().api_calls
+    assert p.counter.snapshot().by_operation["GetFunctionConcurrency"] == 3
     t[0] = 299.0
     d.inventory()
     assert p.counter.snapshot().api_calls == calls  # 5 min TTL: no new listing
     t[0] = 300.0
+    assert {f.name: f.reserved for f in d.inventory().functions()}["checkout-api"] == 50
+    # listed again, but reserved concurrency (one call per function) is only re-read hourly
+    assert p.counter.snapshot().api_calls == 2 * calls - 3
+    t[0] = 3600.0
     d.inventory()
-    assert p.counter.snapshot().api_calls == 2 * calls
+    assert p.counter.snapshot().by_operation["GetFunctionConcurrency"] == 6

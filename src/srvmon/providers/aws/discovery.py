@@ -56,6 +56,10 @@ def name_allowed(name: str, include: Iterable[str], exclude: Iterable[str]) -> b
     return not any(fnmatch.fnmatchcase(name, p) for p in exclude)
 
 
+#: Reserved concurrency changes rarely; each function's value is re-read at most this often.
+RESERVED_TTL_S = 3600
+
+
 class Discovery:
     """Lists resources once per TTL per target; listing failures become warnings, never crashes."""
 
@@ -73,6 +77,7 @@ class Discovery:
         self._ttl = parse_duration(options.discovery_ttl)
         self._lock = threading.Lock()
         self._cached: Inventory | None = None
+        self._reserved_cache: dict[tuple[Target, str], tuple[float, int | None]] = {}
         self._at = 0.0
 
     def inventory(self, *, force: bool = False) -> Inventory:
@@ -121,15 +126,7 @@ class Discovery:
             name = fn["FunctionName"]
             if not name_allowed(name, self.options.include, self.options.exclude):
                 continue
-            reserved = None
-            if self.options.reserved_concurrency:
-                self.counter.call("GetFunctionConcurrency")
-                try:
-                    reserved = client.get_function_concurrency(FunctionName=name).get(
-                        "ReservedConcurrentExecutions"
-                    )
-                except Exception:
-                    reserved = None
+            reserved = self._reserved(client, target, name) if self.options.reserved_concurrency else None
             archs = fn.get("Architectures") or ["x86_64"]
             out.append(
                 Resource(
@@ -139,6 +136,22 @@ class Discovery:
                 )
             )
         return out
+
+    def _reserved(self, client: Any, target: Target, name: str) -> int | None:
+        """Reserved concurrency, re-read at most every RESERVED_TTL_S per function (one call each, so a
+        5,000-function fleet is not re-asked every discovery)."""
+        key = (target, name)
+        now = self._monotonic()
+        hit = self._reserved_cache.get(key)
+        if hit is not None and now - hit[0] < max(RESERVED_TTL_S, self._ttl):
+            return hit[1]
+        self.counter.call("GetFunctionConcurrency")
+        try:
+            value = client.get_function_concurrency(FunctionName=name).get("ReservedConcurrentExecutions")
+        except Exception:
+            return hit[1] if hit else None
+        self._reserved_cache[key] = (now, value)
+        return value
 
     def _rest_apis(self, target: Target) -> list[Resource]:
         client = self.sessions.client("apigateway", target)
