@@ -11,7 +11,7 @@ from srvmon import __version__
 
 if TYPE_CHECKING:
     from srvmon.clock import Clock
-    from srvmon.config import LoadedConfig
+    from srvmon.config import Board, LoadedConfig
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, EXIT_PROVIDER = 0, 1, 2, 3
 
@@ -84,6 +84,26 @@ def _clock(args: argparse.Namespace, err: TextIO) -> Clock | None:
         return None
 
 
+def _board_setup(args: argparse.Namespace, err: TextIO) -> tuple[LoadedConfig, Clock, Board] | None:
+    """Validate --range, load the config and clock, pick the board; None after printing the problem."""
+    from srvmon.config import ConfigError
+    from srvmon.model import RANGES
+
+    if getattr(args, "range", None) and args.range not in RANGES:
+        print(f"srvmon: --range {args.range!r}: use one of {', '.join(RANGES)}", file=err)
+        return None
+    loaded = _load(args, err)
+    clock = _clock(args, err)
+    if loaded is None or clock is None:
+        return None
+    try:
+        board = loaded.board(getattr(args, "board", None))
+    except ConfigError as exc:
+        print(f"srvmon: {exc}", file=err)
+        return None
+    return loaded, clock, board
+
+
 def _parse_size(text: str) -> tuple[int, int]:
     try:
         w, h = (int(x) for x in text.lower().split("x"))
@@ -95,28 +115,19 @@ def _parse_size(text: str) -> tuple[int, int]:
 
 
 def cmd_snapshot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from srvmon.config import ConfigError
     from srvmon.export import render, write_atomic
     from srvmon.model import RANGES
     from srvmon.poll import Poller
 
-    if args.range and args.range not in RANGES:
-        print(f"srvmon: --range {args.range!r}: use one of {', '.join(RANGES)}", file=err)
-        return EXIT_USAGE
     try:
         size = _parse_size(args.size)
     except ValueError as exc:
         print(f"srvmon: {exc}", file=err)
         return EXIT_USAGE
-    loaded = _load(args, err)
-    clock = _clock(args, err)
-    if loaded is None or clock is None:
+    setup = _board_setup(args, err)
+    if setup is None:
         return EXIT_USAGE
-    try:
-        board = loaded.board(args.board)
-    except ConfigError as exc:
-        print(f"srvmon: {exc}", file=err)
-        return EXIT_USAGE
+    loaded, clock, board = setup
     poller = Poller(board, loaded.build_providers(clock), clock, timeout_s=loaded.timeout_s)
     try:
         snap = poller.poll(range_s=RANGES[args.range] if args.range else None, compare=not args.no_compare)
@@ -190,12 +201,8 @@ def cmd_logs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_board(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from srvmon.config import ConfigError
-    from srvmon.model import RANGES, parse_duration
+    from srvmon.model import parse_duration
 
-    if args.range and args.range not in RANGES:
-        print(f"srvmon: --range {args.range!r}: use one of {', '.join(RANGES)}", file=err)
-        return EXIT_USAGE
     refresh_s = None
     if args.refresh:
         try:
@@ -203,15 +210,10 @@ def cmd_board(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except ValueError as exc:
             print(f"srvmon: --refresh: {exc}", file=err)
             return EXIT_USAGE
-    loaded = _load(args, err)
-    clock = _clock(args, err)
-    if loaded is None or clock is None:
+    setup = _board_setup(args, err)
+    if setup is None:
         return EXIT_USAGE
-    try:
-        loaded.board(args.board)
-    except ConfigError as exc:
-        print(f"srvmon: {exc}", file=err)
-        return EXIT_USAGE
+    loaded, clock, _board = setup
     from srvmon.tui.app import create_app
 
     app = create_app(loaded, loaded.build_providers(clock), clock, board=args.board, range_=args.range,
