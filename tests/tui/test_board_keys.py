@@ -12,6 +12,7 @@ from tui_fakes import NOW, build_app, make_board, screen_text, settle
 
 from srvmon.model import RANGES
 from srvmon.tui.board_screen import BoardScreen
+from srvmon.tui.commands import SrvmonCommands
 from srvmon.tui.help_screen import HelpScreen
 from srvmon.tui.keys import APP_KEYS, BOARD_KEYS, display_key
 from srvmon.widgets.panel import PanelFrame
@@ -147,14 +148,14 @@ async def test_r_refreshes_now_with_force() -> None:
 
 async def test_f_maximises_and_restores_the_focused_panel() -> None:
     app = build_app()
-    async with app.run_test(size=(160, 48)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         target = frame(app, "api_calls")
         target.focus()
         await pilot.press("f")
         await pilot.pause()
         assert board(app).maximized is target
-        assert target.size.width >= 150
+        assert target.size.width >= 110
         await pilot.press("f")
         await pilot.pause()
         assert board(app).maximized is None
@@ -294,7 +295,7 @@ async def test_s_cycles_the_toplist_sort() -> None:
 
 async def test_arrows_and_tab_move_focus_between_panels() -> None:
     app = build_app()
-    async with app.run_test(size=(200, 60)) as pilot:
+    async with app.run_test(size=(140, 40)) as pilot:
         await settle(app, pilot)
         assert board(app).focused_frame() is frame(app, "requests")
         await pilot.press("right")
@@ -321,7 +322,7 @@ async def test_mouse_click_focuses_a_panel_and_selects_a_row() -> None:
     app = build_app()
     seen: list[Any] = []
     app.open_logs = seen.append  # type: ignore[method-assign]
-    async with app.run_test(size=(200, 60)) as pilot:
+    async with app.run_test(size=(140, 40)) as pilot:
         await settle(app, pilot)
         assert await pilot.click("#panel-alarms")
         assert board(app).focused_frame() is frame(app, "alarms")
@@ -345,10 +346,10 @@ async def test_ctrl_p_palette_sets_range_and_toggles_compare() -> None:
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.view.range_name == "1d" and calls(app)[-1]["range_s"] == 86400
-        await pilot.press("ctrl+p")
-        await pilot.press(*"Theme: textual-light")
-        await pilot.pause()
-        await pilot.press("enter")
+        commands = {title: callback for title, callback, _ in SrvmonCommands(app.screen)._commands()}
+        assert {"Board: Checkout production", "Export SVG of this screen", "Toggle last-week overlay",
+                "Refresh now", "Range: 1mo"} <= set(commands)
+        commands["Theme: textual-light"]()
         await pilot.pause()
         assert app.theme == "textual-light"
 

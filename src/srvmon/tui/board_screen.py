@@ -176,8 +176,8 @@ class BoardScreen(Screen[None]):
         by_id = {p.id: p for p in snapshot.panels}
         for frame in self._chart_frames:
             panel = by_id.get(frame.panel_id)
-            if panel is None:
-                continue
+            if panel is None or not frame.region.area:
+                continue  # scrolled out of view: built if and when it is shown
             try:
                 frame.prebuild(panel)
             except Exception:  # noqa: S112 - the UI thread will build it
