@@ -78,7 +78,7 @@ class TopList(PanelBody):
         width = max(10, self.size.width)
         height = max(1, self.size.height - 1)
         unit = p.unit
-        values = [r.get("value") for r in rows if isinstance(r.get("value"), int | float)]
+        values: list[float] = [float(r["value"]) for r in rows if isinstance(r.get("value"), int | float)]
         top = max((abs(v) for v in values), default=0.0) or 1.0
         value_w = max((len(fmt_value(v, unit)) for v in values), default=1)
         delta_w = 7
