@@ -363,3 +363,17 @@ async def test_series_selection_in_a_timeseries(tmp_path: Path) -> None:
         await pilot.press("j")
         assert isinstance(ts.body, TimeseriesView)
         assert ts.body.selected() == {"labels": {}, "name": ""}
+
+
+async def test_arrows_move_focus_even_when_the_board_scrolls() -> None:
+    app = build_app()
+    async with app.run_test(size=(120, 24)) as pilot:  # 4 grid rows of 7 lines do not fit: it scrolls
+        await settle(app, pilot)
+        scroll = board(app).query_one("#board-scroll")
+        assert scroll.max_scroll_y > 0
+        await pilot.press("down", "down", "down")
+        await pilot.pause()
+        assert board(app).focused_frame() is frame(app, "health")
+        assert scroll.scroll_y > 0  # scrolled to keep the focused panel visible
+        await pilot.press("up")
+        assert board(app).focused_frame().panel_id in ("top_functions", "api_calls")

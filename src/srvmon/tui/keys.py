@@ -48,8 +48,12 @@ BUILTIN_KEYS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: Keys the board must see before the scrolling container (which would scroll instead of moving focus).
+PRIORITY = frozenset({"left", "right", "up", "down"})
+
+
 def bindings(table: tuple[tuple[str, str, str, str, bool], ...]) -> list[Binding]:
-    return [Binding(keys, action, desc, show=show) for keys, action, desc, _, show in table]
+    return [Binding(keys, action, desc, show=show, priority=keys in PRIORITY) for keys, action, desc, _, show in table]
 
 
 def display_key(keys: str) -> str:
