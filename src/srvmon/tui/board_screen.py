@@ -310,6 +310,8 @@ class BoardScreen(Screen[None]):
             self.notify(f"sorted by {frame.body.cycle_sort()}", timeout=2)
 
     def action_focus_dir(self, direction: str) -> None:
+        if self.maximized is not None:
+            return  # one panel fills the screen: f or Escape first
         frames = [f for f in self.frames() if f.display]
         current = self.focused_frame()
         if current is None:
