@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_seed import FUNCTIONS, Fleet
 
+from srvmon.model import TimeWindow
 from srvmon.providers.aws.discovery import Discovery, name_allowed
 
 
@@ -50,3 +51,21 @@ def test_ttl_cache_reuses_listing_until_expiry(make_provider: Any) -> None:
     t[0] = 3600.0
     d.inventory()
     assert p.counter.snapshot().by_operation["GetFunctionConcurrency"] == 6
+
+
+def test_unreachable_endpoint_is_one_clear_provider_error(fleet: Fleet, clock: Any) -> None:
+    import socket
+
+    import pytest
+
+    from srvmon.providers.aws import AwsOptions, AwsProvider
+    from srvmon.providers.base import ProviderError
+
+    with socket.socket() as s:  # a port nothing listens on: connections are refused at once
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    p = AwsProvider("down", AwsOptions(endpoint_url=f"http://127.0.0.1:{port}", regions=["us-east-1"],
+                                       max_attempts=1), clock)
+    with pytest.raises(ProviderError) as err:
+        p.query([], TimeWindow.ending_at(clock.now(), 3600))
+    assert "resource discovery failed" in str(err.value) and "Could not connect" in str(err.value)

@@ -14,7 +14,7 @@ from srvmon.model import parse_duration
 from srvmon.providers.aws.errors import describe, is_denied, is_throttle
 from srvmon.providers.aws.options import AwsOptions
 from srvmon.providers.aws.session import Sessions, Target
-from srvmon.providers.base import UsageCounter
+from srvmon.providers.base import ProviderError, UsageCounter
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,16 +92,23 @@ class Discovery:
     def _discover(self) -> Inventory:
         found: list[Resource] = []
         warnings: list[str] = []
+        attempts, failures, throttled = 0, 0, False
         for target in self.sessions.targets():
             for lister in (self._functions, self._rest_apis, self._http_apis, self._tables, self._queues,
                            self._state_machines):
+                attempts += 1
                 try:
                     found.extend(lister(target))
                 except Exception as exc:  # one missing permission must not hide the rest
+                    failures += 1
+                    throttled = throttled or is_throttle(exc)
                     if is_throttle(exc) or is_denied(exc) or hasattr(exc, "response"):
                         warnings.append(f"{target.account}/{target.region}: {describe(exc, lister.__name__[1:])}")
                     else:
                         warnings.append(f"{target.account}/{target.region}: {lister.__name__[1:]}: {exc}")
+        if attempts and failures == attempts:
+            # nothing could be listed at all (no credentials, no network, every permission missing)
+            raise ProviderError(f"resource discovery failed: {warnings[0]}", throttled=throttled)
         kept = [r for r in found if name_allowed(r.name, self.options.include, self.options.exclude)]
         if self.options.tags:
             try:
