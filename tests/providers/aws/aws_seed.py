@@ -81,6 +81,9 @@ def _seed(url: str) -> Fleet:
                             Architectures=["arm64" if name == "image-resizer" else "x86_64"])
         if reserved is not None:
             lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=reserved)
+        if name == "checkout-api":
+            arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+            lam.tag_resource(Resource=arn, Tags={"team": "payments"})
     boto3.client("apigateway", **kw).create_rest_api(name="shop-api")
     http_api_id = boto3.client("apigatewayv2", **kw).create_api(Name="public-api", ProtocolType="HTTP")["ApiId"]
     ddb = boto3.client("dynamodb", **kw)
@@ -88,6 +91,8 @@ def _seed(url: str) -> Fleet:
               "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]}
     ddb.create_table(TableName="orders", ProvisionedThroughput={"ReadCapacityUnits": 100, "WriteCapacityUnits": 50},
                      **schema)
+    ddb.tag_resource(ResourceArn=ddb.describe_table(TableName="orders")["Table"]["TableArn"],
+                     Tags=[{"Key": "team", "Value": "payments"}])
     ddb.create_table(TableName="audit", ProvisionedThroughput={"ReadCapacityUnits": 10, "WriteCapacityUnits": 10},
                      **schema)
     ddb.create_table(TableName="sessions", BillingMode="PAY_PER_REQUEST", **schema)

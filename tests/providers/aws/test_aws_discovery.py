@@ -69,3 +69,10 @@ def test_unreachable_endpoint_is_one_clear_provider_error(fleet: Fleet, clock: A
     with pytest.raises(ProviderError) as err:
         p.query([], TimeWindow.ending_at(clock.now(), 3600))
     assert "resource discovery failed" in str(err.value) and "Could not connect" in str(err.value)
+
+
+def test_tags_filter_uses_the_tagging_api(make_provider: Any) -> None:
+    p = make_provider(tags={"team": "payments"})
+    inv = p.discovery.inventory()
+    assert sorted((r.kind, r.name) for r in inv.resources) == [("function", "checkout-api"), ("table", "orders")]
+    assert p.usage().by_operation["GetResources"] == 1
