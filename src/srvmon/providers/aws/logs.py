@@ -25,6 +25,7 @@ HEALTH_QUERY = (
     "fields @timestamp, @message, @log, @logStream\n"
     '| filter @type = "REPORT" or @message like /Task timed out|Runtime exited|Runtime\\.ExitError'
     "|Process exited before completing/\n"
+    "| sort @timestamp desc\n"  # past the row cap, health describes the most recent invocations
     f"| limit {MAX_ROWS}"
 )
 _ERROR_RE = re.compile(ERROR_PATTERN)
