@@ -24,7 +24,7 @@ ERROR_PATTERN = r"(?i)(error|exception|fatal|task timed out|runtime exited|runti
 HEALTH_QUERY = (
     "fields @timestamp, @message, @log, @logStream\n"
     '| filter @type = "REPORT" or @message like /Task timed out|Runtime exited|Runtime\\.ExitError'
-    "|Process exited before completing/\n"
+    '|Process exited before completing|"type":"platform\\.report"|"type":"platform\\.runtimeDone"/\n'
     "| sort @timestamp desc\n"  # past the row cap, health describes the most recent invocations
     f"| limit {MAX_ROWS}"
 )
