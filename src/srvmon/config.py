@@ -300,9 +300,10 @@ def _provider_specs(cfg: ConfigModel, file: str, lines: dict[Any, int],
 def _default_boards(cfg: ConfigModel, specs: dict[str, ProviderSpec]) -> list[BoardCfg]:
     out = []
     for name, spec in specs.items():
-        if spec.cls.default_preset:
-            board_name = name if len(specs) > 1 else spec.cls.default_preset
-            out.append(BoardCfg(name=board_name, preset=spec.cls.default_preset, provider=name))
+        preset = spec.cls.preset_for(spec.options)
+        if preset:
+            board_name = name if len(specs) > 1 else preset
+            out.append(BoardCfg(name=board_name, preset=preset, provider=name))
     return out
 
 

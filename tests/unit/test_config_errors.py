@@ -237,3 +237,9 @@ def test_config_example_documents_every_option():
     fields.discard("panels")  # the [[boards.panels]] tables themselves
     missing = sorted(f for f in fields if not re.search(rf"(^|[\s{{,#]){re.escape(f)} =", text, re.M))
     assert not missing, f"config.example.toml does not document: {missing}"
+
+
+def test_prometheus_instance_chooses_its_default_board():
+    cfg = parse_config('[providers.k]\ntype = "prometheus"\nurl = "http://127.0.0.1:9"\npreset = "knative"\n')
+    assert [(b.name, b.provider) for b in cfg.boards] == [("knative", "k")]
+    assert cfg.boards[0].title.lower().startswith("knative")

@@ -117,6 +117,11 @@ class Provider(ABC):
         self.clock: Clock = clock or SystemClock()
         self.counter = UsageCounter()
 
+    @classmethod
+    def preset_for(cls, options: ProviderOptions) -> str | None:
+        """The preset shown for this instance when the config has no boards (default: `default_preset`)."""
+        return cls.default_preset
+
     # -- required --------------------------------------------------------------------------------
     @abstractmethod
     def query(self, queries: Sequence[MetricQuery], window: TimeWindow) -> dict[str, QueryResult]:
@@ -155,7 +160,8 @@ class Provider(ABC):
         return self.counter.snapshot()
 
     def close(self) -> None:
-        """Release clients/sockets."""
+        """Release clients/sockets (default: nothing to release)."""
+        return None
 
 
 # ---- registry ----------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 
 from srvmon.model import parse_duration
@@ -47,6 +49,8 @@ class PrometheusOptions(ProviderOptions):
     (OpenFaaS gateway_service_count, Knative kn_revision_pods_count / autoscaler_actual_pods)."""
     detect: bool = True
     """Resolve `{promql, fallback}` queries against the metric names the server has (cached 5 min)."""
+    preset: Literal["openfaas", "knative", "fn"] = "openfaas"
+    """The board shown when the config has no [[boards]]: which FaaS platform this server watches."""
 
     @field_validator("scrape_interval")
     @classmethod

@@ -36,6 +36,10 @@ class PrometheusProvider(Provider):
     Options: ClassVar[type[ProviderOptions]] = PrometheusOptions
     default_preset: ClassVar[str | None] = "openfaas"
 
+    @classmethod
+    def preset_for(cls, options: ProviderOptions) -> str | None:
+        return getattr(options, "preset", cls.default_preset)
+
     def __init__(self, instance: str, options: ProviderOptions, clock: Clock | None = None) -> None:
         super().__init__(instance, options, clock)
         if not isinstance(options, PrometheusOptions):
