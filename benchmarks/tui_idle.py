@@ -2,8 +2,8 @@
 core) and (2) RSS after 1,000 refreshes vs after 10 (goal: under 10% growth; plotext is known to leak
 under repeated updates, piccolomo/plotext#216).
 
-(1) runs the real app headless in a child process (refresh interval longer than the measurement) and reads
-its CPU time from /proc before and after `--seconds`. (2) drives real refreshes in-process: the demo
+(1) runs the real app headless in a child process (refresh interval longer than the measurement) and
+measures its process CPU time (all threads) over `--seconds`. (2) drives real refreshes in-process: the demo
 Poller on a frozen clock advanced a minute per refresh, each snapshot applied and the 200x60 screen
 repainted.
 
@@ -15,57 +15,44 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import os
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 
 CHILD = r"""
-import asyncio, sys
+import asyncio, sys, time
 from srvmon.clock import clock_from_env
 from srvmon.config import load_config
 from srvmon.tui.app import create_app
 
 loaded = load_config(demo=True)
 clock = clock_from_env()
-app = create_app(loaded, loaded.build_providers(clock), clock, refresh_s=3600)
+app = create_app(loaded, loaded.build_providers(clock), clock, refresh_s=float(sys.argv[2]))
 
 async def pilot(p):
     while app.board_screen is None or app.board_screen.snapshot is None:
         await p.pause(0.01)
     await p.pause()
-    print("READY", flush=True)
-    await asyncio.sleep(float(sys.argv[1]) + 30)
+    await asyncio.sleep(1.0)  # let the first frame's tail settle
+    c0, t0 = time.process_time(), time.monotonic()  # process CPU: every thread, workers included
+    await asyncio.sleep(float(sys.argv[1]))
+    c1, t1 = time.process_time(), time.monotonic()
+    print("CPU", (c1 - c0) / (t1 - t0) * 100, flush=True)
     app.exit()
 
 app.run(headless=True, size=(200, 60), auto_pilot=pilot)
 """
 
 
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
-
-
-def idle_cpu(seconds: float) -> float:
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(seconds)], stdout=subprocess.PIPE, text=True,
-                            env={"SRVMON_NOW": "2026-11-20T14:07:30Z", "PATH": "/usr/bin:/bin", "TZ": "UTC"})
-    assert proc.stdout is not None
-    try:
-        for line in proc.stdout:
-            if line.startswith("READY"):
-                break
-        time.sleep(1.0)  # let the first frame's tail (notifications, tooltips) settle
-        c0, t0 = cpu_seconds(proc.pid), time.monotonic()
-        time.sleep(seconds)
-        c1, t1 = cpu_seconds(proc.pid), time.monotonic()
-    finally:
-        proc.kill()
-        proc.wait()
-    return (c1 - c0) / (t1 - t0) * 100
+def idle_cpu(seconds: float, refresh_s: float) -> float:
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(seconds), str(refresh_s)], capture_output=True,
+                          text=True, timeout=seconds + 120,
+                          env={"SRVMON_NOW": "2026-11-20T14:07:30Z", "PATH": "/usr/bin:/bin", "TZ": "UTC"})
+    for line in proc.stdout.splitlines():
+        if line.startswith("CPU"):
+            return float(line.split()[1])
+    raise SystemExit(f"the board did not report its CPU use:\n{proc.stderr[-2000:]}")
 
 
 def rss_mb() -> float:
@@ -113,10 +100,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--refreshes", type=int, default=1000)
     parser.add_argument("--skip-cpu", action="store_true")
+    parser.add_argument("--skip-rss", action="store_true")
+    parser.add_argument("--refresh", type=float, default=3600.0,
+                        help="board refresh interval during the CPU measurement (default: none happens)")
     args = parser.parse_args()
     if not args.skip_cpu:
-        pct = idle_cpu(args.seconds)
-        print(f"idle CPU over {args.seconds:.0f} s between refreshes: {pct:.2f}% of one core (goal < 2%)")
+        pct = idle_cpu(args.seconds, args.refresh)
+        what = "between refreshes" if args.refresh > args.seconds else f"refreshing every {args.refresh:g} s"
+        print(f"CPU over {args.seconds:.0f} s {what}: {pct:.2f}% of one core (goal < 2% when idle)")
+    if args.skip_rss:
+        return
     r10, rn, took = asyncio.run(rss_growth(args.refreshes))
     growth = (rn - r10) / r10 * 100
     print(f"RSS after 10 refreshes {r10:.1f} MB, after {args.refreshes} {rn:.1f} MB: {growth:+.1f}% "
