@@ -6,7 +6,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeGuard, TypeVar
 
 from srvmon.model import CostItem, Series, Status, Thresholds, Trend
 
@@ -14,7 +14,8 @@ T = TypeVar("T")
 Value = float | None
 
 
-def _finite(v: Value) -> bool:
+def _finite(v: Value) -> TypeGuard[float]:
+    """True for a present, finite number (narrows `float | None` to `float` for the type checker)."""
     return v is not None and not math.isnan(v) and not math.isinf(v)
 
 
@@ -31,7 +32,7 @@ def combine(series: Sequence[Series], how: str = "sum") -> tuple[tuple[int, ...]
         for t, v in zip(s.timestamps, s.values, strict=False):
             order.setdefault(t, None)
             if _finite(v):
-                buckets[t].append(v)  # type: ignore[arg-type]
+                buckets[t].append(v)
     ts = tuple(sorted(order))
     return ts, [reduce_values(buckets.get(t, []), how) for t in ts]
 
@@ -48,9 +49,9 @@ def reduce_values(values: Iterable[Value], how: str) -> Value:
     if how == "sum":
         return float(sum(vals))
     if how == "max":
-        return max(vals)  # type: ignore[type-var]
+        return max(vals)
     if how == "min":
-        return min(vals)  # type: ignore[type-var]
+        return min(vals)
     raise ValueError(f"unknown reduction {how!r}")
 
 
@@ -68,7 +69,7 @@ def trend(timestamps: Sequence[int], values: Sequence[Value]) -> Trend | None:
         return None
     t0 = timestamps[0]
     xs = [(t - t0) / 3600.0 for t, _ in pts]
-    ys = [float(v) for _, v in pts]  # type: ignore[arg-type]
+    ys = [float(v) for _, v in pts]
     n = len(xs)
     mx, my = sum(xs) / n, sum(ys) / n
     sxx = sum((x - mx) ** 2 for x in xs)
@@ -86,7 +87,7 @@ def delta_pct(current: Value, previous: Value) -> Value:
     """% change from previous to current; None when undefined (no data or previous is 0)."""
     if not _finite(current) or not _finite(previous) or previous == 0:
         return None
-    return (current - previous) / abs(previous) * 100.0  # type: ignore[operator]
+    return (current - previous) / abs(previous) * 100.0
 
 
 def moving_average(values: Sequence[Value], window: int) -> list[Value]:
@@ -94,7 +95,7 @@ def moving_average(values: Sequence[Value], window: int) -> list[Value]:
     out: list[Value] = []
     for i in range(len(values)):
         chunk = [v for v in values[max(0, i - window + 1): i + 1] if _finite(v)]
-        out.append(sum(chunk) / len(chunk) if chunk else None)  # type: ignore[arg-type]
+        out.append(sum(chunk) / len(chunk) if chunk else None)
     return out
 
 
@@ -104,7 +105,9 @@ def threshold_status(value: Value, th: Thresholds | None) -> Status:
         return "nodata"
     if th is None:
         return "ok"
-    worse = (lambda v, lim: v >= lim) if th.direction == "above" else (lambda v, lim: v <= lim)
+    worse: Callable[[float, float], bool] = (
+        (lambda v, lim: v >= lim) if th.direction == "above" else (lambda v, lim: v <= lim)
+    )
     if th.crit is not None and worse(value, th.crit):
         return "crit"
     if th.warn is not None and worse(value, th.warn):
@@ -124,7 +127,7 @@ def top_n(items: Iterable[T], key: Callable[[T], Value], n: int, order: str = "d
     present = [(key(i), i) for i in items]
     with_value = [(k, i) for k, i in present if _finite(k)]
     without = [i for k, i in present if not _finite(k)]
-    with_value.sort(key=lambda ki: ki[0], reverse=(order == "desc"))  # type: ignore[arg-type,return-value]
+    with_value.sort(key=lambda ki: ki[0], reverse=(order == "desc"))
     return ([i for _, i in with_value] + without)[:n]
 
 
@@ -132,11 +135,11 @@ def time_to_limit(current: Value, limit: float, slope_per_h: float | None) -> fl
     """Seconds until `current` reaches `limit` on the trend; 0 when already there; None when never."""
     if not _finite(current) or limit is None:
         return None
-    if current >= limit:  # type: ignore[operator]
+    if current >= limit:
         return 0.0
     if slope_per_h is None or slope_per_h <= 0:
         return None
-    return (limit - current) / slope_per_h * 3600.0  # type: ignore[operator]
+    return (limit - current) / slope_per_h * 3600.0
 
 
 def downsample(points: Sequence[tuple[int, Value]], target: int) -> list[tuple[int, Value]]:
@@ -148,11 +151,22 @@ def downsample(points: Sequence[tuple[int, Value]], target: int) -> list[tuple[i
     for i in range(0, len(points), size):
         chunk = points[i: i + size]
         vals = [v for _, v in chunk if _finite(v)]
-        out.append((chunk[0][0], max(vals) if vals else None))  # type: ignore[type-var]
+        out.append((chunk[0][0], max(vals) if vals else None))
     return out
 
 
 # ---- cost ---------------------------------------------------------------------------------------
+
+
+class CostRow(TypedDict):
+    """One service row of `cost_summary()["rows"]` (a plain dict at runtime)."""
+
+    service: str
+    mtd: float
+    last_month_same_days: float
+    delta_pct: float | None
+    wow_pct: float | None
+    forecast: float | None
 
 
 def month_start(d: date) -> date:
@@ -180,7 +194,7 @@ def cost_summary(items: Iterable[CostItem], today: date) -> dict[str, Any]:
     for it in items:
         if not it.forecast:
             by_service[it.service][it.day] += it.amount_usd
-    rows = []
+    rows: list[CostRow] = []
     tot_mtd = tot_prev = 0.0
     for svc, days in by_service.items():
         mtd = sum(a for d, a in days.items() if ms <= d < today)

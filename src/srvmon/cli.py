@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, TypedDict
 
 from srvmon import __version__
 
@@ -16,9 +16,19 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, EXIT_PROVIDER = 0, 1, 2, 3
 
 
-def _common(p: argparse.ArgumentParser, sub: bool = True) -> None:
+class _DefaultKw(TypedDict, total=False):
+    """Extra add_argument() keywords: on subcommands, `default=argparse.SUPPRESS`."""
+
+    default: str
+
+
+def _default_kw(sub: bool) -> _DefaultKw:
     # On subcommands the defaults are suppressed so `srvmon --config F snapshot` keeps F.
-    d = {"default": argparse.SUPPRESS} if sub else {}
+    return {"default": argparse.SUPPRESS} if sub else {}
+
+
+def _common(p: argparse.ArgumentParser, sub: bool = True) -> None:
+    d = _default_kw(sub)
     p.add_argument("--config", metavar="FILE", help="config file (default: $SRVMON_CONFIG, then the user config dir)",
                    **d)
     p.add_argument("--demo", action="store_true", help="use the built-in demo provider and board, ignoring any config",
@@ -28,7 +38,7 @@ def _common(p: argparse.ArgumentParser, sub: bool = True) -> None:
 
 
 def _board_opts(p: argparse.ArgumentParser, sub: bool = True) -> None:
-    d = {"default": argparse.SUPPRESS} if sub else {}
+    d = _default_kw(sub)
     p.add_argument("--board", metavar="B", help="board name (default: the first)", **d)
     p.add_argument("--range", metavar="R", help="time range: 1h, 4h, 12h, 1d, 1w, 1mo", **d)
 

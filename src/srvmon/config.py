@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import difflib
 import os
 import re
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from srvmon.clock import Clock
 from srvmon.model import parse_duration
@@ -63,7 +65,8 @@ class Board:
 class ProviderSpec:
     name: str
     type: str
-    cls: type[Provider]
+    # `builtins.type`: inside this class body the bare name `type` is the field above
+    cls: builtins.type[Provider]
     options: ProviderOptions
 
 
@@ -210,7 +213,7 @@ def _model_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseMo
     return cur if isinstance(cur, type) and issubclass(cur, BaseModel) else None
 
 
-def _fix_for(err: dict[str, Any], model: type[BaseModel], loc: tuple[str | int, ...]) -> str:
+def _fix_for(err: ErrorDetails, model: type[BaseModel], loc: tuple[str | int, ...]) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         parent = _model_at(model, loc[:-1])

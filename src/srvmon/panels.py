@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from srvmon import analysis as an
 from srvmon.model import (
@@ -27,6 +27,21 @@ from srvmon.model import (
 from srvmon.schema import PanelCfg
 
 ALARM_ORDER = {"ALARM": 0, "INSUFFICIENT_DATA": 1, "OK": 2}
+
+# a panel's value transform (per-second rate and scale) applied to one series' values
+Transform = Callable[[Sequence[float | None]], list[float | None]]
+
+
+class ToplistRow(TypedDict):
+    """One row of a toplist panel (a plain dict at runtime)."""
+
+    name: str
+    resource: str
+    labels: dict[str, str]
+    value: float | None
+    compare_value: float | None
+    delta_pct: float | None
+    status: Status
 
 
 def _thresholds(p: PanelCfg) -> Thresholds:
@@ -116,7 +131,7 @@ def metric_panel(p: PanelCfg, window: TimeWindow, cur: QueryResult, cmp: QueryRe
 
 
 def _many_series(p: PanelCfg, series: Sequence[Series], cmp: QueryResult | None, shift_s: int,
-                 tf: Any) -> tuple[PanelSeries, ...]:
+                 tf: Transform) -> tuple[PanelSeries, ...]:
     compare_by = {_label_key(s.labels): s for s in (cmp.series if cmp is not None and cmp.ok else ())}
     chosen = an.top_n(series, lambda s: an.reduce_values(s.values, "sum"), p.top, "desc")
     out = []
@@ -127,9 +142,10 @@ def _many_series(p: PanelCfg, series: Sequence[Series], cmp: QueryResult | None,
     return tuple(out)
 
 
-def _toplist(p: PanelCfg, cur: QueryResult, cmp: QueryResult | None, tf: Any, now: datetime) -> PanelSnapshot:
+def _toplist(p: PanelCfg, cur: QueryResult, cmp: QueryResult | None, tf: Transform,
+             now: datetime) -> PanelSnapshot:
     compare_by = {_label_key(s.labels): s for s in (cmp.series if cmp is not None and cmp.ok else ())}
-    rows_all = []
+    rows_all: list[ToplistRow] = []
     for s in cur.series:
         v = an.reduce_values(tf(s.values), p.reduce)
         c = compare_by.get(_label_key(s.labels))

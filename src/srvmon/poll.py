@@ -11,7 +11,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from srvmon import panels as pn
 from srvmon.analysis import prev_month_start
@@ -33,6 +33,9 @@ from srvmon.schema import METRIC_KINDS, PanelCfg
 
 BACKOFF_BASE_S = 5.0
 BACKOFF_MAX_S = 300.0
+
+# one provider call's outcome: ("ok", value) or ("err", message, "timeout"|"unsupported"|"throttled"|"error")
+_Outcome = tuple[Literal["ok"], Any] | tuple[Literal["err"], str, str]
 
 
 @dataclass
@@ -206,10 +209,10 @@ class Poller:
         return Snapshot(board=self.board.name, title=self.board.title, generated_at=now, window=board_window,
                         compare="1w" if compare else None, panels=panels, providers=tuple(statuses))
 
-    def _run(self, tasks: Mapping[tuple[str, Any], tuple[str, Callable[[], Any]]]) -> dict[tuple[str, Any], tuple]:
+    def _run(self, tasks: Mapping[tuple[str, Any], tuple[str, Callable[[], Any]]]) -> dict[tuple[str, Any], _Outcome]:
         futures: dict[tuple[str, Any], Future[Any]] = {k: self._pool.submit(fn) for k, (_, fn) in tasks.items()}
         deadline = time.monotonic() + self.timeout_s
-        out: dict[tuple[str, Any], tuple] = {}
+        out: dict[tuple[str, Any], _Outcome] = {}
         for key, fut in futures.items():
             try:
                 out[key] = ("ok", fut.result(timeout=max(0.0, deadline - time.monotonic())))
@@ -225,8 +228,8 @@ class Poller:
         return out
 
     # -- assembling ----------------------------------------------------------------------------------
-    def _panel(self, p: PanelCfg, plan: _Plan, results: Mapping[tuple[str, Any], tuple], skipped: Mapping[str, str],
-               today: date, now: datetime) -> PanelSnapshot:
+    def _panel(self, p: PanelCfg, plan: _Plan, results: Mapping[tuple[str, Any], _Outcome],
+               skipped: Mapping[str, str], today: date, now: datetime) -> PanelSnapshot:
         prov = p.provider or ""
         prev = self._previous.get(p.id)
         if prov in skipped:

@@ -68,7 +68,7 @@ class UsageCounter:
         self._ops: Counter[str] = Counter()
         self._metrics = 0
         self._usd = 0.0
-        self._extra: Counter[str] = Counter()
+        self._extra: dict[str, float] = {}
 
     def call(self, operation: str, *, metrics: int = 0, usd: float = 0.0, n: int = 1) -> None:
         with self._lock:
@@ -79,7 +79,7 @@ class UsageCounter:
     def add(self, key: str, amount: float) -> None:
         """Extra named figures, e.g. 'logs_gb_scanned'."""
         with self._lock:
-            self._extra[key] += amount  # type: ignore[assignment]
+            self._extra[key] = self._extra.get(key, 0) + amount
 
     def snapshot(self) -> Usage:
         with self._lock:
