@@ -132,9 +132,10 @@ class RecordScreen(Screen[None]):
             out.append(f"{label:>11}  ", style="bold")
             out.append_text(safe_text(value))
             out.append("\n")
-        if r.fields and dict(r.fields) != message_fields(r.message):
+        extra = _provider_only_fields(r)
+        if extra:
             out.append("     fields  ", style="bold")
-            out.append_text(safe_text(_pretty(dict(r.fields)), keep_newlines=True))
+            out.append_text(safe_text(_pretty(extra), keep_newlines=True))
             out.append("\n")
         return out
 
@@ -249,6 +250,15 @@ class RecordScreen(Screen[None]):
             out.append("\n")
         box.update(out)
         box.scroll_visible()
+
+
+def _provider_only_fields(record: LogRecord) -> dict[str, Any]:
+    """The provider's fields the JSON message does not already show with the same value."""
+    if not record.fields:
+        return {}
+    parsed = message_fields(record.message) or {}
+    missing = object()
+    return {k: v for k, v in record.fields.items() if parsed.get(k, missing) != v}
 
 
 def _same_request(record: LogRecord, request_id: str) -> bool:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any, ClassVar
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len, get_character_cell_size, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -38,6 +39,15 @@ class Column:
     title: str
     width: int
     align_right: bool = False
+    #: Too-long text loses its middle ("che…apply-coupon") rather than its end ("checkout-appl…").
+    middle: bool = False
+
+
+#: The message column gets at least this many cells (or 2/5 of the width) before others give way.
+MIN_MESSAGE_WIDTH = 32
+#: RESOURCE shrinks to this before TIME drops its milliseconds, then to RESOURCE_MIN.
+RESOURCE_SOFT_MIN = 12
+RESOURCE_MIN = 8
 
 
 class LogTable(ScrollView, can_focus=True):
@@ -52,6 +62,7 @@ class LogTable(ScrollView, can_focus=True):
         height: 1fr;
         overflow-x: hidden;
         overflow-y: auto;
+        scrollbar-size-vertical: 1;
         background: $surface;
     }
     LogTable > .log-table--header { text-style: bold; background: $panel; color: $foreground; }
@@ -123,6 +134,10 @@ class LogTable(ScrollView, can_focus=True):
         self._long_dates = False
         self._resource_width = 12
         self._field_names: list[str] | None = None
+        self._message_cache: dict[int, str] = {}
+        self._layout_key: tuple[object, ...] | None = None
+        self._layout: list[Column] = []
+        self._time_ms = True
 
     # -- data ------------------------------------------------------------------------------------
     def set_records(
@@ -140,6 +155,7 @@ class LogTable(ScrollView, can_focus=True):
         self.records = sorted(unique.values(), key=_ts, reverse=True)
         self._keys = set(unique)
         self._fields_cache.clear()
+        self._message_cache.clear()
         self._field_names = None
         self._measure()
         self._refilter(keep_cursor=False)
@@ -187,6 +203,7 @@ class LogTable(ScrollView, can_focus=True):
         for r in dropped:
             self._keys.discard(record_key(r))
             self._fields_cache.pop(id(r), None)
+            self._message_cache.pop(id(r), None)
         while self.rows and id(self.rows[-1]) in gone:
             self.rows.pop()
         if self.cursor_row >= len(self.rows):
@@ -213,6 +230,7 @@ class LogTable(ScrollView, can_focus=True):
     def set_extra_columns(self, names: Sequence[str]) -> None:
         """JSON message fields to show as columns between duration and message."""
         self.extra_columns = tuple(names)
+        self._message_cache.clear()  # a JSON summary leaves out the fields shown as columns
         self.refresh()
 
     def discover_fields(self, sample: int = 500) -> list[str]:
@@ -288,16 +306,49 @@ class LogTable(ScrollView, can_focus=True):
 
     # -- columns & rendering ---------------------------------------------------------------------
     def columns(self) -> list[Column]:
+        """The columns for the current width: fixed ones give way so MESSAGE keeps a useful width.
+
+        In order, until MESSAGE has `MIN_MESSAGE_WIDTH` cells (or 2/5 of the width): DURATION
+        becomes "DUR" (6 cells), RESOURCE shrinks to 12 (ellipsis in the middle), TIME drops its
+        milliseconds, RESOURCE shrinks to 8. Cached per (width, field columns, measurements).
+        """
+        width = self.scrollable_content_region.width  # without the scrollbar
+        key = (width, self.extra_columns, self._long_dates, self._resource_width, self.tz)
+        if key == self._layout_key:
+            return self._layout
+        extras = [Column("field:" + name, name.upper(), 14) for name in self.extra_columns]
+        extra_width = sum(c.width + 1 for c in extras)
+        time_width = 14 if self._long_dates else 12
+        resource = self._resource_width
+        duration, duration_title = 8, "DURATION"
+        want = max(MIN_MESSAGE_WIDTH, width * 2 // 5)
+
+        def message_width() -> int:
+            # Five separators: after time, resource, level, status and duration.
+            return width - (time_width + resource + 5 + 3 + duration + 5 + extra_width)
+
+        if message_width() < want:
+            duration, duration_title = 6, "DUR"
+        if message_width() < want and resource > RESOURCE_SOFT_MIN:
+            resource = max(RESOURCE_SOFT_MIN, resource - (want - message_width()))
+        time_ms = True
+        if message_width() < want and not self._long_dates:
+            time_width, time_ms = 8, False
+        if message_width() < want and resource > RESOURCE_MIN:
+            resource = max(RESOURCE_MIN, resource - (want - message_width()))
+        time_title = self._time_title()
+        if len(time_title) > time_width:
+            time_title = "TIME"
         cols = [
-            Column("time", self._time_title(), 14 if self._long_dates else 12),
-            Column("resource", "RESOURCE", self._resource_width),
+            Column("time", time_title, time_width),
+            Column("resource", "RESOURCE", resource, middle=True),
             Column("level", "LEVEL", 5),
             Column("status", "STS", 3, align_right=True),
-            Column("duration", "DURATION", 9, align_right=True),
+            Column("duration", duration_title, duration, align_right=True),
+            *extras,
+            Column("message", "MESSAGE", max(10, message_width())),
         ]
-        cols += [Column("field:" + name, name.upper(), 14) for name in self.extra_columns]
-        used = sum(c.width + 1 for c in cols)
-        cols.append(Column("message", "MESSAGE", max(10, self.size.width - used)))
+        self._layout_key, self._layout, self._time_ms = key, cols, time_ms
         return cols
 
     def _time_title(self) -> str:
@@ -315,20 +366,19 @@ class LogTable(ScrollView, can_focus=True):
                 return "?"
             if self._long_dates:
                 return dt.strftime("%m-%d %H:%M:%S")
+            if not self._time_ms:
+                return dt.strftime("%H:%M:%S")
             return dt.strftime("%H:%M:%S") + f".{dt.microsecond // 1000:03d}"
         if key == "resource":
             return _cell_text(record.resource)
         if key == "level":
-            return _cell_text(record.level or "")
+            return _short_level(_cell_text(record.level or ""))
         if key == "status":
             return "" if record.status is None else str(record.status)
         if key == "duration":
-            d = record.duration_ms
-            if d is None or d != d:
-                return ""
-            return f"{d:.0f}ms" if d >= 100 else f"{d:.1f}ms"
+            return format_duration(record.duration_ms)
         if key == "message":
-            return _cell_text(record.message)
+            return self.message_text(record)
         if key.startswith("field:"):
             value = self.fields_of(record).get(key[6:])
             if value is None:
@@ -336,6 +386,20 @@ class LogTable(ScrollView, can_focus=True):
             text = value if isinstance(value, str) else json.dumps(value, default=str)
             return _cell_text(text)
         return ""
+
+    def message_text(self, record: LogRecord) -> str:
+        """The MESSAGE cell: a JSON message's human message (or its key=value summary), else the text.
+
+        Cached per record, so a JSON message is parsed once however often its row is drawn.
+        """
+        rid = id(record)
+        text = self._message_cache.get(rid)
+        if text is None:
+            text = _cell_text(display_message(record, shown=self.extra_columns))
+            if len(self._message_cache) > 20_000:
+                self._message_cache.clear()
+            self._message_cache[rid] = text
+        return text
 
     def row_style(self, record: LogRecord) -> Style | None:
         level = (record.level or "").lower()
@@ -352,7 +416,7 @@ class LogTable(ScrollView, can_focus=True):
                 text = text[-col.width :] if cell_len(text) > col.width else text
                 padded = " " * (col.width - cell_len(text)) + text
             else:
-                padded = set_cell_size(text, col.width)
+                padded = _fit(text, col.width, middle=col.middle)
             style = base + muted if (muted is not None and i == 0) else base
             segments.append(Segment(padded, style))
             segments.append(Segment(" ", base))
@@ -446,3 +510,252 @@ def _cell_text(text: str) -> str:
 
 def _ts(record: LogRecord) -> float:
     return record.timestamp
+
+
+def _fit(text: str, width: int, *, middle: bool = False) -> str:
+    """`text` padded or cut to exactly `width` cells; a cut shows "…" (at the end, or in the middle)."""
+    if width <= 0:
+        return ""
+    if not middle and len(text) > 4 * width + 16:
+        text = text[: 4 * width + 16]  # more than can show (even with some zero-width characters)
+    size = cell_len(text)
+    if size <= width:
+        return text + " " * (width - size)
+    if width == 1:
+        return "…"
+    if not middle:
+        return set_cell_size(text, width - 1) + "…"
+    # Names sharing a prefix ("checkout-…") differ at the end: the end gets two thirds.
+    head_cells = (width - 1) // 3
+    tail_cells = width - 1 - head_cells
+    head = set_cell_size(text, head_cells)
+    tail: list[str] = []
+    used = 0
+    for ch in reversed(text):
+        w = get_character_cell_size(ch)
+        if used + w > tail_cells:
+            break
+        tail.append(ch)
+        used += w
+    return head + "…" + " " * (tail_cells - used) + "".join(reversed(tail))
+
+
+_LEVEL_SHORT = {
+    "warning": "warn",
+    "critical": "crit",
+    "information": "info",
+    "informational": "info",
+    "emergency": "emerg",
+    "verbose": "verb",
+}
+
+
+def _short_level(level: str) -> str:
+    """'Warning' -> 'Warn', 'INFORMATION' -> 'INFO' (LEVEL is 5 cells); other levels unchanged."""
+    if len(level) <= 5:
+        return level
+    short = _LEVEL_SHORT.get(level.lower())
+    if short is None:
+        return level
+    if level.isupper():
+        return short.upper()
+    return short.capitalize() if level[:1].isupper() else short
+
+
+def format_duration(ms: float | None) -> str:
+    """At most 6 cells: '14.0ms', '2455ms', '12.3s', '900s' ('' when unknown)."""
+    if ms is None or not math.isfinite(ms):
+        return ""
+    if abs(round(ms, 1)) < 100:
+        return f"{ms:.1f}ms"
+    if abs(round(ms)) < 10_000:
+        return f"{ms:.0f}ms"
+    s = ms / 1000
+    if abs(round(s, 1)) < 100:
+        return f"{s:.1f}s"
+    if abs(round(s)) < 100_000:
+        return f"{s:.0f}s"
+    return f"{s / 3600:.0f}h"
+
+
+# ---- the MESSAGE cell of a JSON message ------------------------------------------------------------
+
+#: Where a JSON log line keeps its human message, most preferred first (keys match case-insensitively;
+#: a pair is a nested key, or the flat dotted key "error.message"). Lambda's JSON log format nests
+#: the error object under "message"; pino/bunyan/zap/logrus use "msg"; Serilog "@m"; structlog "event".
+MESSAGE_KEYS: tuple[tuple[str, ...], ...] = (
+    ("message",),
+    ("msg",),
+    ("@message",),
+    ("@m",),
+    ("errorMessage",),
+    ("error_message",),
+    ("error", "message"),
+    ("err", "message"),
+    ("exception", "message"),
+    ("event",),
+    ("log",),
+    ("text",),
+    ("textPayload",),
+    ("error",),
+    ("err",),
+)
+#: An object under these keys is the logged payload itself (summarised as key=value if it has no message).
+_PAYLOAD_KEYS = frozenset({("message",), ("msg",), ("@message",), ("@m",)})
+#: For an error message found under these keys, the error's type goes in front ("TypeError: …").
+_ERROR_TYPE_KEYS: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {
+    ("errorMessage",): (("errorType",),),
+    ("error_message",): (("error_type",), ("error_class",)),
+    ("error", "message"): (("error", "type"), ("error", "name")),
+    ("err", "message"): (("err", "type"), ("err", "name")),
+    ("exception", "message"): (("exception", "type"),),
+}
+#: Keys whose value the TIME column already shows.
+_TIME_KEYS = frozenset({"timestamp", "time", "@timestamp", "ts", "@t", "datetime"})
+#: Keys whose value the LEVEL / STS / DURATION columns show (dropped only when the row shows the same).
+_LEVEL_KEYS = frozenset({"level", "lvl", "severity", "loglevel", "@l", "levelname", "severitytext"})
+_STATUS_KEYS = frozenset({"status", "statuscode", "httpstatus", "httpstatuscode"})
+_DURATION_KEYS = frozenset({"duration", "durationms", "elapsedms", "latencyms", "responsetimems"})
+#: Nested values (objects) that would be used as the message are looked into this deep.
+_MAX_DEPTH = 3
+
+
+def display_message(record: LogRecord, *, shown: Iterable[str] = ()) -> str:
+    """What MESSAGE shows: for a JSON-object message its human message ("message", "msg",
+    "errorMessage", "error.message", "@message", …), else a compact `key=value` summary of the
+    fields the other columns (and the `shown` field columns) do not already show, else the raw
+    text. Not yet cleaned."""
+    message = record.message
+    if not isinstance(message, str):
+        return str(message)
+    fields = message_fields(message)
+    if not fields:
+        return message
+    found = _human_message(fields, 0)
+    if found is not None:
+        return found
+    return _key_values(fields, record, frozenset(shown)) or message
+
+
+def _lookup(fields: dict[str, Any], path: tuple[str, ...]) -> Any:
+    """fields["error"]["message"] or fields["error.message"] for ("error", "message"); any case."""
+    if len(path) > 1:
+        flat = _get(fields, ".".join(path))
+        if flat is not None:
+            return flat
+        parent = _get(fields, path[0])
+        return _lookup(parent, path[1:]) if isinstance(parent, dict) else None
+    return _get(fields, path[0])
+
+
+def _get(fields: dict[str, Any], key: str) -> Any:
+    if key in fields:
+        return fields[key]
+    low = key.lower()
+    for k, v in fields.items():
+        if k.lower() == low:
+            return v
+    return None
+
+
+def _human_message(fields: dict[str, Any], depth: int) -> str | None:
+    for path in MESSAGE_KEYS:
+        value = _lookup(fields, path)
+        if value is None or isinstance(value, (bool, list)):
+            continue
+        if isinstance(value, str):
+            if not value.strip():
+                continue
+            inner = message_fields(value) if depth < _MAX_DEPTH and value.lstrip()[:1] == "{" else None
+            if inner:
+                inner_text = _human_message(inner, depth + 1) or _key_values(inner, None)
+                if inner_text:
+                    return inner_text
+            return _with_error_type(fields, path, value)
+        if isinstance(value, dict):
+            if value and depth < _MAX_DEPTH:
+                # An object logged as the message ("message": {...}) is the payload: summarise it.
+                # Under "error"/"event"/… only a message inside it counts.
+                found = _human_message(value, depth + 1)
+                if found is None and path in _PAYLOAD_KEYS:
+                    found = _key_values(value, None)
+                if found:
+                    return found
+            continue
+        if isinstance(value, (int, float)):
+            return str(value)
+    return None
+
+
+def _with_error_type(fields: dict[str, Any], path: tuple[str, ...], message: str) -> str:
+    for type_path in _ERROR_TYPE_KEYS.get(path, ()):
+        kind = _lookup(fields, type_path)
+        if isinstance(kind, str) and kind.strip() and not message.startswith(kind):
+            return f"{kind}: {message}"
+    return message
+
+
+def _norm_key(key: str) -> str:
+    return key.lower().replace("_", "").replace("-", "")
+
+
+def _shown_elsewhere(key: str, value: Any, record: LogRecord | None) -> bool:
+    """True when another column of the row already shows this field (so MESSAGE need not)."""
+    k = _norm_key(key)
+    if k in _TIME_KEYS:
+        return True
+    if record is None:
+        return False
+    if isinstance(value, str) and value == record.resource:
+        return True
+    if k in _LEVEL_KEYS:
+        return record.level is not None and str(value).lower() == record.level.lower()
+    if k in _STATUS_KEYS:
+        return record.status is not None and str(value) == str(record.status)
+    if k in _DURATION_KEYS:
+        return (
+            record.duration_ms is not None
+            and isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and abs(value - record.duration_ms) < 0.5
+        )
+    return False
+
+
+def _key_values(fields: dict[str, Any], record: LogRecord | None, skip: frozenset[str] = frozenset()) -> str:
+    """'user=alice order=42 cart={"items":3}': plain values first, objects after, the request id last;
+    fields the row's other columns already show are left out (all of them kept if nothing else is)."""
+    plain: list[tuple[str, Any]] = []
+    nested: list[tuple[str, Any]] = []
+    last: list[tuple[str, Any]] = []
+    for key, value in fields.items():
+        if key in skip or _shown_elsewhere(key, value, record):
+            continue
+        if record is not None and record.request_id and value == record.request_id:
+            last.append((key, value))
+        elif isinstance(value, (dict, list)):
+            nested.append((key, value))
+        else:
+            plain.append((key, value))
+    items = plain + nested + last or list(fields.items())
+    parts: list[str] = []
+    size = 0
+    for key, value in items:
+        part = f"{key}={_kv_value(value)}"
+        parts.append(part)
+        size += len(part) + 1
+        if size > CELL_CHARS:
+            break
+    return " ".join(parts)
+
+
+def _kv_value(value: Any) -> str:
+    if isinstance(value, str):
+        if value and not any(c.isspace() or c in '="' for c in value[:CELL_CHARS]):
+            return value
+        return json.dumps(value[:CELL_CHARS], ensure_ascii=False)
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    except (TypeError, ValueError, RecursionError):
+        text = str(value)
+    return text[:CELL_CHARS]
