@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO, TypedDict
-
-from srvmon import __version__
+from typing import TYPE_CHECKING, Any, TextIO, TypedDict
 
 if TYPE_CHECKING:
     from srvmon.clock import Clock
@@ -43,9 +41,23 @@ def _board_opts(p: argparse.ArgumentParser, sub: bool = True) -> None:
     p.add_argument("--range", metavar="R", help="time range: 1h, 4h, 12h, 1d, 1w, 1mo", **d)
 
 
+class _VersionAction(argparse.Action):
+    """`--version`, resolving the installed version only when asked (importlib.metadata is slow)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        from srvmon import __version__
+
+        sys.stdout.write(f"srvmon {__version__}\n")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="srvmon", description="Terminal screenboard for serverless operations.")
-    parser.add_argument("--version", action="version", version=f"srvmon {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     _common(parser, sub=False)
     _board_opts(parser, sub=False)
     parser.add_argument("--refresh", metavar="DUR", help="refresh interval, e.g. 30s (default: the board's)")
