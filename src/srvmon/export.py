@@ -207,8 +207,16 @@ def render(s: Snapshot, fmt: str, *, size: tuple[int, int] = (160, 48), hint: st
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write via a temp file in the same directory and rename, so readers never see half a file."""
+    """Write via a temp file in the same directory and rename, so readers never see half a file.
+
+    Targets that exist but are not regular files (/dev/null, /dev/stdout, a FIFO) are written in
+    place: renaming over them would replace the device or pipe with a plain file.
+    """
     target = Path(path)
+    if target.exists() and not target.is_file():
+        with open(target, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        return
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:

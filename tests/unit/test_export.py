@@ -85,3 +85,19 @@ def test_write_atomic(tmp_path):
     with pytest.raises(TypeError):
         write_atomic(target, 12345)  # type: ignore[arg-type]
     assert target.read_text() == "new" and os.listdir(tmp_path) == ["out.json"]
+
+
+def test_write_atomic_to_a_fifo_writes_in_place(tmp_path):
+    """Special files (/dev/null, pipes) are written, never replaced by a renamed regular file."""
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    write_atomic(fifo, "through the pipe")
+    reader.join(5)
+    assert got == ["through the pipe"] and stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert sorted(os.listdir(tmp_path)) == ["pipe"]
