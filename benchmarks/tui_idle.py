@@ -63,7 +63,7 @@ def rss_mb() -> float:
     return 0.0
 
 
-async def rss_growth(refreshes: int) -> tuple[float, float, float]:
+async def rss_growth(refreshes: int) -> tuple[dict[int, float], float]:
     from srvmon.clock import FrozenClock
     from srvmon.config import load_config
     from srvmon.poll import Poller
@@ -84,15 +84,18 @@ async def rss_growth(refreshes: int) -> tuple[float, float, float]:
         await app.workers.wait_for_complete()
         screen = app.board_screen
         assert screen is not None
+        marks = {10, refreshes // 10, refreshes // 4, refreshes // 2, 3 * refreshes // 4, refreshes}
         for i in range(1, refreshes + 1):
             clock.advance(60)
-            screen.apply_snapshot(poller.poll())
+            snapshot = poller.poll()
+            screen.prebuild_charts(snapshot)  # as the refresh worker does
+            screen.apply_snapshot(snapshot)
             await pilot.pause()
-            if i in (10, refreshes):
+            if i in marks:
                 gc.collect()
                 at[i] = rss_mb()
     poller.close()
-    return at[10], at[refreshes], time.perf_counter() - t0
+    return at, time.perf_counter() - t0
 
 
 def main() -> None:
@@ -110,10 +113,12 @@ def main() -> None:
         print(f"CPU over {args.seconds:.0f} s {what}: {pct:.2f}% of one core (goal < 2% when idle)")
     if args.skip_rss:
         return
-    r10, rn, took = asyncio.run(rss_growth(args.refreshes))
-    growth = (rn - r10) / r10 * 100
-    print(f"RSS after 10 refreshes {r10:.1f} MB, after {args.refreshes} {rn:.1f} MB: {growth:+.1f}% "
-          f"(goal < 10%; {took:.0f} s)")
+    at, took = asyncio.run(rss_growth(args.refreshes))
+    n = args.refreshes
+    r10, rn, half = at[10], at[n], at[n // 2]
+    print("RSS by refresh: " + ", ".join(f"{i}: {mb:.1f} MB" for i, mb in sorted(at.items())))
+    print(f"RSS after 10 refreshes {r10:.1f} MB, after {n} {rn:.1f} MB: {(rn - r10) / r10 * 100:+.1f}% "
+          f"(goal < 10%); second half {(rn - half) / half * 100:+.1f}% ({took:.0f} s)")
 
 
 if __name__ == "__main__":
