@@ -51,6 +51,34 @@ asyncio.run(main())
 """
 
 
+BREAKDOWN = r"""
+import time
+t0 = time.perf_counter()
+import textual.app, textual.widgets
+t1 = time.perf_counter()
+from srvmon.config import load_config
+t2 = time.perf_counter()
+import srvmon.tui.app
+t3 = time.perf_counter()
+from srvmon.clock import clock_from_env
+from srvmon.poll import Poller
+loaded = load_config(demo=True)
+clock = clock_from_env()
+poller = Poller(loaded.boards[0], loaded.build_providers(clock), clock, timeout_s=60)
+t4 = time.perf_counter()
+poller.poll()
+t5 = time.perf_counter()
+print("BREAKDOWN", t1 - t0, t2 - t1, t3 - t2, t5 - t4)
+"""
+
+
+def breakdown() -> list[float]:
+    out = subprocess.run([sys.executable, "-c", BREAKDOWN], capture_output=True, text=True, check=True,
+                         env={"SRVMON_NOW": "2026-11-20T14:07:30Z", "PATH": "/usr/bin:/bin", "TZ": "UTC"}).stdout
+    line = next(x for x in out.splitlines() if x.startswith("BREAKDOWN"))
+    return [float(v) for v in line.split()[1:]]
+
+
 def time_to_frame(code: str) -> float:
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
@@ -76,6 +104,10 @@ def main() -> None:
     print(f"hello-world first frame: median {h * 1000:.0f} ms (min {min(hello) * 1000:.0f} ms, n={args.repeat})")
     print(f"srvmon demo board first complete frame: median {b * 1000:.0f} ms (min {min(board) * 1000:.0f} ms)")
     print(f"ratio board / hello-world: {b / h:.2f}x (goal <= 2x)")
+    textual_s, config_s, tui_s, poll_s = breakdown()
+    print(f"where the board's extra time goes: import textual {textual_s * 1000:.0f} ms (hello-world pays it too), "
+          f"srvmon.config + pydantic {config_s * 1000:.0f} ms, srvmon.tui + plotext {tui_s * 1000:.0f} ms, "
+          f"first demo poll (cold) {poll_s * 1000:.0f} ms; the rest is mounting and painting 25 panels")
 
 
 if __name__ == "__main__":

@@ -37,6 +37,11 @@ BODIES: dict[str, type[PanelBody]] = {
 }
 
 STATES = ("loading", "ok", "stale", "error", "nodata")
+_MANAGED_CLASSES = frozenset(
+    [f"-{s}" for s in ("ok", "warn", "crit", "nodata", "error")]
+    + [f"-state-{s}" for s in STATES]
+    + ["-show-message"]
+)
 
 
 def panel_state(panel: PanelSnapshot | None) -> str:
@@ -143,17 +148,27 @@ class PanelFrame(Widget, can_focus=True):
         status = p.status if p is not None else "nodata"
         if p is not None and p.stale:
             status = p.status if p.status != "error" else "error"
-        for s in ("ok", "warn", "crit", "nodata", "error"):
-            self.set_class(s == status and p is not None, f"-{s}")
-        for s in STATES:
-            self.set_class(self.state == s, f"-state-{s}")
+        message = self._message()
+        wanted = {f"-state-{self.state}"}
+        if p is not None:
+            wanted.add(f"-{status}")
+        if message is not None:
+            wanted.add("-show-message")
+        managed = _MANAGED_CLASSES
+        current = set(self.classes) & managed
+        if current != wanted:
+            # one restyle for the whole change (each set_class would restyle the subtree again)
+            removes, adds = current - wanted, wanted - current
+            if adds:
+                self.remove_class(*removes, update=False)
+                self.add_class(*adds)
+            else:
+                self.remove_class(*removes)
         symbol = STATUS_SYMBOL.get(status, "") if p is not None else "…"
         title = Text(f"{symbol} ", style="bold")
         title.append(clean(self.title))
         self.border_title = title
         self.border_subtitle = self._subtitle()
-        message = self._message()
-        self.set_class(message is not None, "-show-message")
         if message is not None:
             self.query_one(".message", Static).update(message)
 
