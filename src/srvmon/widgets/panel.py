@@ -11,7 +11,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Static
 
 from srvmon.model import PanelSnapshot, Thresholds
 from srvmon.widgets.alarms import AlarmList
@@ -19,6 +18,7 @@ from srvmon.widgets.base import PanelBody, clean
 from srvmon.widgets.cost import CostView
 from srvmon.widgets.gauge import GaugeView
 from srvmon.widgets.health import HealthChips
+from srvmon.widgets.line import TextLine
 from srvmon.widgets.logs import LogList
 from srvmon.widgets.stat import StatView
 from srvmon.widgets.timeseries import TimeseriesView
@@ -74,7 +74,10 @@ class PanelFrame(Widget, can_focus=True):
     PanelFrame.-warn { border: round $warning; }
     PanelFrame.-crit, PanelFrame.-error { border: round $error; }
     PanelFrame.-warn:focus, PanelFrame.-crit:focus, PanelFrame.-error:focus { border: double $accent; }
-    PanelFrame > .message { height: 1fr; width: 1fr; content-align: center middle; display: none; }
+    PanelFrame > .message {
+        height: 1fr; width: 1fr; content-align: center middle; display: none;
+        text-wrap: wrap; text-overflow: fold;
+    }
     PanelFrame.-show-message > .message { display: block; }
     PanelFrame.-show-message > PanelBody { display: none; }
     """
@@ -106,7 +109,7 @@ class PanelFrame(Widget, can_focus=True):
         self.state = "loading"
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("loading…"), classes="message")
+        yield TextLine(Text("loading…"), classes="message")
         yield self.body
 
     def on_mount(self) -> None:
@@ -170,7 +173,7 @@ class PanelFrame(Widget, can_focus=True):
         self.border_title = title
         self.border_subtitle = self._subtitle()
         if message is not None:
-            self.query_one(".message", Static).update(message)
+            self.query_one(".message", TextLine).update(message)
 
     def _subtitle(self) -> Text | None:
         p = self.panel
