@@ -145,6 +145,14 @@ class TimeseriesChart(PlotextPlot):
         background = self.color("surface")
         all_x: list[int] = []
         all_y: list[float] = []
+        today = [t for s in p.series for t, _ in s.points]
+        if p.trend is not None and today and max(today) > min(today):
+            # drawn first so the data lines (today over last week) stay on top of it
+            t0, t1 = min(today), max(today)
+            ys = [p.trend.intercept, p.trend.intercept + p.trend.slope_per_h * (t1 - t0) / 3600]
+            plt.plot([t0, t1], ys, marker="-", color=_rgb(self.color("accent")))
+            all_x += [t0, t1]
+            all_y += ys
         if compare:
             for i, s in enumerate(p.series):
                 if not s.compare_points:
@@ -165,14 +173,13 @@ class TimeseriesChart(PlotextPlot):
                 all_y += ys
         if not all_x:
             return
-        x0 = min(t for s in p.series for t, _ in s.points) if any(s.points for s in p.series) else min(all_x)
-        x1 = max(t for s in p.series for t, _ in s.points) if any(s.points for s in p.series) else max(all_x)
-        if p.trend is not None and x1 > x0:
-            ys = [p.trend.intercept, p.trend.intercept + p.trend.slope_per_h * (x1 - x0) / 3600]
-            plt.plot([x0, x1], ys, marker="-", color=_rgb(self.color("accent")))
-            all_y += ys
+        x0, x1 = min(all_x), max(all_x)
         lo, hi = min(all_y), max(all_y)
-        lo = min(0.0, lo)
+        if 0 < lo and lo > 0.4 * hi:
+            # a busy line far from zero: scale to the data so today and last week separate visibly
+            lo = max(0.0, lo - (hi - lo) * 0.15)
+        else:
+            lo = min(0.0, lo)
         for level, var in ((p.thresholds.warn, "warning"), (p.thresholds.crit, "error")):
             if level is not None and lo <= level <= max(hi * 1.5, lo + 1e-9):
                 plt.horizontal_line(level, color=_rgb(self.color(var)))
