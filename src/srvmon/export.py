@@ -178,7 +178,7 @@ def to_txt(s: Snapshot) -> str:
     head = f"{s.title}{'  [DEMO DATA]' if s.demo else ''}"
     sub = f"{_local(s.window.start)} -> {_local(s.window.end)}  step {s.window.step_s}s" + (
         f"  compare {s.compare}" if s.compare else "")
-    rows = [(f"{STATUS_SYMBOL[p.status]} {p.status:<6}", clean(p.title)[:34], fmt_value(p.value, p.unit),
+    rows = [(f"{STATUS_SYMBOL[p.status]} {p.status:<6}", clean(p.title)[:44], fmt_value(p.value, p.unit),
              fmt_delta(p.delta_pct), _detail(p)) for p in s.panels]
     widths = [max(len(r[i]) for r in rows) if rows else 0 for i in range(4)]
     out = [head, sub, ""]

@@ -135,7 +135,7 @@ def _outcome(inc: Incidents, fn: Function, t0: int, x: float) -> str:
     """ok | 4xx | 5xx | timeout | oom, from the invocation's first uniform `x`."""
     deployed = fn.service == inc.deploy_service and t0 >= inc.deploy_s
     p_timeout = 0.03 if fn.name == inc.timeout_fn else 0.0
-    p_oom = 0.02 if fn.name == inc.oom_fn else 0.0
+    p_oom = 0.06 if fn.name == inc.oom_fn else 0.0  # frequent enough to show in any window's sample
     p_5xx = 0.06 if deployed else 0.004
     p_4xx = 0.06 if fn.service == "auth" else 0.03
     if x < p_timeout:
