@@ -175,11 +175,8 @@ class TimeseriesChart(PlotextPlot):
             return
         x0, x1 = min(all_x), max(all_x)
         lo, hi = min(all_y), max(all_y)
-        if 0 < lo and lo > 0.4 * hi:
-            # a busy line far from zero: scale to the data so today and last week separate visibly
-            lo = max(0.0, lo - (hi - lo) * 0.15)
-        else:
-            lo = min(0.0, lo)
+        # a busy line far from zero: scale to the data so today and last week separate visibly
+        lo = max(0.0, lo - (hi - lo) * 0.15) if lo > 0 and lo > 0.4 * hi else min(0.0, lo)
         for level, var in ((p.thresholds.warn, "warning"), (p.thresholds.crit, "error")):
             if level is not None and lo <= level <= max(hi * 1.5, lo + 1e-9):
                 plt.horizontal_line(level, color=_rgb(self.color(var)))
