@@ -234,3 +234,16 @@ def test_prefetched_source_serves_the_first_poll_once() -> None:
     other = PrefetchedSource(Counting(), range_s=3600, compare=True)  # type: ignore[arg-type]
     other.poll(range_s=14400, compare=False)  # the view changed before the first poll: fetch again
     assert other.inner.calls == [(3600, True, False), (14400, False, False)]  # type: ignore[attr-defined]
+
+
+def test_compare_label_names_the_overlay() -> None:
+    from srvmon.model import PanelSeries
+    from srvmon.widgets.timeseries import compare_label
+
+    day = 86400
+    month = PanelSnapshot("m", "m", "timeseries", "ok",
+                          series=(PanelSeries({}, tuple((i * day, 1.0) for i in range(30))),))
+    hours = PanelSnapshot("h", "h", "timeseries", "ok",
+                          series=(PanelSeries({}, tuple((i * 60, 1.0) for i in range(240))),))
+    assert compare_label(month) == "4 weeks earlier"
+    assert compare_label(hours) == "last week"

@@ -61,6 +61,13 @@ def segments(points: Sequence[Point]) -> list[tuple[list[int], list[float]]]:
     return runs
 
 
+def compare_label(panel: PanelSnapshot) -> str:
+    """What the dotted line is: month-long panels compare 4 weeks back, the others one week."""
+    stamps = [t for s in panel.series for t, _ in s.points]
+    span = (max(stamps) - min(stamps)) if stamps else 0
+    return "4 weeks earlier" if span > 8 * 86400 else "last week"
+
+
 def _rgb(color: Color) -> tuple[int, int, int]:
     return (color.r, color.g, color.b)
 
@@ -267,7 +274,7 @@ class TimeseriesView(PanelBody):
             out.append("  ")
         muted = Style(color=chart.color("foreground-muted").rich_color)
         if self.compare and any(s.compare_points for s in p.series):
-            out.append("┈ last week  ", style=muted)
+            out.append(f"┈ {compare_label(p)}  ", style=muted)
         if p.trend is not None:
             out.append(f"- trend {fmt_value(p.trend.slope_per_h, p.unit)}/h  ", style=Style(color=chart.color("accent").rich_color))
         if p.thresholds.warn is not None:

@@ -80,12 +80,14 @@ class TopList(PanelBody):
         unit = p.unit
         values: list[float] = [float(r["value"]) for r in rows if isinstance(r.get("value"), int | float)]
         top = max((abs(v) for v in values), default=0.0) or 1.0
-        value_w = max((len(fmt_value(v, unit)) for v in values), default=1)
+        short = unit if unit in ("ms", "s", "%", "$", "B") else ""  # other units go in the header line
+        value_w = max((len(fmt_value(v, short)) for v in values), default=1)
         delta_w = 7
         bar_w = max(0, min(20, (width - value_w - delta_w - 6) // 3))
         name_w = max(4, width - value_w - delta_w - bar_w - 8)
         out = Text(no_wrap=True, overflow="ellipsis")
-        out.append(f"{'sorted by ' + SORTS[self.sort_index][0]:<{width}}"[:width] + "\n", style=self.muted())
+        head = f"sorted by {SORTS[self.sort_index][0]}" + (f" · {clean(unit)}" if unit and not short else "")
+        out.append(f"{head:<{width}}"[:width] + "\n", style=self.muted())
         start = self._first_visible(len(rows), height)
         for i, row in enumerate(rows[start:start + height], start=start):
             status = str(row.get("status") or "ok")
@@ -99,7 +101,7 @@ class TopList(PanelBody):
             line.append(f"{sym}", style=self.status_style(status))
             line.append(f"{i + 1:>2} {name:<{name_w}} ")
             line.append(("█" * int(round(frac * bar_w))).ljust(bar_w), style=self.fg("primary"))
-            line.append(f" {fmt_value(value, unit):>{value_w}}", style=self.status_style(status, bold=True))
+            line.append(f" {fmt_value(value, short):>{value_w}}", style=self.status_style(status, bold=True))
             delta = fmt_delta(row.get("delta_pct"))
             line.append(f" {delta:>{delta_w}}", style=self.muted())
             if self.cursor == i:
