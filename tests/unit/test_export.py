@@ -101,3 +101,18 @@ def test_write_atomic_to_a_fifo_writes_in_place(tmp_path):
     reader.join(5)
     assert got == ["through the pipe"] and stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert sorted(os.listdir(tmp_path)) == ["pipe"]
+
+
+def test_write_atomic_keeps_normal_permissions(tmp_path):
+    new = tmp_path / "new.txt"
+    old_umask = os.umask(0o022)
+    try:
+        write_atomic(new, "x")
+    finally:
+        os.umask(old_umask)
+    assert new.stat().st_mode & 0o777 == 0o644
+    existing = tmp_path / "shared.txt"
+    existing.write_text("old")
+    existing.chmod(0o664)
+    write_atomic(existing, "new")
+    assert existing.stat().st_mode & 0o777 == 0o664 and existing.read_text() == "new"
