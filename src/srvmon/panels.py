@@ -51,8 +51,10 @@ def _thresholds(p: PanelCfg) -> Thresholds:
 
 def base(p: PanelCfg, status: Status, now: datetime, **kw: Any) -> PanelSnapshot:
     pos = PanelPosition(**p.position.model_dump()) if p.position else None
+    # thresholds on the % change are not levels on the value axis: charts must not draw them as such
+    drawn = _thresholds(p) if p.threshold_on == "value" else Thresholds()
     return PanelSnapshot(id=p.id, title=p.title, kind=p.kind, status=status, unit=p.unit, fetched_at=now,
-                         provider=p.provider or "", thresholds=_thresholds(p), position=pos,
+                         provider=p.provider or "", thresholds=drawn, position=pos,
                          description=p.description, **kw)
 
 

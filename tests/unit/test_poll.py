@@ -177,3 +177,11 @@ def test_usage_reported(scripted, clock):
     snap = make(clock).poll()
     [p] = snap.providers
     assert p.api_calls == 2 and p.metrics_requested == 6 and p.estimated_cost_usd == pytest.approx(0.00006)
+
+
+def test_delta_thresholds_are_not_drawn_as_value_levels(scripted, clock):
+    text = CFG.replace('thresholds = { warn = 9, crit = 11 }',
+                       'thresholds = { warn = 20, crit = 50 }\nthreshold_on = "delta_pct"')
+    stat = make(clock, text).poll().panel("stat")
+    assert stat.status == "warn"  # +25% vs last week crosses warn 20
+    assert stat.thresholds.warn is None and stat.thresholds.crit is None
