@@ -107,6 +107,9 @@ class PanelFrame(Widget, can_focus=True):
         self.compare = True
         self.body: PanelBody = BODIES.get(kind, StatView)(tz=tz)
         self.state = "loading"
+        #: What the border shows now (symbol + title, subtitle): setting a border title always repaints
+        #: the whole frame, so it is only set when this changes.
+        self._chrome: tuple[str, str | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield TextLine(Text("loading…"), classes="message")
@@ -117,6 +120,8 @@ class PanelFrame(Widget, can_focus=True):
 
     def show(self, panel: PanelSnapshot, now: datetime | None = None) -> None:
         """New data for this panel (state, status and body)."""
+        if panel == self.panel and (not panel.stale or now == self.now):
+            return  # nothing this panel shows changed: no repaint
         self.panel = panel
         self.now = now
         self.state = panel_state(panel)
@@ -168,10 +173,14 @@ class PanelFrame(Widget, can_focus=True):
             else:
                 self.remove_class(*removes)
         symbol = STATUS_SYMBOL.get(status, "") if p is not None else "…"
-        title = Text(f"{symbol} ", style="bold")
-        title.append(clean(self.title))
-        self.border_title = title
-        self.border_subtitle = self._subtitle()
+        subtitle = self._subtitle()
+        chrome = (symbol, subtitle.plain if subtitle is not None else None)
+        if chrome != self._chrome:
+            self._chrome = chrome
+            title = Text(f"{symbol} ", style="bold")
+            title.append(clean(self.title))
+            self.border_title = title
+            self.border_subtitle = subtitle
         if message is not None:
             self.query_one(".message", TextLine).update(message)
 
