@@ -11,6 +11,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.color import Color
 from textual.content import Content
+from textual.strip import Strip
+from textual.visual import Visual
+from textual.widget import _RenderCache
 from textual_plotext import PlotextPlot
 
 from srvmon.model import PanelSeries, PanelSnapshot
@@ -89,6 +92,8 @@ class TimeseriesChart(PlotextPlot):
         self._lock = threading.Lock()
         self._cached: tuple[tuple[Any, ...], PanelSnapshot | None, Content] | None = None
         self._prebuilt: tuple[tuple[Any, ...], PanelSnapshot, Content] | None = None
+        #: The pre-built picture already cut into screen lines (key, panel, content, visual style, strips).
+        self._prestrips: tuple[tuple[Any, ...], PanelSnapshot, Content, Any, list[Strip]] | None = None
 
     def show(self, panel: PanelSnapshot, *, compare: bool, highlight: int | None) -> None:
         self.panel, self.compare, self.highlight = panel, compare, highlight
@@ -116,6 +121,31 @@ class TimeseriesChart(PlotextPlot):
         with self._lock:
             text = self._build(panel, compare, highlight)
             self._prebuilt = (key, panel, text)
+        try:
+            # cut into lines here too (what Widget._render_content does), so the UI thread only swaps them in
+            style = self.visual_style
+            strips = Visual.to_strips(self, text, self.size.width, self.size.height, style)
+        except Exception:  # best effort: the UI thread renders it
+            return
+        with self._lock:
+            self._prestrips = (key, panel, text, style, strips)
+
+    def _render_content(self) -> None:
+        """Widget._render_content (textual pinned ==8.2.8), using the worker's pre-cut lines when they are
+        for exactly this picture, size and style; otherwise the normal path."""
+        with self._lock:
+            pre, self._prestrips = self._prestrips, None
+        key = self._key(self.panel, self.compare, self.highlight)
+        if (pre is not None and pre[0] == key and pre[1] is self.panel and self.text_selection is None
+                and pre[3] == self.visual_style):
+            with self._lock:
+                self._cached = (key, self.panel, pre[2])
+                self._prebuilt = None
+            self._layout_cache["_render.visual"] = pre[2]
+            self._render_cache = _RenderCache(self.size, pre[4])
+            self._dirty_regions.clear()
+            return
+        super()._render_content()
 
     def render(self):  # type: ignore[no-untyped-def]
         key = self._key(self.panel, self.compare, self.highlight)
