@@ -60,7 +60,7 @@ async def measure(functions: int, repeat: int) -> dict[str, float]:
         for i in range(repeat):
             snap = b if i % 2 == 0 else a
             p0 = time.perf_counter()
-            screen.prebuild_charts(snap)  # what the refresh worker thread does before posting the snapshot
+            screen.prebuild_charts(snap)  # what the refresh worker thread does before posting the snapshot (charts; since 2026-11 every panel body)
             prebuild.append(time.perf_counter() - p0)
             c0 = time.process_time()
             t0 = time.perf_counter()
@@ -84,7 +84,7 @@ def main() -> None:
         r = asyncio.run(measure(n, args.repeat))
         print(f"{n:>6} functions, {r['panels']} panels: re-render median {r['median_ms']:.1f} ms, "
               f"p90 {r['p90_ms']:.1f} ms, CPU {r['cpu_ms']:.1f} ms on the UI thread (apply {r['apply_ms']:.1f} ms); "
-              f"charts pre-built in the worker thread {r['prebuild_ms']:.1f} ms  goal < 50 ms")
+              f"panels pre-rendered in the worker thread {r['prebuild_ms']:.1f} ms  goal < 50 ms")
 
 
 if __name__ == "__main__":

@@ -97,8 +97,8 @@ class BoardScreen(Screen[None]):
         self._update_header()
         self._update_status()
         frames = self.frames()
-        #: Chart frames, captured on the UI thread for the worker's pre-builds.
-        self._chart_frames = [f for f in frames if f.kind == "timeseries"]
+        #: The panel frames, captured on the UI thread for the worker's pre-builds.
+        self._chart_frames = frames
         if frames:
             frames[0].focus()
         for frame in frames:
@@ -169,7 +169,8 @@ class BoardScreen(Screen[None]):
             self.post_message(SnapshotReady(request, snapshot))
 
     def prebuild_charts(self, snapshot: Snapshot) -> None:
-        """Off the UI thread: build the chart pictures for `snapshot` so applying it is only a swap.
+        """Off the UI thread: build the chart pictures (and the other panels' screen lines) for `snapshot`
+        so applying it is mostly a swap.
 
         Best effort: anything that fails here is simply built again on the UI thread.
         """

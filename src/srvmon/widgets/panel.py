@@ -142,8 +142,10 @@ class PanelFrame(Widget, can_focus=True):
         return shown
 
     def prebuild(self, panel: PanelSnapshot) -> None:
-        """Worker thread: let a chart body build its next picture before the snapshot is applied."""
-        if isinstance(self.body, TimeseriesView) and (panel.status != "error" or panel.stale):
+        """Worker thread: let the body render its next picture before the snapshot is applied."""
+        if panel == self.panel:
+            return  # unchanged: show() will not repaint it
+        if panel.status != "error" or panel.stale:
             self.body.prebuild(self.display_panel(panel))
 
     def set_compare(self, on: bool) -> None:

@@ -39,6 +39,9 @@ class TopList(PanelBody):
         super().__init__(**kw)
         self.sort_index = 0
 
+    def render_state(self) -> tuple[Any, ...]:
+        return (self.sort_index,)
+
     def cycle_sort(self) -> str:
         self.sort_index = (self.sort_index + 1) % len(SORTS)
         self.refresh()
