@@ -94,7 +94,8 @@ class PanelFrame(Widget, can_focus=True):
 
     def __init__(self, panel_id: str, title: str, kind: str, *, tz: tzinfo | None = None,
                  description: str = "", threshold_on: str = "value") -> None:
-        super().__init__(id=f"panel-{panel_id}")
+        # born in the loading state, so mounting styles it once (no restyle from on_mount)
+        super().__init__(id=f"panel-{panel_id}", classes="-state-loading -show-message")
         self.panel_id = panel_id
         self.title = title
         self.kind = kind
