@@ -45,6 +45,9 @@ class BoardScreen(Screen[None]):
     """One board. Data comes only from SnapshotReady messages; widgets never fetch."""
 
     BINDINGS = bindings(BOARD_KEYS)  # type: ignore[assignment]
+    #: The first panel gets focus as the screen is composed (the default would focus the scroll container
+    #: first, then on_mount moved it: two focus changes, each restyling and recomposing the footer).
+    AUTO_FOCUS = "PanelFrame"
 
     def __init__(self, spec: BoardSpec, source: SnapshotSource, *, tz: tzinfo | None = None,
                  hint: str | None = None, live_refresh: bool = True) -> None:
