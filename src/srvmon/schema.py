@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import zoneinfo
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from srvmon.model import RANGES, parse_duration
 
@@ -21,6 +21,21 @@ class _Model(BaseModel):
 def _duration(v: Any) -> str:
     parse_duration(str(v))
     return str(v)
+
+
+#: A duration option ("30s", "5m", "1h"), validated by parse_duration; shared by provider options.
+Duration = Annotated[str, AfterValidator(_duration)]
+
+
+def duration_at_least(seconds: int, why: str) -> AfterValidator:
+    """A validator for a Duration that must be at least `seconds` long (the message says `why`)."""
+
+    def check(v: str) -> str:
+        if parse_duration(v) < seconds:
+            raise ValueError(why)
+        return v
+
+    return AfterValidator(check)
 
 
 def _range(v: Any) -> str:

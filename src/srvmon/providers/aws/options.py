@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from srvmon.model import parse_duration
 from srvmon.providers.base import ProviderOptions
+from srvmon.schema import Duration, duration_at_least
 
-
-def _duration(v: str) -> str:
-    parse_duration(v)
-    return v
+_COST_TTL = duration_at_least(3600, "cost_cache_ttl must be at least 1h (Cost Explorer charges per request)")
 
 
 class AwsOptions(ProviderOptions):
@@ -38,9 +35,9 @@ class AwsOptions(ProviderOptions):
     """Keep only resources carrying all these tags (read with the tagging API)."""
     cost_tag: str | None = None
     """A cost-allocation tag key to split Cost Explorer figures by, besides the service."""
-    discovery_ttl: str = "5m"
+    discovery_ttl: Duration = "5m"
     """How long the discovered resource list is reused before listing again."""
-    cost_cache_ttl: str = "1h"
+    cost_cache_ttl: Annotated[Duration, _COST_TTL] = "1h"
     """How long Cost Explorer answers are cached on disk (at least 1h; each request costs $0.01)."""
     cache_dir: str | None = None
     """Directory of the on-disk cost cache (default: the user cache dir of srvmon)."""
@@ -49,7 +46,7 @@ class AwsOptions(ProviderOptions):
     metrics_mode: Literal["metricstat", "insights"] = "metricstat"
     """'metricstat': batches of MetricStat (works everywhere); 'insights': Metrics Insights for
     grouped top-N queries over the last 2 weeks (fewer calls on very large fleets)."""
-    logs_budget: str = "20s"
+    logs_budget: Duration = "20s"
     """Time a Logs Insights query may run before srvmon stops it and shows partial results."""
     logs_mode: Literal["insights", "filter"] = "insights"
     """'insights': Logs Insights (fast, billed per GB scanned); 'filter': FilterLogEvents only."""
@@ -57,18 +54,6 @@ class AwsOptions(ProviderOptions):
     """USD per GB-second used to estimate function cost in the health panel."""
     max_attempts: int = Field(default=5, ge=1, le=20)
     """botocore adaptive-retry attempts per call."""
-
-    @field_validator("discovery_ttl", "logs_budget")
-    @classmethod
-    def _v_duration(cls, v: str) -> str:
-        return _duration(v)
-
-    @field_validator("cost_cache_ttl")
-    @classmethod
-    def _v_cost_ttl(cls, v: str) -> str:
-        if parse_duration(v) < 3600:
-            raise ValueError("cost_cache_ttl must be at least 1h (Cost Explorer charges per request)")
-        return v
 
     @field_validator("include", "exclude")
     @classmethod

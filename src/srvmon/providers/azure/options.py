@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from srvmon.model import parse_duration
 from srvmon.providers.base import ProviderOptions
+from srvmon.schema import Duration, duration_at_least
+
+_COST_TTL = duration_at_least(3600, "cost_cache_ttl must be at least 1h (Cost Management allows few calls)")
 
 
 @dataclass(frozen=True)
@@ -102,27 +104,14 @@ class AzureOptions(ProviderOptions):
     """A PEM file of extra trusted CAs (TLS-inspecting proxies, local emulators)."""
     retries: int = Field(default=1, ge=0, le=5)
     """Retries of transient failures (5xx, timeouts); throttling (429) is never retried inline."""
-    discovery_ttl: str = "10m"
+    discovery_ttl: Duration = "10m"
     """How long discovered Function Apps are cached."""
     price_per_gb_s: float = 0.000016
     """Execution price per GB-s (Consumption plan) used to turn FunctionExecutionUnits into USD."""
     cost_cache_dir: str | None = None
     """Directory of the on-disk cost cache; default: the user cache dir."""
-    cost_cache_ttl: str = "6h"
+    cost_cache_ttl: Annotated[Duration, _COST_TTL] = "6h"
     """How long a Cost Management answer is reused (at least 1h; the API is heavily throttled)."""
-
-    @field_validator("discovery_ttl")
-    @classmethod
-    def _v_ttl(cls, v: str) -> str:
-        parse_duration(v)
-        return v
-
-    @field_validator("cost_cache_ttl")
-    @classmethod
-    def _v_cost_ttl(cls, v: str) -> str:
-        if parse_duration(v) < 3600:
-            raise ValueError("cost_cache_ttl must be at least 1h (Cost Management allows few calls)")
-        return v
 
     @field_validator("resource_ids", "app_insights")
     @classmethod

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from srvmon.model import parse_duration
 from srvmon.providers.base import ProviderOptions
+from srvmon.schema import Duration
 
 
 class PrometheusOptions(ProviderOptions):
@@ -29,7 +30,7 @@ class PrometheusOptions(ProviderOptions):
     """Extra request headers, e.g. {"X-Scope-OrgID" = "tenant-1"} for Mimir/Cortex/Loki tenants."""
     timeout: str = "15s"
     """Per-request timeout: a duration such as 10s, 1.5s or 500ms."""
-    scrape_interval: str = "60s"
+    scrape_interval: Duration = "60s"
     """The scrape interval of the metrics queried; sets $__rate_interval (>= 4 scrapes)."""
     concurrency: int = Field(default=4, ge=1, le=32)
     """How many queries run at once against the server."""
@@ -51,12 +52,6 @@ class PrometheusOptions(ProviderOptions):
     """Resolve `{promql, fallback}` queries against the metric names the server has (cached 5 min)."""
     preset: Literal["openfaas", "knative", "fn"] = "openfaas"
     """The board shown when the config has no [[boards]]: which FaaS platform this server watches."""
-
-    @field_validator("scrape_interval")
-    @classmethod
-    def _v_duration(cls, v: str) -> str:
-        parse_duration(v)
-        return v
 
     @field_validator("timeout")
     @classmethod
