@@ -30,8 +30,7 @@ SIZE = (160, 50)
 
 
 class MemoryProvider(Provider):
-    name: ClassVar[str] = "bench"
-    capabilities: ClassVar[frozenset[str]] = frozenset({"logs"})
+    type_name: ClassVar[str] = "bench"
 
     def __init__(self, records: Sequence[LogRecord]) -> None:
         super().__init__("bench", ProviderOptions())
@@ -78,7 +77,7 @@ def rss_mb() -> float:
 
 def query_for(provider: Provider) -> LogQuery:
     return LogQuery(
-        provider=provider.instance, window=TimeWindow(NOW - timedelta(hours=1), NOW, 60), limit=10**6
+        provider=provider.name, window=TimeWindow(NOW - timedelta(hours=1), NOW, 60), limit=10**6
     )
 
 

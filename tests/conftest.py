@@ -29,9 +29,8 @@ class ScriptedProvider(Provider):
     Tests script failures through class attributes (reset by the `scripted` fixture).
     """
 
-    name = "scripted"
+    type_name = "scripted"
     description = "test provider"
-    capabilities = frozenset({"metrics", "alarms", "cost", "limits"})
     Options = ScriptedOptions
     fail: str | None = None
     throttle: bool = False

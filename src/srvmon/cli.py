@@ -193,7 +193,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
             h = Health(ok=False, message=f"{type(exc).__name__}: {exc}")
         failed |= not h.ok
-        print(f"provider {name} ({provider.name}): {'ok' if h.ok else 'FAILED'}: {h.message}", file=out)
+        print(f"provider {name} ({provider.type_name}): {'ok' if h.ok else 'FAILED'}: {h.message}", file=out)
         for d in h.details:
             print(f"  - {d}", file=out)
         if h.missing_permissions:

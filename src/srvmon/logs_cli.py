@@ -107,7 +107,7 @@ def build_query(args: argparse.Namespace, provider: Provider, clock: Clock) -> L
     window = TimeWindow(now - timedelta(seconds=since_s), now, step_for_range(since_s))
     resources = tuple(args.resource) if args.resource else tuple(provider.resources())
     return LogQuery(
-        provider=provider.instance,
+        provider=provider.name,
         window=window,
         resources=resources,
         text=args.filter or None,
@@ -189,7 +189,7 @@ def run_logs(
         return EXIT_USAGE
     except ProviderError as exc:
         hint = " (throttled; try again later)" if exc.throttled else ""
-        print(f"srvmon logs: provider {provider.instance!r} failed: {exc}{hint}", file=err)
+        print(f"srvmon logs: provider {provider.name!r} failed: {exc}{hint}", file=err)
         return EXIT_PROVIDER
     for line in lines:
         out.write(dumps(line) + "\n")

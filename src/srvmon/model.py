@@ -224,6 +224,27 @@ class CostItem:
     forecast: bool = False
 
 
+EventKind = Literal["deploy", "config", "scale", "permission", "alarm-state", "incident"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeEvent:
+    """Something that changed in the fleet (a deploy, a config change, an alarm transition) at one instant.
+
+    `summary` and `actor` are untrusted text from the provider: views must make them inert."""
+
+    time: datetime
+    kind: EventKind
+    summary: str
+    resources: tuple[str, ...] = ()
+    actor: str | None = None
+    link: str | None = None
+    provider: str = ""
+    #: Where it was read (e.g. "CloudTrail", "Lambda versions", "Activity Log"), and a stable id for dedup.
+    source: str = ""
+    id: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class Limit:
     """A capacity against its ceiling (account concurrency, table capacity, queue age)."""

@@ -202,7 +202,7 @@ class Poller:
         statuses = []
         for name, provider in self.providers.items():
             u = provider.usage()
-            statuses.append(ProviderStatus(name=name, type=provider.name, ok=name not in prov_errors,
+            statuses.append(ProviderStatus(name=name, type=provider.type_name, ok=name not in prov_errors,
                                            error=prov_errors.get(name), api_calls=u.api_calls,
                                            metrics_requested=u.metrics_requested,
                                            estimated_cost_usd=u.estimated_cost_usd, demo=provider.is_demo))

@@ -39,14 +39,13 @@ FUNCTIONS = ("checkout-api", "auth", "search-[bold]x")
 class FakeProvider(Provider):
     """Deterministic values from the timestamp; 'broken' and 'empty' queries fail / return nothing."""
 
-    name = "fake"
-    capabilities = frozenset({"metrics", "logs", "alarms", "cost", "limits", "health"})
+    type_name = "fake"
 
-    def __init__(self, instance: str = "fake", options: Any = None, clock: Any = None, *,
+    def __init__(self, name: str = "fake", options: Any = None, clock: Any = None, *,
                  functions: Sequence[str] = FUNCTIONS) -> None:
         from srvmon.providers.base import ProviderOptions
 
-        super().__init__(instance, options or ProviderOptions(), clock)
+        super().__init__(name, options or ProviderOptions(), clock)
         self.functions = tuple(functions)
         self.windows: list[TimeWindow] = []
         self.fail: str | None = None

@@ -31,8 +31,7 @@ T0 = NOW.timestamp()
 class FakeLogs(Provider):
     """Serves fixed records; optionally claims it filtered, or fails."""
 
-    name: ClassVar[str] = "fakelogs"
-    capabilities: ClassVar[frozenset[str]] = frozenset({"metrics", "logs"})
+    type_name: ClassVar[str] = "fakelogs"
 
     def __init__(
         self,
@@ -62,8 +61,7 @@ class FakeLogs(Provider):
 
 
 class FakeHealth(FakeLogs):
-    name: ClassVar[str] = "fakehealth"
-    capabilities: ClassVar[frozenset[str]] = frozenset({"metrics", "logs", "health"})
+    type_name: ClassVar[str] = "fakehealth"
 
     def function_health(self, window: TimeWindow, resources: Sequence[str] = ()) -> list[FunctionHealth]:
         return [FunctionHealth("fn", 10, 1, 10.0, 200.0, 0, 0, 5.0, 50.0, None, 1.5, 0.001)]

@@ -15,7 +15,7 @@ from srvmon.providers.base import Provider
 
 
 class EchoProvider(Provider):
-    name = "echo"
+    type_name = "echo"
     description = "echo plugin for tests"
 
     def query(self, queries, window):
@@ -64,3 +64,28 @@ def test_plugin_usable_from_config(tmp_path):
     bad.write_text('[providers.b]\ntype = "broken"\n')
     res = run_srvmon(tmp_path, "check", "--config", str(bad))
     assert res.returncode == 2 and "plugin exploded on import" in res.stderr and "b.toml:2" in res.stderr
+
+
+def test_capabilities_are_derived_from_the_methods_a_provider_implements() -> None:
+    from srvmon.model import Alarm
+    from srvmon.providers.base import Provider, ProviderOptions
+
+    class MetricsOnly(Provider):
+        type_name = "metrics-only"
+
+        def query(self, queries, window):  # type: ignore[no-untyped-def]
+            return {}
+
+    class WithAlarms(MetricsOnly):
+        type_name = "with-alarms"
+
+        def alarms(self) -> list[Alarm]:
+            return []
+
+        def unavailable(self) -> dict[str, str]:
+            return {"alarms": "switched off"} if self.name == "off" else {}
+
+    assert MetricsOnly.implemented() == {"metrics"}
+    assert WithAlarms.implemented() == {"metrics", "alarms"}
+    assert WithAlarms("on", ProviderOptions()).capabilities == {"metrics", "alarms"}
+    assert WithAlarms("off", ProviderOptions()).capabilities == {"metrics"}

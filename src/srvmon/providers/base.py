@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from srvmon.clock import Clock, SystemClock
 from srvmon.model import (
     Alarm,
+    ChangeEvent,
     CostItem,
     FunctionHealth,
     Health,
@@ -33,7 +34,7 @@ ENTRY_POINT_GROUP = "srvmon.providers"
 #: Built-in providers, imported only when used so `srvmon --help` stays cheap.
 BUILTINS: dict[str, str] = {
     "demo": "srvmon.providers.demo:DemoProvider",
-    "aws": "srvmon.providers.aws:AwsProvider",
+    "aws": "srvmon.providers.aws.provider:AwsProvider",
     "azure": "srvmon.providers.azure:AzureProvider",
     "prometheus": "srvmon.providers.prometheus:PrometheusProvider",
 }
@@ -92,18 +93,40 @@ class UsageCounter:
             )
 
 
-class Provider(ABC):
-    """A data source. All methods are synchronous and are called from worker threads.
+#: Capability name -> the optional method that provides it. A provider has a capability when its class
+#: overrides that method (derived, never declared: a flag could drift from the code).
+CAPABILITY_METHODS: dict[str, str] = {
+    "logs": "logs",
+    "alarms": "alarms",
+    "cost": "cost",
+    "limits": "limits",
+    "health": "function_health",
+    "events": "events",
+}
 
-    `query` must answer every ref_id, each result succeeding or failing on its own; raising
-    ProviderError fails the whole call (every panel of this provider shows the reason, stale).
+
+class Provider(ABC):
+    """A data source (Grafana's data-source shape): metric queries keyed by ref id, plus optional extras.
+
+    Threads: every method except the classmethods is synchronous and is called from the provider's own
+    worker pool (srvmon.workers), never from the UI event loop; calls of one instance may run
+    concurrently, so instances keep their own state thread-safe. Each call runs under the deadline the
+    caller honours (settings.timeout): a call still running at the deadline is abandoned, so clients
+    must also set their own connect/read timeouts from `options` so the thread ends soon after.
+
+    Errors: raise ProviderError for a failure the operator should see on the panels (its message is
+    shown as is; `throttled=True` makes the caller back off harder); NotSupported when an optional
+    capability is unavailable for this instance. Anything else is treated as a provider bug and shown
+    as "TypeName: message" on the affected panels; it never takes the board down.
+
+    Names: `type_name` is the config `type` (a class attribute, e.g. "aws"); `name` is this instance's
+    name, the NAME of `[providers.NAME]`, used in queries, logs and statuses.
     """
 
-    #: Type name used in config (`type = "aws"`).
-    name: ClassVar[str]
+    #: The config `type` this class implements (`type = "aws"`).
+    type_name: ClassVar[str]
+    #: One line for `srvmon providers`.
     description: ClassVar[str] = ""
-    #: Subset of {"metrics", "logs", "alarms", "cost", "limits", "health"}.
-    capabilities: ClassVar[frozenset[str]] = frozenset({"metrics"})
     #: The pydantic schema for `[providers.NAME]` options (without `type`).
     Options: ClassVar[type[ProviderOptions]] = ProviderOptions
     #: The preset board shown when a config has this provider and no boards.
@@ -111,56 +134,102 @@ class Provider(ABC):
     #: True for simulated data; shown as DEMO wherever it appears.
     is_demo: ClassVar[bool] = False
 
-    def __init__(self, instance: str, options: ProviderOptions, clock: Clock | None = None) -> None:
-        self.instance = instance
+    def __init__(self, name: str, options: ProviderOptions, clock: Clock | None = None) -> None:
+        """`name`: the instance name from the config; `options`: a validated `Options`; `clock`: injected
+        time (tests and `--now`). Must not do network I/O: clients connect lazily on the first call."""
+        self.name = name
         self.options = options
         self.clock: Clock = clock or SystemClock()
         self.counter = UsageCounter()
 
+    # -- class-level (config time, any thread) ---------------------------------------------------
     @classmethod
     def preset_for(cls, options: ProviderOptions) -> str | None:
         """The preset shown for this instance when the config has no boards (default: `default_preset`)."""
         return cls.default_preset
 
+    @classmethod
+    def validate_query(cls, query: str | dict[str, Any] | None, stat: str | None) -> str | None:
+        """Config-time check of a panel's provider-specific query: an error message naming the problem, or
+        None when it is valid. Pure (no I/O); called while the config is loaded."""
+        return None
+
+    @classmethod
+    def implemented(cls) -> frozenset[str]:
+        """Capabilities this class implements: "metrics" plus each optional method it overrides."""
+        return frozenset({"metrics"}) | frozenset(
+            cap for cap, method in CAPABILITY_METHODS.items()
+            if getattr(cls, method) is not getattr(Provider, method)
+        )
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """What this instance offers: what the class implements, minus what `unavailable()` rules out."""
+        return self.implemented() - frozenset(self.unavailable())
+
+    def unavailable(self) -> dict[str, str]:
+        """Implemented capabilities this instance cannot offer, with why (derived from its options, e.g.
+        no `loki_url` -> {"logs": "..."}). Default: none."""
+        return {}
+
     # -- required --------------------------------------------------------------------------------
     @abstractmethod
     def query(self, queries: Sequence[MetricQuery], window: TimeWindow) -> dict[str, QueryResult]:
-        """Run metric queries over one window; one QueryResult per ref_id."""
+        """Run metric queries over one window.
+
+        Args: `queries` (distinct ref ids; `query`/`stat`/`group_by` in this provider's syntax, `limit` a
+        top-N hint), `window` (step-aligned; series must use its bucket timestamps, None for gaps).
+        Returns: exactly one QueryResult per ref id; one query failing sets that result's `error` and
+        leaves the others alone. Raises: ProviderError when the whole call failed (credentials, network)."""
 
     # -- optional capabilities -------------------------------------------------------------------
-    @classmethod
-    def validate_query(cls, query: str | dict[str, Any] | None, stat: str | None) -> str | None:
-        """Config-time check of a panel's provider-specific query: an error message, or None."""
-        return None
-
     def logs(self, query: LogQuery) -> LogResult:
-        raise NotSupported(f"{self.name} provider has no logs")
+        """Log records matching `query` (its resources, text, status class, window), newest first, at most
+        `query.limit`; `partial`/`warnings` say when the answer is capped or incomplete.
+        Raises: ProviderError, NotSupported."""
+        raise NotSupported(f"{self.type_name} provider has no logs")
 
     def alarms(self) -> list[Alarm]:
-        raise NotSupported(f"{self.name} provider has no alarms")
+        """Every alarm/alert rule with its current state (OK, ALARM, INSUFFICIENT_DATA).
+        Raises: ProviderError, NotSupported."""
+        raise NotSupported(f"{self.type_name} provider has no alarms")
 
     def cost(self, window: TimeWindow) -> list[CostItem]:
-        """Daily cost per service covering `window` (callers pass last month's start to now)."""
-        raise NotSupported(f"{self.name} provider has no cost data")
+        """Daily cost per service for the days in `window` (daily steps; the caller passes the 1st of last
+        month through today, today being partial). Raises: ProviderError, NotSupported."""
+        raise NotSupported(f"{self.type_name} provider has no cost data")
 
     def limits(self) -> list[Limit]:
-        raise NotSupported(f"{self.name} provider has no limits")
+        """Capacities against their ceilings now (e.g. "account_concurrency"); a limit that cannot be read
+        is left out and the reason raised as ProviderError when none can be read. Raises: NotSupported."""
+        raise NotSupported(f"{self.type_name} provider has no limits")
 
     def function_health(self, window: TimeWindow, resources: Sequence[str] = ()) -> list[FunctionHealth]:
-        raise NotSupported(f"{self.name} provider has no function health")
+        """Per-function failure modes in `window` (cold starts, timeouts, OOM, durations), for `resources`
+        or the provider's default set. Raises: ProviderError, NotSupported."""
+        raise NotSupported(f"{self.type_name} provider has no function health")
+
+    def events(self, window: TimeWindow, resources: Sequence[str] = ()) -> list[ChangeEvent]:
+        """Change events (deploys, config changes, scaling, alarm transitions) in `window`, oldest first,
+        for `resources` or all. Read-only calls only, counted in usage. Raises: ProviderError,
+        NotSupported."""
+        raise NotSupported(f"{self.type_name} provider has no change events")
 
     def resources(self) -> list[str]:
-        """Names of resources logs can be asked for (functions, apps); [] when unknown."""
+        """Names of resources logs can be asked for (functions, apps); [] when unknown. Never raises."""
         return []
 
     def check(self) -> Health:
+        """Probe credentials, endpoints and read permissions; `ok` is False when any of them fails (with
+        the cause and the fix in `message`/`details`). Never raises."""
         return Health(ok=True, message="no check implemented")
 
     def usage(self) -> Usage:
+        """API calls, metrics requested and estimated USD since start (thread-safe)."""
         return self.counter.snapshot()
 
     def close(self) -> None:
-        """Release clients/sockets (default: nothing to release)."""
+        """Release clients and sockets. Called once, by whoever built the provider, after its last call."""
         return None
 
 
@@ -185,7 +254,7 @@ _REGISTERED: dict[str, type[Provider]] = {}
 
 def register_provider(cls: type[Provider]) -> type[Provider]:
     """Register a provider class in-process (embedding, tests); usable as a class decorator."""
-    _REGISTERED[cls.name] = cls
+    _REGISTERED[cls.type_name] = cls
     return cls
 
 

@@ -380,7 +380,7 @@ class LogsScreen(Screen[None]):
         w = q.window
         title = Text()
         title.append("LOGS ", style="bold")
-        title.append(clean(self.provider.instance), style="bold")
+        title.append(clean(self.provider.name), style="bold")
         title.append("  ")
         title.append(", ".join(clean(r) for r in q.resources) if q.resources else "all resources")
         start, end = w.start.astimezone(self.tz), w.end.astimezone(self.tz)
@@ -571,7 +571,7 @@ def initial_query(provider: Provider, clock: Clock, *, range_s: int = 3600, **fi
     """A LogQuery over the last `range_s` seconds ending now, for callers that have no panel window."""
     now = clock.now()
     window = TimeWindow(now - timedelta(seconds=range_s), now, 60)
-    return LogQuery(provider=provider.instance, window=window, **filters)  # type: ignore[arg-type]
+    return LogQuery(provider=provider.name, window=window, **filters)  # type: ignore[arg-type]
 
 
 __all__ = [

@@ -205,7 +205,7 @@ class RecordScreen(Screen[None]):
             return
         step = self.log_query.window.step_s if self.log_query else 60
         query = LogQuery(
-            provider=self.provider.instance,
+            provider=self.provider.name,
             window=TimeWindow(start, end, step),
             resources=(self.record.resource,),
             request_id=rid,

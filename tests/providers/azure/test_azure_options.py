@@ -21,8 +21,8 @@ W = TimeWindow.ending_at(datetime(2026, 11, 22, 4, 0, tzinfo=UTC), 3600)
 
 def test_registry_and_capabilities() -> None:
     cls = load_provider_class("azure")
-    assert cls.name == "azure" and cls.Options is AzureOptions
-    assert cls.capabilities == {"metrics", "logs", "alarms", "cost", "limits", "health"}
+    assert cls.type_name == "azure" and cls.Options is AzureOptions
+    assert cls.implemented() == {"metrics", "logs", "alarms", "cost", "limits", "health"}
 
 
 def test_import_is_cheap() -> None:

@@ -66,7 +66,7 @@ def run1(
     order: str = "desc",
 ) -> QueryResult:
     """Run one query and return its result."""
-    q = MetricQuery("r", provider.instance, query, stat, group_by, limit, order)
+    q = MetricQuery("r", provider.name, query, stat, group_by, limit, order)
     return provider.query([q], window)["r"]
 
 

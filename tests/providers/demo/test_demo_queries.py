@@ -135,9 +135,9 @@ def test_usage_counts_calls_and_is_free(demo, window4h):
 
 def test_provider_metadata(demo):
     assert (
-        DemoProvider.name == "demo" and DemoProvider.is_demo and DemoProvider.default_preset == "serverless"
+        DemoProvider.type_name == "demo" and DemoProvider.is_demo and DemoProvider.default_preset == "serverless"
     )
-    assert DemoProvider.capabilities == {"metrics", "logs", "alarms", "cost", "limits", "health"}
+    assert DemoProvider.implemented() == {"metrics", "logs", "alarms", "cost", "limits", "health"}
     health = demo.check()
     assert health.ok and "40 functions" in health.message
     assert len(demo.resources()) == 40 and len(set(demo.resources())) == 40

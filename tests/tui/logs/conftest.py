@@ -22,8 +22,7 @@ NOW = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
 class FakeLogsProvider(Provider):
     """Serves `records` (filtered by window and request id); can filter provider-side or fail."""
 
-    name: ClassVar[str] = "fakelogs"
-    capabilities: ClassVar[frozenset[str]] = frozenset({"metrics", "logs"})
+    type_name: ClassVar[str] = "fakelogs"
 
     def __init__(self, records: Sequence[LogRecord] = (), *, filters: bool = False) -> None:
         super().__init__("fake", ProviderOptions())
@@ -93,7 +92,7 @@ def clock() -> FrozenClock:
 
 def hour_query(provider: Provider, **kw: object) -> LogQuery:
     window = TimeWindow(NOW - timedelta(hours=1), NOW, 60)
-    return LogQuery(provider=provider.instance, window=window, **kw)  # type: ignore[arg-type]
+    return LogQuery(provider=provider.name, window=window, **kw)  # type: ignore[arg-type]
 
 
 @pytest.fixture

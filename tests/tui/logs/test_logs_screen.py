@@ -43,7 +43,7 @@ async def open_logs(
 ) -> LogsScreen:
     now = clock.now()
     window = TimeWindow(now - timedelta(hours=1), now, 60)
-    screen = LogsScreen(provider, LogQuery(provider=provider.instance, window=window, **query), clock)  # type: ignore[arg-type]
+    screen = LogsScreen(provider, LogQuery(provider=provider.name, window=window, **query), clock)  # type: ignore[arg-type]
     await app.push_screen(screen)
     await settle(app, pilot)
     return screen
@@ -358,4 +358,4 @@ async def test_slow_provider_never_blocks_the_screen(kit: SimpleNamespace, clock
 
 def hour_query_for(clock: FrozenClock, provider: Any) -> LogQuery:
     now = clock.now()
-    return LogQuery(provider=provider.instance, window=TimeWindow(now - timedelta(hours=1), now, 60))
+    return LogQuery(provider=provider.name, window=TimeWindow(now - timedelta(hours=1), now, 60))

@@ -97,7 +97,7 @@ def _records(kit: SimpleNamespace) -> list[LogRecord]:
 
 async def open_logs(app: Any, pilot: Pilot[None], provider: Any, clock: FrozenClock) -> LogsScreen:
     now = clock.now()
-    query = LogQuery(provider=provider.instance, window=TimeWindow(now - timedelta(hours=1), now, 60))
+    query = LogQuery(provider=provider.name, window=TimeWindow(now - timedelta(hours=1), now, 60))
     screen = LogsScreen(provider, query, clock)
     await app.push_screen(screen)
     await app.workers.wait_for_complete()

@@ -32,15 +32,14 @@ DEFAULT_TIMEOUT_S = {"Consumption": 300.0, "Flex": 1800.0, "Premium": 1800.0, "D
 class AzureProvider(Provider):
     """Azure Functions: Azure Monitor metrics, Application Insights logs, Durable Functions, alerts, cost."""
 
-    name: ClassVar[str] = "azure"
+    type_name: ClassVar[str] = "azure"
     description: ClassVar[str] = "Azure Functions via Azure Monitor, Application Insights, Durable Functions"
-    capabilities: ClassVar[frozenset[str]] = frozenset({"metrics", "logs", "alarms", "cost", "limits", "health"})
     Options: ClassVar[type[ProviderOptions]] = AzureOptions
     default_preset: ClassVar[str | None] = "azure-functions"
 
-    def __init__(self, instance: str, options: ProviderOptions, clock: Clock | None = None,
+    def __init__(self, name: str, options: ProviderOptions, clock: Clock | None = None,
                  *, credential: Any = None) -> None:
-        super().__init__(instance, options, clock)
+        super().__init__(name, options, clock)
         assert isinstance(options, AzureOptions)
         self.opts: AzureOptions = options
         self._credential = credential
@@ -189,7 +188,7 @@ class AzureProvider(Provider):
         if not apps:
             return []
         window = TimeWindow.ending_at(self.clock.now(), 1800, 300)
-        mq = MetricQuery("instances", self.instance, "InstanceCount", group_by=("app",))
+        mq = MetricQuery("instances", self.name, "InstanceCount", group_by=("app",))
         res = run_queries(self._part("metrics"), {"instances": (mq, q.parse("InstanceCount"))}, apps, window)
         used: dict[str, float] = {}
         for s in res["instances"].series:

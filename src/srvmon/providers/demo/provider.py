@@ -56,17 +56,14 @@ class DemoOptions(ProviderOptions):
 
 
 class DemoProvider(Provider):
-    name = "demo"
+    type_name = "demo"
     description = "Simulated serverless account (API Gateway, Lambda, DynamoDB, SQS, Step Functions)"
-    capabilities: ClassVar[frozenset[str]] = frozenset(
-        {"metrics", "logs", "alarms", "cost", "limits", "health"}
-    )
     Options = DemoOptions
     default_preset = "serverless"
     is_demo = True
 
-    def __init__(self, instance: str, options: ProviderOptions, clock: Clock | None = None) -> None:
-        super().__init__(instance, options, clock)
+    def __init__(self, name: str, options: ProviderOptions, clock: Clock | None = None) -> None:
+        super().__init__(name, options, clock)
         opts = (
             options if isinstance(options, DemoOptions) else DemoOptions.model_validate(options.model_dump())
         )

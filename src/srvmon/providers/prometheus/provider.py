@@ -28,11 +28,10 @@ REPLICA_CANDIDATES = [
 class PrometheusProvider(Provider):
     """Prometheus-compatible servers: self-hosted FaaS (OpenFaaS, Knative, Fn) and any PromQL."""
 
-    name: ClassVar[str] = "prometheus"
+    type_name: ClassVar[str] = "prometheus"
     description: ClassVar[str] = (
         "Prometheus / Thanos / Mimir (PromQL), Alertmanager, Loki: OpenFaaS, Knative, Fn"
     )
-    capabilities: ClassVar[frozenset[str]] = frozenset({"metrics", "alarms", "limits", "logs"})
     Options: ClassVar[type[ProviderOptions]] = PrometheusOptions
     default_preset: ClassVar[str | None] = "openfaas"
 
@@ -40,16 +39,17 @@ class PrometheusProvider(Provider):
     def preset_for(cls, options: ProviderOptions) -> str | None:
         return getattr(options, "preset", cls.default_preset)
 
-    def __init__(self, instance: str, options: ProviderOptions, clock: Clock | None = None) -> None:
-        super().__init__(instance, options, clock)
+    def __init__(self, name: str, options: ProviderOptions, clock: Clock | None = None) -> None:
+        super().__init__(name, options, clock)
         if not isinstance(options, PrometheusOptions):
             raise TypeError(f"PrometheusProvider needs PrometheusOptions, not {type(options).__name__}")
         self.opts: PrometheusOptions = options
         self.client = PromClient(options, self.counter)
         self._seen: dict[str, tuple[float, bool]] = {}  # metric name -> (checked at, exists)
         self._names_lock = threading.Lock()
-        if not options.loki_url:
-            self.capabilities = frozenset({"metrics", "alarms", "limits"})  # type: ignore[misc]
+
+    def unavailable(self) -> dict[str, str]:
+        return {} if self.opts.loki_url else {"logs": "no loki_url configured: logs need a Loki server"}
 
     # -- config-time --------------------------------------------------------------------------------
     @classmethod
