@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from datetime import UTC, datetime
 
 import pytest
@@ -11,6 +13,10 @@ import pytest
 from srvmon.clock import FrozenClock
 from srvmon.model import Alarm, CostItem, Limit, MetricQuery, QueryResult, Series, TimeWindow
 from srvmon.providers.base import Provider, ProviderError, ProviderOptions, register_provider
+
+sys.path.insert(0, str(Path(__file__).parent))  # shared helpers: `import faults`
+
+from faults import FaultServer  # noqa: E402
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # a Wednesday
 
@@ -112,3 +118,11 @@ def scripted():
     yield ScriptedProvider
     for attr, v in (("fail", None), ("throttle", False), ("block", None)):
         setattr(ScriptedProvider, attr, v)
+
+
+@pytest.fixture
+def fault_server() -> Iterator[FaultServer]:
+    """A misbehaving HTTP server on 127.0.0.1 (see tests/faults.py); routes are set by the test."""
+    server = FaultServer()
+    yield server
+    server.close()

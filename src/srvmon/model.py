@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -25,26 +26,40 @@ RANGES: dict[str, int] = {
 COMPARE_DAYS: dict[str, int] = {"1d": 1, "1w": 7, "4w": 28}
 
 
-def parse_duration(text: str) -> int:
-    """'90s', '5m', '4h', '1d', '1w', '1mo' -> seconds. Raises ValueError with a readable message."""
+#: The longest duration srvmon accepts anywhere (refresh, timeouts, TTLs, --since): about ten years.
+MAX_DURATION_S = 10 * 366 * 86400
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "mo": 30 * 86400}
+
+
+def parse_seconds(text: str) -> float:
+    """'500ms', '1.5s', '5m', '4h', '1d', '1w', '1mo' -> seconds (fractions kept). ValueError names the problem.
+
+    Rejects zero, negative, non-finite ("infs", "1e400s", "nans") and anything longer than ~10 years."""
     t = str(text).strip().lower()
     if t in RANGES:
-        return RANGES[t]
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "mo": 30 * 86400}
-    for suffix in ("mo", "s", "m", "h", "d", "w"):
+        return float(RANGES[t])
+    for suffix in ("ms", "mo", "s", "m", "h", "d", "w"):
         if t.endswith(suffix):
-            num = t[: -len(suffix)]
+            num = t[: -len(suffix)].strip()
             try:
                 value = float(num)
             except ValueError:
                 break
-            if value <= 0:
-                break
-            seconds = value * units[suffix]
-            if seconds < 1:
-                raise ValueError(f"{text!r} is shorter than a second; use e.g. 1s or more")
-            return int(seconds)
+            if not math.isfinite(value) or value <= 0:
+                raise ValueError(f"{text!r} must be a positive, finite duration; use e.g. 30s, 5m, 4h or 1d")
+            seconds = value * _UNITS[suffix]
+            if seconds > MAX_DURATION_S:
+                raise ValueError(f"{text!r} is longer than 10 years; use e.g. 30s, 5m, 4h or 1d")
+            return seconds
     raise ValueError(f"{text!r} is not a duration; use e.g. 30s, 5m, 4h, 1d, 1w or 1mo")
+
+
+def parse_duration(text: str) -> int:
+    """'90s', '5m', '4h', '1d', '1w', '1mo' -> whole seconds (at least 1). ValueError with a readable message."""
+    seconds = parse_seconds(text)
+    if seconds < 1:
+        raise ValueError(f"{text!r} is shorter than a second; use e.g. 1s or more")
+    return int(seconds)
 
 
 def step_for_range(range_s: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import zoneinfo
 from typing import Annotated, Any, Literal
 
@@ -25,6 +26,81 @@ def _duration(v: Any) -> str:
 
 #: A duration option ("30s", "5m", "1h"), validated by parse_duration; shared by provider options.
 Duration = Annotated[str, AfterValidator(_duration)]
+
+
+def _finite(v: float) -> float:
+    if not math.isfinite(v):
+        raise ValueError(f"{v} is not a finite number")
+    return v
+
+
+def _positive(v: float) -> float:
+    if not math.isfinite(v) or v <= 0:
+        raise ValueError(f"{v} must be a finite number greater than zero")
+    return v
+
+
+def _non_negative(v: float) -> float:
+    if not math.isfinite(v) or v < 0:
+        raise ValueError(f"{v} must be a finite number, zero or more")
+    return v
+
+
+#: A number that must be finite (thresholds, offsets); NaN and inf are rejected.
+FiniteFloat = Annotated[float, AfterValidator(_finite)]
+#: A finite number > 0 (scales, ceilings, limits).
+PositiveFloat = Annotated[float, AfterValidator(_positive)]
+#: A finite number >= 0 (prices).
+NonNegativeFloat = Annotated[float, AfterValidator(_non_negative)]
+
+
+def _url(v: str) -> str:
+    """An absolute http(s) URL with a host; trailing '/' removed."""
+    from urllib.parse import urlsplit
+
+    text = str(v)
+    if text != text.strip() or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise ValueError(f"{text!r} is not a URL: it contains spaces or control characters")
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # raises on a bad port
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a URL: {exc}") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"{text!r} is not an http(s) URL; write e.g. https://host:9090")
+    if not parts.hostname:
+        raise ValueError(f"{text!r} has no host; write e.g. https://host:9090")
+    del port
+    return text.rstrip("/")
+
+
+#: An absolute http:// or https:// URL with a host (parsed, not just prefix-checked).
+Url = Annotated[str, AfterValidator(_url)]
+
+
+def _headers(v: dict[str, str]) -> dict[str, str]:
+    import re
+
+    for key, value in v.items():
+        if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", key):
+            raise ValueError(f"header name {key!r} is not a valid HTTP header name")
+        if any(ch in value for ch in "\r\n\0"):
+            raise ValueError(f"header {key!r}: the value must not contain CR, LF or NUL")
+    return v
+
+
+#: Extra HTTP request headers: valid names, values without CR/LF/NUL (no header injection).
+HeaderMap = Annotated[dict[str, str], AfterValidator(_headers)]
+
+
+def _non_empty(v: str) -> str:
+    if not v.strip():
+        raise ValueError("must not be empty")
+    return v
+
+
+#: A string that must not be empty or blank (profile, region, stat names).
+NonEmptyStr = Annotated[str, AfterValidator(_non_empty)]
 
 
 def duration_at_least(seconds: int, why: str) -> AfterValidator:

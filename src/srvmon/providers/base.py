@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from srvmon.clock import Clock, SystemClock
 from srvmon.model import (
@@ -27,6 +27,7 @@ from srvmon.model import (
     QueryResult,
     TimeWindow,
     Usage,
+    parse_seconds,
 )
 
 ENTRY_POINT_GROUP = "srvmon.providers"
@@ -47,18 +48,47 @@ class NotSupported(Exception):
 class ProviderError(Exception):
     """A provider call failed; the message is shown on the affected panels.
 
-    `throttled` marks API throttling (429, ThrottlingException) so the poller backs off harder.
+    `throttled` marks API throttling (429, ThrottlingException) so the poller backs off harder;
+    `retry_after_s` is the server's own Retry-After, which sets the next attempt when given.
     """
 
-    def __init__(self, message: str, *, throttled: bool = False) -> None:
+    def __init__(self, message: str, *, throttled: bool = False, retry_after_s: float | None = None) -> None:
         super().__init__(message)
         self.throttled = throttled
+        self.retry_after_s = retry_after_s
 
 
 class ProviderOptions(BaseModel):
     """Base for each provider's option schema. `type` is consumed by the config loader."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NetworkOptions(ProviderOptions):
+    """Options every provider that talks to a server shares: how long one request may take, how much it
+    may return. Providers subclass this for their own options."""
+
+    timeout: str = "15s"
+    """One request, body included: connecting, waiting and reading (e.g. 10s, 1.5s, 500ms). A slower
+    server is cut off here and the panel says so; settings.timeout bounds a whole refresh."""
+    max_response_mb: int = Field(default=64, ge=1, le=4096)
+    """The largest response body accepted (MiB); a bigger one is refused while it streams."""
+
+    @field_validator("timeout")
+    @classmethod
+    def _v_timeout(cls, v: str) -> str:
+        seconds = parse_seconds(v)
+        if seconds > 600:
+            raise ValueError(f"timeout {v!r} is longer than 10m; a request that slow should fail instead")
+        return v
+
+    @property
+    def timeout_s(self) -> float:
+        return parse_seconds(self.timeout)
+
+    @property
+    def max_response_bytes(self) -> int:
+        return self.max_response_mb * 1024 * 1024
 
 
 class UsageCounter:

@@ -115,7 +115,7 @@ def test_missing_token_variable_is_named(stub_server: Any, monkeypatch: pytest.M
 def test_read_timeout_is_reported_per_query(stub_server: Any) -> None:
     stub_server.routes["/api/v1/query_range"] = (-1, None)  # conftest.HANG: never answers
     res = run(provider(stub_server.url, timeout="0.3s"))
-    assert res.error is not None and res.error.endswith("/api/v1/query_range timed out after 0.3s")
+    assert res.error is not None and "/api/v1/query_range timed out: no data for 0.3s" in res.error
 
 
 def test_unreachable_server_fails_the_call() -> None:
@@ -138,8 +138,16 @@ def test_options_reject_bad_values() -> None:
         PrometheusOptions(url="http://x", timeout="soon")
     with pytest.raises(ValidationError, match="extra"):
         PrometheusOptions(url="http://x", token="inline-secret")  # type: ignore[call-arg]
-    with pytest.raises(ValidationError, match="greater than zero"):
+    with pytest.raises(ValidationError, match="positive, finite"):
         PrometheusOptions(url="http://x", timeout="0s")
+    for url in ("http://", "http:// 127.0.0.1", "http://[::1", "ftp://x", "http://x:99999"):
+        with pytest.raises(ValidationError, match="URL|no host|http"):
+            PrometheusOptions(url=url)
+    with pytest.raises(ValidationError, match="CR, LF"):
+        PrometheusOptions(url="http://x", headers={"X-Scope-OrgID": "a\r\nInjected: 1"})
+    for bad in (-1.0, 0.0, float("nan"), float("inf")):
+        with pytest.raises(ValidationError, match="finite number greater than zero"):
+            PrometheusOptions(url="http://x", max_scale=bad)
     assert PrometheusOptions(url="http://x/").url == "http://x"
     assert PrometheusOptions(url="http://x", timeout="250ms").timeout_s == 0.25
     assert PrometheusOptions(url="http://x", timeout="2m").timeout_s == 120

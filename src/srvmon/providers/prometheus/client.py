@@ -1,17 +1,14 @@
-"""HTTP client for the Prometheus, Alertmanager and Loki APIs (httpx, imported lazily); errors keep the server's words."""
+"""HTTP client for the Prometheus, Alertmanager and Loki APIs (bounded httpx); errors keep the server's words."""
 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from srvmon.providers.base import ProviderError, UsageCounter
+from srvmon.providers.httpio import BoundedHttp, HttpError, HttpLimits
 from srvmon.providers.prometheus.options import PrometheusOptions
-
-if TYPE_CHECKING:
-    import httpx
 
 
 class QueryError(Exception):
@@ -36,22 +33,18 @@ def _env(name: str | None, what: str) -> str | None:
 
 
 class PromClient:
-    """One httpx.Client per provider; thread-safe; counts every call in `counter`."""
+    """One bounded HTTP client per provider (srvmon.providers.httpio); thread-safe; counts every call."""
 
     def __init__(self, options: PrometheusOptions, counter: UsageCounter) -> None:
         self.options = options
         self.counter = counter
-        self._http: httpx.Client | None = None
-        self._lock = threading.Lock()
+        timeout = options.timeout_s
+        limits = HttpLimits(connect_s=min(5.0, timeout), read_s=timeout, deadline_s=timeout,
+                            max_bytes=options.max_response_bytes)
+        self.http = BoundedHttp(limits, self._build)
 
-    def _client(self) -> httpx.Client:
-        with self._lock:
-            if self._http is None:
-                self._http = self._build()
-            return self._http
-
-    def _build(self) -> httpx.Client:
-        """The httpx client: headers, bearer/basic auth read from the environment now, TLS settings."""
+    def _build(self) -> dict[str, Any]:
+        """httpx.Client arguments: headers, bearer/basic auth read from the environment now, TLS settings."""
         import httpx
 
         headers = {"Accept": "application/json", **self.options.headers}
@@ -68,15 +61,11 @@ class PromClient:
             import ssl
 
             verify = ssl.create_default_context(cafile=self.options.ca_file)
-        return httpx.Client(
-            headers=headers, auth=auth, verify=verify, timeout=self.options.timeout_s, follow_redirects=True
-        )
+        # redirects are not followed: credentials must not travel to another host
+        return {"headers": headers, "auth": auth, "verify": verify}
 
     def close(self) -> None:
-        with self._lock:
-            if self._http is not None:
-                self._http.close()
-                self._http = None
+        self.http.close()
 
     # -- raw call -----------------------------------------------------------------------------------
     def get(
@@ -86,50 +75,33 @@ class PromClient:
 
         Raises QueryError for a refusal of this request's content (HTTP 400/422, or a Prometheus
         errorType of bad_data/execution/timeout/canceled), ProviderError for everything that means
-        the server cannot be used (unreachable, auth, 404, 429, 5xx).
+        the server cannot be used (unreachable, too slow, too large, auth, 404, 429, 5xx).
         """
-        import httpx
-
         url = base + path
         self.counter.call(operation, metrics=metrics)
         try:
-            resp = self._client().get(url, params=params)
-        except httpx.ConnectTimeout as exc:
-            raise ProviderError(
-                f"cannot reach {base}: connection timed out after {self.options.timeout}"
-            ) from exc
-        except httpx.TimeoutException as exc:
-            raise QueryError(f"{url} timed out after {self.options.timeout}") from exc
-        except httpx.HTTPError as exc:
-            raise ProviderError(f"cannot reach {base}: {type(exc).__name__}: {exc}") from exc
-        body: Any = None
-        try:
-            body = resp.json()
-        except ValueError:
-            body = None
-        if resp.status_code < 300 and body is not None:
-            if isinstance(body, dict) and body.get("status") == "error":
-                raise QueryError(_message(body, resp))
-            return body
-        message = _message(body, resp)
-        if resp.status_code == 429:
-            raise ProviderError(f"{base} is throttling requests (429): {message}", throttled=True)
-        if resp.status_code in (401, 403):
-            raise ProviderError(f"{base} refused the credentials ({resp.status_code}): {message}")
-        error_type = body.get("errorType") if isinstance(body, dict) else None
-        if resp.status_code in (400, 422) or error_type in _PER_QUERY:
-            raise QueryError(message)
-        if resp.status_code < 300:
+            resp = self.http.request("GET", url, params=params, what=url)
+        except HttpError as exc:
+            if exc.timed_out:  # one slow query (a heavy PromQL) fails its panel, not the whole server
+                raise QueryError(str(exc)) from exc
+            error_type = exc.body.get("errorType") if isinstance(exc.body, dict) else None
+            if exc.status in (400, 422) or error_type in _PER_QUERY:
+                raise QueryError(_message(exc.body, exc.text, exc.status)) from exc
+            raise
+        body = resp.json()
+        if body is None:
             raise ProviderError(f"{url} did not answer JSON: {resp.text[:200]!r}")
-        raise ProviderError(f"{url} answered {resp.status_code}: {message}")
+        if isinstance(body, dict) and body.get("status") == "error":
+            raise QueryError(_message(body, resp.text, resp.status))
+        return body
 
 
-def _message(body: Any, resp: httpx.Response) -> str:
+def _message(body: Any, text: str, status: int | None) -> str:
     """Prometheus's own words: "<errorType>: <error>", else the start of the body."""
     if isinstance(body, dict):
         err = body.get("error") or body.get("message")
         if err:
             et = body.get("errorType")
             return f"{et}: {err}" if et else str(err)
-    text = resp.text.strip()
-    return text[:300] if text else f"HTTP {resp.status_code}"
+    text = text.strip()
+    return text[:300] if text else f"HTTP {status}"

@@ -7,14 +7,14 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from srvmon.model import parse_duration
-from srvmon.providers.base import ProviderOptions
-from srvmon.schema import Duration
+from srvmon.providers.base import NetworkOptions
+from srvmon.schema import Duration, HeaderMap, PositiveFloat, Url
 
 
-class PrometheusOptions(ProviderOptions):
+class PrometheusOptions(NetworkOptions):
     """Where Prometheus (or Thanos, Mimir, Cortex, VictoriaMetrics) answers, and how to reach it."""
 
-    url: str
+    url: Url
     """Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090 (no /api/v1)."""
     bearer_token_env: str | None = None
     """Name of the environment variable holding a bearer token (the token never lives in config)."""
@@ -26,23 +26,21 @@ class PrometheusOptions(ProviderOptions):
     """Verify the server's TLS certificate."""
     ca_file: str | None = None
     """PEM file of the CA that signed the server's certificate (implies verification)."""
-    headers: dict[str, str] = {}
+    headers: HeaderMap = {}
     """Extra request headers, e.g. {"X-Scope-OrgID" = "tenant-1"} for Mimir/Cortex/Loki tenants."""
-    timeout: str = "15s"
-    """Per-request timeout: a duration such as 10s, 1.5s or 500ms."""
     scrape_interval: Duration = "60s"
     """The scrape interval of the metrics queried; sets $__rate_interval (>= 4 scrapes)."""
     concurrency: int = Field(default=4, ge=1, le=32)
     """How many queries run at once against the server."""
-    alertmanager_url: str | None = None
+    alertmanager_url: Url | None = None
     """Alertmanager base URL; when set, alarms come from its /api/v2/alerts instead of Prometheus rules."""
-    loki_url: str | None = None
+    loki_url: Url | None = None
     """Loki base URL for log drill-down (LogQL); unset = no logs."""
     loki_selector: str = '{job=~".+"}'
     """LogQL stream selector every log query starts from, e.g. {namespace="openfaas-fn"}."""
     loki_resource_label: str = "function"
     """Loki stream label naming the function/service (e.g. function, service_name, app)."""
-    max_scale: float = 20
+    max_scale: PositiveFloat = 20
     """Replica ceiling for the `max_scale` capacity limit (OpenFaaS com.openfaas.scale.max default 20;
     Knative autoscaling.knative.dev/max-scale)."""
     replicas_query: str | None = None
@@ -53,42 +51,7 @@ class PrometheusOptions(ProviderOptions):
     preset: Literal["openfaas", "knative", "fn"] = "openfaas"
     """The board shown when the config has no [[boards]]: which FaaS platform this server watches."""
 
-    @field_validator("timeout")
-    @classmethod
-    def _v_timeout(cls, v: str) -> str:
-        _seconds(v)
-        return v
-
-    @field_validator("url", "alertmanager_url", "loki_url")
-    @classmethod
-    def _v_url(cls, v: str | None) -> str | None:
-        if v is None:
-            return v
-        if not v.startswith(("http://", "https://")):
-            raise ValueError(f"{v!r} is not an http(s) URL")
-        return v.rstrip("/")
-
-    @property
-    def timeout_s(self) -> float:
-        return _seconds(self.timeout)
-
     @property
     def scrape_s(self) -> int:
         return parse_duration(self.scrape_interval)
 
-
-def _seconds(text: str) -> float:
-    """'500ms', '1.5s', '2m' -> seconds, keeping fractions (parse_duration rounds down to whole seconds)."""
-    t = str(text).strip().lower()
-    try:
-        if t.endswith("ms"):
-            value = float(t[:-2]) / 1000
-        elif t.endswith("s"):
-            value = float(t[:-1])
-        else:
-            value = float(parse_duration(t))
-    except ValueError:
-        raise ValueError(f"{text!r} is not a duration; use e.g. 500ms, 10s or 1m") from None
-    if value <= 0:
-        raise ValueError(f"timeout {text!r} must be greater than zero")
-    return value
