@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from srvmon.model import parse_duration
 from srvmon.providers.base import NetworkOptions
