@@ -19,8 +19,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-                   "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+)
 
 CONFIG = """
 [providers.prod]
@@ -54,7 +61,11 @@ def fleet(target: Any, n: int) -> Any:
     res += [Resource("http_api", f"http-{i}", target, id=f"h{i}") for i in range(2)]
     res += [Resource("table", f"table-{i}", target, read_capacity=100, write_capacity=50) for i in range(10)]
     res += [Resource("queue", f"queue-{i}", target, retention_s=345600, is_dlq=i % 2 == 1) for i in range(10)]
-    res += [Resource("state_machine", "flow", target, arn="arn:aws:states:us-east-1:123456789012:stateMachine:flow")]
+    res += [
+        Resource(
+            "state_machine", "flow", target, arn="arn:aws:states:us-east-1:123456789012:stateMachine:flow"
+        )
+    ]
     return Inventory(tuple(res))
 
 
@@ -71,8 +82,10 @@ def main(sizes: list[int]) -> None:
     url = f"http://{host}:{port}"
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     print(f"moto server {url}; board aws-serverless; compare windows included")
-    print(f"{'functions':>9} {'GetMetricData':>13} {'minimum':>8} {'metrics':>8} {'est. USD':>9} "
-          f"{'refresh s':>9} {'1 GMD s':>8} {'other calls':>11} {'next GMD':>8} {'next metrics':>12}")
+    print(
+        f"{'functions':>9} {'GetMetricData':>13} {'minimum':>8} {'metrics':>8} {'est. USD':>9} "
+        f"{'refresh s':>9} {'1 GMD s':>8} {'other calls':>11} {'next GMD':>8} {'next metrics':>12}"
+    )
     try:
         with tempfile.TemporaryDirectory() as tmp:
             cfg_path = Path(tmp) / "srvmon.toml"
@@ -89,8 +102,13 @@ def main(sizes: list[int]) -> None:
                 per_window: dict[Any, int] = {}
                 real_fetch = prov.runner.fetch
 
-                def fetch(leaves: Any, window: Any, at: Any, _real: Any = real_fetch,
-                          per_window: dict[Any, int] = per_window) -> Any:
+                def fetch(
+                    leaves: Any,
+                    window: Any,
+                    at: Any,
+                    _real: Any = real_fetch,
+                    per_window: dict[Any, int] = per_window,
+                ) -> Any:
                     per_window[window] = per_window.get(window, 0) + len({leaf.key() for leaf in leaves})
                     return _real(leaves, window, at)
 
@@ -102,9 +120,20 @@ def main(sizes: list[int]) -> None:
                 usage = prov.usage()
                 cw = prov.sessions.client("cloudwatch", prov.sessions.targets()[0])
                 t0 = time.perf_counter()
-                cw.get_metric_data(MetricDataQueries=[{"Id": "m0", "MetricStat": {"Metric": {
-                    "Namespace": "AWS/Lambda", "MetricName": "Invocations"}, "Period": 60, "Stat": "Sum"}}],
-                    StartTime=now - timedelta(hours=4), EndTime=now)
+                cw.get_metric_data(
+                    MetricDataQueries=[
+                        {
+                            "Id": "m0",
+                            "MetricStat": {
+                                "Metric": {"Namespace": "AWS/Lambda", "MetricName": "Invocations"},
+                                "Period": 60,
+                                "Stat": "Sum",
+                            },
+                        }
+                    ],
+                    StartTime=now - timedelta(hours=4),
+                    EndTime=now,
+                )
                 one = time.perf_counter() - t0
                 gmd = usage.by_operation.get("GetMetricData", 0)
                 minimum = sum(math.ceil(c / 500) for c in per_window.values() if c)
@@ -114,8 +143,10 @@ def main(sizes: list[int]) -> None:
                 nxt = prov.usage()
                 next_gmd = nxt.by_operation.get("GetMetricData", 0) - gmd - 1
                 next_metrics = nxt.metrics_requested - usage.metrics_requested - 1
-                print(f"{n:>9} {gmd:>13} {minimum:>8} {usage.metrics_requested:>8} {usage.estimated_cost_usd:>9.4f} "
-                      f"{refresh:>9.2f} {one:>8.3f} {other:>11} {next_gmd:>8} {next_metrics:>12}")
+                print(
+                    f"{n:>9} {gmd:>13} {minimum:>8} {usage.metrics_requested:>8} {usage.estimated_cost_usd:>9.4f} "
+                    f"{refresh:>9.2f} {one:>8.3f} {other:>11} {next_gmd:>8} {next_metrics:>12}"
+                )
                 poller.close()
     finally:
         server.stop()

@@ -50,19 +50,25 @@ def import_time(stmt: str, repeat: int = 7) -> float:
 
 
 def main() -> None:
-    print("srvmon snapshot --format json, demo provider, preset 'serverless' (median of 3, in-process timing)")
+    print(
+        "srvmon snapshot --format json, demo provider, preset 'serverless' (median of 3, in-process timing)"
+    )
     base = None
     for n in (40, 1000, 10000):
         runs = [run_snapshot(n) for _ in range(3)]
         wall = statistics.median(r[0] for r in runs)
         rss = max(r[1] for r in runs)
         base = base or wall
-        print(f"  {n:>6} functions: {wall * 1000:8.1f} ms  ({wall / base:4.2f}x the 40-function time)  "
-              f"peak RSS {rss:6.1f} MiB")
+        print(
+            f"  {n:>6} functions: {wall * 1000:8.1f} ms  ({wall / base:4.2f}x the 40-function time)  "
+            f"peak RSS {rss:6.1f} MiB"
+        )
     bare = import_time("pass")
     cli = import_time("import srvmon.cli")
-    print(f"import srvmon.cli: {cli * 1000:.1f} ms vs python -c pass: {bare * 1000:.1f} ms "
-          f"(+{(cli - bare) * 1000:.1f} ms)")
+    print(
+        f"import srvmon.cli: {cli * 1000:.1f} ms vs python -c pass: {bare * 1000:.1f} ms "
+        f"(+{(cli - bare) * 1000:.1f} ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -76,9 +76,7 @@ def rss_mb() -> float:
 
 
 def query_for(provider: Provider) -> LogQuery:
-    return LogQuery(
-        provider=provider.name, window=TimeWindow(NOW - timedelta(hours=1), NOW, 60), limit=10**6
-    )
+    return LogQuery(provider=provider.name, window=TimeWindow(NOW - timedelta(hours=1), NOW, 60), limit=10**6)
 
 
 async def open_time(n: int) -> float:

@@ -46,9 +46,13 @@ app.run(headless=True, size=(200, 60), auto_pilot=pilot)
 
 
 def idle_cpu(seconds: float, refresh_s: float) -> float:
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(seconds), str(refresh_s)], capture_output=True,
-                          text=True, timeout=seconds + 120,
-                          env={"SRVMON_NOW": "2026-11-20T14:07:30Z", "PATH": "/usr/bin:/bin", "TZ": "UTC"})
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(seconds), str(refresh_s)],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+        env={"SRVMON_NOW": "2026-11-20T14:07:30Z", "PATH": "/usr/bin:/bin", "TZ": "UTC"},
+    )
     for line in proc.stdout.splitlines():
         if line.startswith("CPU"):
             return float(line.split()[1])
@@ -76,7 +80,9 @@ async def rss_growth(refreshes: int) -> tuple[dict[int, float], float]:
     board = loaded.boards[0]
     poller = Poller(board, loaded.build_providers(clock), clock, timeout_s=120)
     first = poller.poll()
-    app = SrvmonApp([from_board(board)], lambda spec: StaticSource(first), clock=clock, tz=UTC, live_refresh=False)
+    app = SrvmonApp(
+        [from_board(board)], lambda spec: StaticSource(first), clock=clock, tz=UTC, live_refresh=False
+    )
     at: dict[int, float] = {}
     t0 = time.perf_counter()
     async with app.run_test(size=(200, 60)) as pilot:
@@ -104,8 +110,12 @@ def main() -> None:
     parser.add_argument("--refreshes", type=int, default=1000)
     parser.add_argument("--skip-cpu", action="store_true")
     parser.add_argument("--skip-rss", action="store_true")
-    parser.add_argument("--refresh", type=float, default=3600.0,
-                        help="board refresh interval during the CPU measurement (default: none happens)")
+    parser.add_argument(
+        "--refresh",
+        type=float,
+        default=3600.0,
+        help="board refresh interval during the CPU measurement (default: none happens)",
+    )
     args = parser.parse_args()
     if not args.skip_cpu:
         pct = idle_cpu(args.seconds, args.refresh)
@@ -117,8 +127,10 @@ def main() -> None:
     n = args.refreshes
     r10, rn, half = at[10], at[n], at[n // 2]
     print("RSS by refresh: " + ", ".join(f"{i}: {mb:.1f} MB" for i, mb in sorted(at.items())))
-    print(f"RSS after 10 refreshes {r10:.1f} MB, after {n} {rn:.1f} MB: {(rn - r10) / r10 * 100:+.1f}% "
-          f"(goal < 10%); second half {(rn - half) / half * 100:+.1f}% ({took:.0f} s)")
+    print(
+        f"RSS after 10 refreshes {r10:.1f} MB, after {n} {rn:.1f} MB: {(rn - r10) / r10 * 100:+.1f}% "
+        f"(goal < 10%); second half {(rn - half) / half * 100:+.1f}% ({took:.0f} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -73,16 +73,25 @@ print("BREAKDOWN", t1 - t0, t2 - t1, t3 - t2, t5 - t4)
 
 
 def breakdown() -> list[float]:
-    out = subprocess.run([sys.executable, "-c", BREAKDOWN], capture_output=True, text=True, check=True,
-                         env={"SRVMON_NOW": "2026-11-20T14:07:30Z", "PATH": "/usr/bin:/bin", "TZ": "UTC"}).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", BREAKDOWN],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"SRVMON_NOW": "2026-11-20T14:07:30Z", "PATH": "/usr/bin:/bin", "TZ": "UTC"},
+    ).stdout
     line = next(x for x in out.splitlines() if x.startswith("BREAKDOWN"))
     return [float(v) for v in line.split()[1:]]
 
 
 def time_to_frame(code: str) -> float:
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                            env={"SRVMON_NOW": "2026-11-20T14:07:30Z", "PATH": "/usr/bin:/bin", "TZ": "UTC"})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={"SRVMON_NOW": "2026-11-20T14:07:30Z", "PATH": "/usr/bin:/bin", "TZ": "UTC"},
+    )
     assert proc.stdout is not None
     for line in proc.stdout:
         if line.startswith("FRAME"):
@@ -101,13 +110,19 @@ def main() -> None:
     hello = [time_to_frame(HELLO) for _ in range(args.repeat)]
     board = [time_to_frame(BOARD) for _ in range(args.repeat)]
     h, b = statistics.median(hello), statistics.median(board)
-    print(f"hello-world first frame: median {h * 1000:.0f} ms (min {min(hello) * 1000:.0f} ms, n={args.repeat})")
-    print(f"srvmon demo board first complete frame: median {b * 1000:.0f} ms (min {min(board) * 1000:.0f} ms)")
+    print(
+        f"hello-world first frame: median {h * 1000:.0f} ms (min {min(hello) * 1000:.0f} ms, n={args.repeat})"
+    )
+    print(
+        f"srvmon demo board first complete frame: median {b * 1000:.0f} ms (min {min(board) * 1000:.0f} ms)"
+    )
     print(f"ratio board / hello-world: {b / h:.2f}x (goal <= 2x)")
     textual_s, config_s, tui_s, poll_s = breakdown()
-    print(f"where the board's extra time goes: import textual {textual_s * 1000:.0f} ms (hello-world pays it too), "
-          f"srvmon.config + pydantic {config_s * 1000:.0f} ms, srvmon.tui + plotext {tui_s * 1000:.0f} ms, "
-          f"first demo poll (cold) {poll_s * 1000:.0f} ms; the rest is mounting and painting 25 panels")
+    print(
+        f"where the board's extra time goes: import textual {textual_s * 1000:.0f} ms (hello-world pays it too), "
+        f"srvmon.config + pydantic {config_s * 1000:.0f} ms, srvmon.tui + plotext {tui_s * 1000:.0f} ms, "
+        f"first demo poll (cold) {poll_s * 1000:.0f} ms; the rest is mounting and painting 25 panels"
+    )
 
 
 if __name__ == "__main__":

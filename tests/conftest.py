@@ -70,8 +70,10 @@ class ScriptedProvider(Provider):
             series = []
             for i in range(n):
                 ts = tuple(window.timestamps())
-                vals = tuple(None if q.query == "gappy" and k % 2 else self._value(t, i, window.end_s)
-                             for k, t in enumerate(ts))
+                vals = tuple(
+                    None if q.query == "gappy" and k % 2 else self._value(t, i, window.end_s)
+                    for k, t in enumerate(ts)
+                )
                 labels = {q.group_by[0]: f"item-{i}"} if q.group_by else {}
                 series.append(Series(labels, ts, vals))
             out[q.ref_id] = QueryResult(q.ref_id, tuple(series))
@@ -84,8 +86,11 @@ class ScriptedProvider(Provider):
     def alarms(self) -> list[Alarm]:
         type(self).calls.append(("alarms", 0))
         self._maybe_fail()
-        return [Alarm("db-errors", "OK"), Alarm("api-5xx", "ALARM", reason="5xx > 1%", since=NOW),
-                Alarm("queue-age", "INSUFFICIENT_DATA")]
+        return [
+            Alarm("db-errors", "OK"),
+            Alarm("api-5xx", "ALARM", reason="5xx > 1%", since=NOW),
+            Alarm("queue-age", "INSUFFICIENT_DATA"),
+        ]
 
     def limits(self) -> list[Limit]:
         type(self).calls.append(("limits", 0))

@@ -94,7 +94,7 @@ def moving_average(values: Sequence[Value], window: int) -> list[Value]:
     """Trailing mean over `window` points, skipping gaps; None where the window has no values."""
     out: list[Value] = []
     for i in range(len(values)):
-        chunk = [v for v in values[max(0, i - window + 1): i + 1] if _finite(v)]
+        chunk = [v for v in values[max(0, i - window + 1) : i + 1] if _finite(v)]
         out.append(sum(chunk) / len(chunk) if chunk else None)
     return out
 
@@ -149,7 +149,7 @@ def downsample(points: Sequence[tuple[int, Value]], target: int) -> list[tuple[i
     size = math.ceil(len(points) / target)
     out: list[tuple[int, Value]] = []
     for i in range(0, len(points), size):
-        chunk = points[i: i + size]
+        chunk = points[i : i + size]
         vals = [v for _, v in chunk if _finite(v)]
         out.append((chunk[0][0], max(vals) if vals else None))
     return out
@@ -200,13 +200,20 @@ def cost_summary(items: Iterable[CostItem], today: date) -> dict[str, Any]:
         mtd = sum(a for d, a in days.items() if ms <= d < today)
         prev = sum(a for d, a in days.items() if pms <= d < pms + timedelta(days=elapsed))
         week = sum(a for d, a in days.items() if today - timedelta(days=7) <= d < today)
-        week_before = sum(a for d, a in days.items() if today - timedelta(days=14) <= d < today - timedelta(days=7))
+        week_before = sum(
+            a for d, a in days.items() if today - timedelta(days=14) <= d < today - timedelta(days=7)
+        )
         forecast = mtd / elapsed * days_in_month(today) if elapsed else None
-        rows.append({
-            "service": svc, "mtd": round(mtd, 2), "last_month_same_days": round(prev, 2),
-            "delta_pct": _round(delta_pct(mtd, prev)), "wow_pct": _round(delta_pct(week, week_before)),
-            "forecast": None if forecast is None else round(forecast, 2),
-        })
+        rows.append(
+            {
+                "service": svc,
+                "mtd": round(mtd, 2),
+                "last_month_same_days": round(prev, 2),
+                "delta_pct": _round(delta_pct(mtd, prev)),
+                "wow_pct": _round(delta_pct(week, week_before)),
+                "forecast": None if forecast is None else round(forecast, 2),
+            }
+        )
         tot_mtd += mtd
         tot_prev += prev
     rows.sort(key=lambda r: r["mtd"], reverse=True)

@@ -27,12 +27,21 @@ def _default_kw(sub: bool) -> _DefaultKw:
 
 def _common(p: argparse.ArgumentParser, sub: bool = True) -> None:
     d = _default_kw(sub)
-    p.add_argument("--config", metavar="FILE", help="config file (default: $SRVMON_CONFIG, then the user config dir)",
-                   **d)
-    p.add_argument("--demo", action="store_true", help="use the built-in demo provider and board, ignoring any config",
-                   **d)
-    p.add_argument("--now", metavar="TIME", help="freeze the clock (RFC 3339 or epoch seconds; also $SRVMON_NOW)",
-                   **d)
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file (default: $SRVMON_CONFIG, then the user config dir)",
+        **d,
+    )
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="use the built-in demo provider and board, ignoring any config",
+        **d,
+    )
+    p.add_argument(
+        "--now", metavar="TIME", help="freeze the clock (RFC 3339 or epoch seconds; also $SRVMON_NOW)", **d
+    )
 
 
 def _board_opts(p: argparse.ArgumentParser, sub: bool = True) -> None:
@@ -47,8 +56,13 @@ class _VersionAction(argparse.Action):
     def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
         super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
-                 option_string: str | None = None) -> None:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
         from srvmon import __version__
 
         sys.stdout.write(f"srvmon {__version__}\n")
@@ -56,7 +70,9 @@ class _VersionAction(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="srvmon", description="Terminal screenboard for serverless operations.")
+    parser = argparse.ArgumentParser(
+        prog="srvmon", description="Terminal screenboard for serverless operations."
+    )
     parser.add_argument("--version", action=_VersionAction)
     _common(parser, sub=False)
     _board_opts(parser, sub=False)
@@ -67,12 +83,18 @@ def build_parser() -> argparse.ArgumentParser:
     _common(snap)
     _board_opts(snap)
     snap.add_argument("--format", default="json", choices=["json", "csv", "md", "txt", "svg", "html"])
-    snap.add_argument("-o", "--output", default="-", metavar="FILE", help="file to write atomically, or - (stdout)")
-    snap.add_argument("--size", default="160x48", metavar="WxH", help="terminal size for svg/html (default 160x48)")
+    snap.add_argument(
+        "-o", "--output", default="-", metavar="FILE", help="file to write atomically, or - (stdout)"
+    )
+    snap.add_argument(
+        "--size", default="160x48", metavar="WxH", help="terminal size for svg/html (default 160x48)"
+    )
     snap.add_argument("--fail-on", choices=["warn", "crit"], help="exit 1 when a panel reaches this status")
     snap.add_argument("--no-compare", action="store_true", help="skip the week-ago overlay")
 
-    chk = sub.add_parser("check", help="validate the config and probe each provider's credentials/permissions")
+    chk = sub.add_parser(
+        "check", help="validate the config and probe each provider's credentials/permissions"
+    )
     _common(chk)
 
     prov = sub.add_parser("providers", help="list installed providers (built-in and plugins)")
@@ -183,7 +205,9 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if loaded is None or clock is None:
         return EXIT_USAGE
     where = loaded.path or "(built-in demo)"
-    print(f"config: {where}: ok ({len(loaded.boards)} board(s), {len(loaded.providers)} provider(s))", file=out)
+    print(
+        f"config: {where}: ok ({len(loaded.boards)} board(s), {len(loaded.providers)} provider(s))", file=out
+    )
     failed = False
     for name, provider in loaded.build_providers(clock).items():
         try:
@@ -238,8 +262,9 @@ def cmd_board(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     loaded, clock, _board = setup
     from srvmon.tui.app import create_app
 
-    app = create_app(loaded, loaded.build_providers(clock), clock, board=args.board, range_=args.range,
-                     refresh_s=refresh_s)
+    app = create_app(
+        loaded, loaded.build_providers(clock), clock, board=args.board, range_=args.range, refresh_s=refresh_s
+    )
     app.run()
     return EXIT_OK
 

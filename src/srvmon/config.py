@@ -87,8 +87,17 @@ class LoadedConfig:
             if b.name == name:
                 return b
         known = ", ".join(b.name for b in self.boards)
-        raise ConfigError([ConfigIssue(str(self.path or "<demo>"), None, "--board",
-                                       f"no board named {name!r}", f"use one of: {known}")])
+        raise ConfigError(
+            [
+                ConfigIssue(
+                    str(self.path or "<demo>"),
+                    None,
+                    "--board",
+                    f"no board named {name!r}",
+                    f"use one of: {known}",
+                )
+            ]
+        )
 
     def provider_names(self) -> list[str]:
         return list(self.providers)
@@ -116,15 +125,21 @@ def find_config(explicit: str | os.PathLike[str] | None) -> Path | None:
     if explicit:
         p = Path(explicit)
         if not p.is_file():
-            raise ConfigError([ConfigIssue(str(p), None, "--config", "file not found",
-                                           f"check the path, or copy {EXAMPLE} there")])
+            raise ConfigError(
+                [
+                    ConfigIssue(
+                        str(p), None, "--config", "file not found", f"check the path, or copy {EXAMPLE} there"
+                    )
+                ]
+            )
         return p
     env = os.environ.get(ENV_VAR)
     if env:
         p = Path(env)
         if not p.is_file():
-            raise ConfigError([ConfigIssue(str(p), None, f"${ENV_VAR}", "file not found",
-                                           f"fix or unset ${ENV_VAR}")])
+            raise ConfigError(
+                [ConfigIssue(str(p), None, f"${ENV_VAR}", "file not found", f"fix or unset ${ENV_VAR}")]
+            )
         return p
     p = user_config_path()
     return p if p.is_file() else None
@@ -162,8 +177,9 @@ def load_config(path: str | os.PathLike[str] | None = None, *, demo: bool = Fals
     try:
         text = found.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([ConfigIssue(str(found), None, "", f"cannot read: {exc}",
-                                       "make it a readable UTF-8 text file")]) from exc
+        raise ConfigError(
+            [ConfigIssue(str(found), None, "", f"cannot read: {exc}", "make it a readable UTF-8 text file")]
+        ) from exc
     loaded = parse_config(text, str(found))
     loaded.path = found
     return loaded
@@ -239,11 +255,18 @@ def _fix_for(err: ErrorDetails, model: type[BaseModel], loc: tuple[str | int, ..
     return f"see the comments for this key in {EXAMPLE}"
 
 
-def _issues_from(exc: ValidationError, model: type[BaseModel], file: str, lines: dict[Any, int],
-                 prefix: tuple[str | int, ...] = ()) -> list[ConfigIssue]:
+def _issues_from(
+    exc: ValidationError,
+    model: type[BaseModel],
+    file: str,
+    lines: dict[Any, int],
+    prefix: tuple[str | int, ...] = (),
+) -> list[ConfigIssue]:
     out = []
     for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+        loc = tuple(
+            p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))
+        )
         msg = err["msg"].removeprefix("Value error, ")
         full = prefix + loc
         out.append(ConfigIssue(file, line_of(lines, full), _fmt_loc(full), msg, _fix_for(err, model, loc)))
@@ -259,8 +282,17 @@ def parse_config(text: str, file: str = "<string>") -> LoadedConfig:
         m = re.search(r"\s*\(at line (\d+), column \d+\)", msg)
         line = getattr(exc, "lineno", None) or (int(m.group(1)) if m else None)
         msg = msg.replace(m.group(0), "") if m else msg
-        raise ConfigError([ConfigIssue(file, line, "", f"not valid TOML: {msg}",
-                                       "check quotes, brackets and `key = value` syntax on that line")]) from exc
+        raise ConfigError(
+            [
+                ConfigIssue(
+                    file,
+                    line,
+                    "",
+                    f"not valid TOML: {msg}",
+                    "check quotes, brackets and `key = value` syntax on that line",
+                )
+            ]
+        ) from exc
     lines = key_lines(text)
     try:
         cfg = ConfigModel.model_validate(raw)
@@ -275,21 +307,35 @@ def parse_config(text: str, file: str = "<string>") -> LoadedConfig:
     return LoadedConfig(path=None, settings=cfg.settings, boards=boards, providers=specs)
 
 
-def _provider_specs(cfg: ConfigModel, file: str, lines: dict[Any, int],
-                    issues: list[ConfigIssue]) -> dict[str, ProviderSpec]:
+def _provider_specs(
+    cfg: ConfigModel, file: str, lines: dict[Any, int], issues: list[ConfigIssue]
+) -> dict[str, ProviderSpec]:
     specs: dict[str, ProviderSpec] = {}
     for name, pcfg in cfg.providers.items():
         where = ("providers", name)
         try:
             cls = load_provider_class(pcfg.type)
         except UnknownProviderType as exc:
-            issues.append(ConfigIssue(file, line_of(lines, (*where, "type")), f"providers.{name}.type", str(exc),
-                                      "set `type` to one of the installed providers (`srvmon providers` lists them)"))
+            issues.append(
+                ConfigIssue(
+                    file,
+                    line_of(lines, (*where, "type")),
+                    f"providers.{name}.type",
+                    str(exc),
+                    "set `type` to one of the installed providers (`srvmon providers` lists them)",
+                )
+            )
             continue
         except Exception as exc:  # a provider plugin that fails to import
-            issues.append(ConfigIssue(file, line_of(lines, (*where, "type")), f"providers.{name}.type",
-                                      f"provider {pcfg.type!r} failed to load: {type(exc).__name__}: {exc}",
-                                      "reinstall the plugin, or run `srvmon providers` to see its error"))
+            issues.append(
+                ConfigIssue(
+                    file,
+                    line_of(lines, (*where, "type")),
+                    f"providers.{name}.type",
+                    f"provider {pcfg.type!r} failed to load: {type(exc).__name__}: {exc}",
+                    "reinstall the plugin, or run `srvmon providers` to see its error",
+                )
+            )
             continue
         try:
             options = cls.Options.model_validate(pcfg.options())
@@ -310,19 +356,38 @@ def _default_boards(cfg: ConfigModel, specs: dict[str, ProviderSpec]) -> list[Bo
     return out
 
 
-def _resolve_boards(cfg: ConfigModel, specs: dict[str, ProviderSpec], file: str, lines: dict[Any, int],
-                    issues: list[ConfigIssue]) -> list[Board]:
+def _resolve_boards(
+    cfg: ConfigModel,
+    specs: dict[str, ProviderSpec],
+    file: str,
+    lines: dict[Any, int],
+    issues: list[ConfigIssue],
+) -> list[Board]:
     board_cfgs = cfg.boards or _default_boards(cfg, specs)
     if not board_cfgs and not issues:
-        issues.append(ConfigIssue(file, None, "boards", "no boards and no provider with a default preset",
-                                  f'add a [[boards]] table with preset = "..." or panels (see {EXAMPLE})'))
+        issues.append(
+            ConfigIssue(
+                file,
+                None,
+                "boards",
+                "no boards and no provider with a default preset",
+                f'add a [[boards]] table with preset = "..." or panels (see {EXAMPLE})',
+            )
+        )
     boards: list[Board] = []
     seen: set[str] = set()
     for bi, bcfg in enumerate(board_cfgs):
         where: tuple[str | int, ...] = ("boards", bi)
         if bcfg.name in seen:
-            issues.append(ConfigIssue(file, line_of(lines, (*where, "name")), f"boards[{bi}].name",
-                                      f"duplicate board name {bcfg.name!r}", "give each board a unique name"))
+            issues.append(
+                ConfigIssue(
+                    file,
+                    line_of(lines, (*where, "name")),
+                    f"boards[{bi}].name",
+                    f"duplicate board name {bcfg.name!r}",
+                    "give each board a unique name",
+                )
+            )
         seen.add(bcfg.name)
         board = _resolve_board(cfg, bcfg, where, specs, file, lines, issues)
         if board:
@@ -330,25 +395,44 @@ def _resolve_boards(cfg: ConfigModel, specs: dict[str, ProviderSpec], file: str,
     return boards
 
 
-def _resolve_board(cfg: ConfigModel, bcfg: BoardCfg, where: tuple[str | int, ...],
-                   specs: dict[str, ProviderSpec], file: str, lines: dict[Any, int],
-                   issues: list[ConfigIssue]) -> Board | None:
+def _resolve_board(
+    cfg: ConfigModel,
+    bcfg: BoardCfg,
+    where: tuple[str | int, ...],
+    specs: dict[str, ProviderSpec],
+    file: str,
+    lines: dict[Any, int],
+    issues: list[ConfigIssue],
+) -> Board | None:
     key = _fmt_loc(where)
     panels: dict[str, PanelCfg] = {}
     title = bcfg.title
     board_provider = bcfg.provider
     preset_range = None
     if board_provider is not None and board_provider not in cfg.providers:
-        issues.append(ConfigIssue(file, line_of(lines, (*where, "provider")), f"{key}.provider",
-                                  f"no provider named {board_provider!r}",
-                                  f"define [providers.{board_provider}] or use one of: {', '.join(specs) or '(none)'}"))
+        issues.append(
+            ConfigIssue(
+                file,
+                line_of(lines, (*where, "provider")),
+                f"{key}.provider",
+                f"no provider named {board_provider!r}",
+                f"define [providers.{board_provider}] or use one of: {', '.join(specs) or '(none)'}",
+            )
+        )
         return None
     if bcfg.preset:
         try:
             preset = load_preset(bcfg.preset)
         except PresetError as exc:
-            issues.append(ConfigIssue(file, line_of(lines, (*where, "preset")), f"{key}.preset", str(exc),
-                                      "use one of the presets listed above"))
+            issues.append(
+                ConfigIssue(
+                    file,
+                    line_of(lines, (*where, "preset")),
+                    f"{key}.preset",
+                    str(exc),
+                    "use one of the presets listed above",
+                )
+            )
             return None
         preset_range = preset.range
         title = title or preset.title
@@ -358,19 +442,32 @@ def _resolve_board(cfg: ConfigModel, bcfg: BoardCfg, where: tuple[str | int, ...
                 return None  # the matching provider failed validation; its own error is reported
             if len(matching) != 1:
                 what = "no" if not matching else f"{len(matching)}"
-                issues.append(ConfigIssue(
-                    file, line_of(lines, (*where, "preset")), f"{key}.provider",
-                    f"preset {bcfg.preset!r} needs a provider of type {preset.provider_type!r}; {what} configured",
-                    f'add [providers.NAME] type = "{preset.provider_type}"' if not matching
-                    else f"add provider = \"...\" to this board (one of: {', '.join(matching)})"))
+                issues.append(
+                    ConfigIssue(
+                        file,
+                        line_of(lines, (*where, "preset")),
+                        f"{key}.provider",
+                        f"preset {bcfg.preset!r} needs a provider of type {preset.provider_type!r}; {what} configured",
+                        f'add [providers.NAME] type = "{preset.provider_type}"'
+                        if not matching
+                        else f'add provider = "..." to this board (one of: {", ".join(matching)})',
+                    )
+                )
                 return None
             board_provider = matching[0]
         for p in preset.panels:
             panels[p.id] = p
     for pi, p in enumerate(bcfg.panels):
         if p.id in panels and not bcfg.preset:
-            issues.append(ConfigIssue(file, line_of(lines, (*where, "panels", pi, "id")), f"{key}.panels[{pi}].id",
-                                      f"duplicate panel id {p.id!r}", "give each panel a unique id"))
+            issues.append(
+                ConfigIssue(
+                    file,
+                    line_of(lines, (*where, "panels", pi, "id")),
+                    f"{key}.panels[{pi}].id",
+                    f"duplicate panel id {p.id!r}",
+                    "give each panel a unique id",
+                )
+            )
         panels[p.id] = p
     configured = list(cfg.providers)
     if board_provider is None and len(configured) == 1:
@@ -378,31 +475,57 @@ def _resolve_board(cfg: ConfigModel, bcfg: BoardCfg, where: tuple[str | int, ...
     user_index = {p.id: i for i, p in enumerate(bcfg.panels)}
     bound: list[PanelCfg] = []
     for p in panels.values():
-        ploc: tuple[str | int, ...] = (*where, "panels", user_index[p.id]) if p.id in user_index else (*where, "preset")
+        ploc: tuple[str | int, ...] = (
+            (*where, "panels", user_index[p.id]) if p.id in user_index else (*where, "preset")
+        )
         pkey = _fmt_loc(ploc) if p.id in user_index else f"{key}.preset({bcfg.preset}).{p.id}"
         prov = p.provider or board_provider
         if prov is None:
-            issues.append(ConfigIssue(file, line_of(lines, ploc), f"{pkey}.provider",
-                                      f"panel {p.id!r} has no provider and the board has several to choose from",
-                                      f"add provider = \"...\" to the panel or the board (one of: {', '.join(specs)})"))
+            issues.append(
+                ConfigIssue(
+                    file,
+                    line_of(lines, ploc),
+                    f"{pkey}.provider",
+                    f"panel {p.id!r} has no provider and the board has several to choose from",
+                    f'add provider = "..." to the panel or the board (one of: {", ".join(specs)})',
+                )
+            )
             continue
         if prov in cfg.providers and prov not in specs:
             continue  # that provider's own error is already reported
         if prov not in specs:
-            issues.append(ConfigIssue(file, line_of(lines, (*ploc, "provider")), f"{pkey}.provider",
-                                      f"no provider named {prov!r}",
-                                      f"define [providers.{prov}] or use one of: {', '.join(specs) or '(none)'}"))
+            issues.append(
+                ConfigIssue(
+                    file,
+                    line_of(lines, (*ploc, "provider")),
+                    f"{pkey}.provider",
+                    f"no provider named {prov!r}",
+                    f"define [providers.{prov}] or use one of: {', '.join(specs) or '(none)'}",
+                )
+            )
             continue
         spec = specs[prov]
         if p.query is not None:
             err = spec.cls.validate_query(p.query, p.stat)
             if err:
-                issues.append(ConfigIssue(file, line_of(lines, (*ploc, "query")), f"{pkey}.query",
-                                          f"invalid {spec.type} query: {err}",
-                                          f"fix the query for provider {prov!r} (type {spec.type})"))
+                issues.append(
+                    ConfigIssue(
+                        file,
+                        line_of(lines, (*ploc, "query")),
+                        f"{pkey}.query",
+                        f"invalid {spec.type} query: {err}",
+                        f"fix the query for provider {prov!r} (type {spec.type})",
+                    )
+                )
                 continue
         bound.append(p.model_copy(update={"provider": prov}))
     refresh = bcfg.refresh or cfg.settings.refresh
     rng = bcfg.range or preset_range or cfg.settings.range
-    return Board(name=bcfg.name, title=title or bcfg.name, provider=board_provider,
-                 refresh_s=parse_duration(refresh), range=rng, panels=tuple(bound))
+    return Board(
+        name=bcfg.name,
+        title=title or bcfg.name,
+        provider=board_provider,
+        refresh_s=parse_duration(refresh),
+        range=rng,
+        panels=tuple(bound),
+    )

@@ -38,14 +38,21 @@ def panel_dict(p: PanelSnapshot) -> dict[str, Any]:
         "value": p.value,
         "compare_value": p.compare_value,
         "delta_pct": p.delta_pct,
-        "trend": None if p.trend is None else {"slope_per_h": round(p.trend.slope_per_h, 6),
-                                               "intercept": round(p.trend.intercept, 6)},
-        "series": [{"labels": dict(s.labels), "points": [list(pt) for pt in s.points],
-                    "compare_points": None if s.compare_points is None else [list(pt) for pt in s.compare_points]}
-                   for s in p.series],
+        "trend": None
+        if p.trend is None
+        else {"slope_per_h": round(p.trend.slope_per_h, 6), "intercept": round(p.trend.intercept, 6)},
+        "series": [
+            {
+                "labels": dict(s.labels),
+                "points": [list(pt) for pt in s.points],
+                "compare_points": None if s.compare_points is None else [list(pt) for pt in s.compare_points],
+            }
+            for s in p.series
+        ],
         "rows": None if p.rows is None else [dict(r) for r in p.rows],
-        "limit": None if p.limit is None else {"used": p.limit.used, "limit": p.limit.limit,
-                                               "time_to_limit_s": p.limit.time_to_limit_s},
+        "limit": None
+        if p.limit is None
+        else {"used": p.limit.used, "limit": p.limit.limit, "time_to_limit_s": p.limit.time_to_limit_s},
         "error": p.error,
         "fetched_at": _iso(p.fetched_at),
         "stale": p.stale,
@@ -62,9 +69,18 @@ def snapshot_dict(s: Snapshot) -> dict[str, Any]:
         "compare": s.compare,
         "demo": s.demo,
         "panels": [panel_dict(p) for p in s.panels],
-        "providers": [{"name": p.name, "type": p.type, "ok": p.ok, "error": p.error, "api_calls": p.api_calls,
-                       "metrics_requested": p.metrics_requested, "estimated_cost_usd": p.estimated_cost_usd}
-                      for p in s.providers],
+        "providers": [
+            {
+                "name": p.name,
+                "type": p.type,
+                "ok": p.ok,
+                "error": p.error,
+                "api_calls": p.api_calls,
+                "metrics_requested": p.metrics_requested,
+                "estimated_cost_usd": p.estimated_cost_usd,
+            }
+            for p in s.providers
+        ],
     }
 
 
@@ -79,13 +95,26 @@ def to_csv(s: Snapshot) -> str:
     w.writerow(["board", "panel", "kind", "series", "which", "timestamp", "value", "status", "unit"])
     for p in s.panels:
         if not p.series:
-            w.writerow([s.board, p.id, p.kind, "", "value", _iso(s.generated_at), _num(p.value), p.status, p.unit])
+            w.writerow(
+                [s.board, p.id, p.kind, "", "value", _iso(s.generated_at), _num(p.value), p.status, p.unit]
+            )
         for ser in p.series:
             name = ",".join(f"{k}={v}" for k, v in ser.labels.items())
             for which, pts in (("current", ser.points), ("compare", ser.compare_points or ())):
                 for t, v in pts:
-                    w.writerow([s.board, p.id, p.kind, name, which, _iso(datetime.fromtimestamp(t, UTC)), _num(v),
-                                p.status, p.unit])
+                    w.writerow(
+                        [
+                            s.board,
+                            p.id,
+                            p.kind,
+                            name,
+                            which,
+                            _iso(datetime.fromtimestamp(t, UTC)),
+                            _num(v),
+                            p.status,
+                            p.unit,
+                        ]
+                    )
     return buf.getvalue()
 
 
@@ -144,12 +173,18 @@ def _detail(p: PanelSnapshot) -> str:
     if p.kind == "toplist" and p.rows:
         return ", ".join(f"{clean(str(r['name']))} {fmt_value(r['value'], p.unit)}" for r in p.rows[:3])
     if p.kind == "cost" and p.rows:
-        return ", ".join(f"{clean(str(r['service']))} ${r['mtd']:,.0f} ({fmt_delta(r.get('wow_pct'))} wow)"
-                         for r in p.rows[:3])
+        return ", ".join(
+            f"{clean(str(r['service']))} ${r['mtd']:,.0f} ({fmt_delta(r.get('wow_pct'))} wow)"
+            for r in p.rows[:3]
+        )
     if p.kind == "health" and p.rows:
         bad = [r for r in p.rows if r.get("status") != "ok"]
-        return ", ".join(f"{clean(str(r['function']))}: {r['timeouts']} timeouts, {r['oom']} OOM" for r in bad[:3]) \
+        return (
+            ", ".join(
+                f"{clean(str(r['function']))}: {r['timeouts']} timeouts, {r['oom']} OOM" for r in bad[:3]
+            )
             or f"{len(p.rows)} functions healthy"
+        )
     if p.trend is not None:
         return f"trend {p.trend.slope_per_h:+.3g}/h"
     return ""
@@ -160,26 +195,52 @@ def _local(dt: datetime) -> str:
 
 
 def to_md(s: Snapshot) -> str:
-    lines = [f"### {s.title}{' (DEMO DATA)' if s.demo else ''}", "",
-             f"{_local(s.window.start)} → {_local(s.window.end)}"
-             + (f", compared with {s.compare} earlier" if s.compare else ""), "",
-             "| | Panel | Value | vs before | Detail |", "|---|---|---|---|---|"]
+    lines = [
+        f"### {s.title}{' (DEMO DATA)' if s.demo else ''}",
+        "",
+        f"{_local(s.window.start)} → {_local(s.window.end)}"
+        + (f", compared with {s.compare} earlier" if s.compare else ""),
+        "",
+        "| | Panel | Value | vs before | Detail |",
+        "|---|---|---|---|---|",
+    ]
     for p in s.panels:
-        cells = [f"{STATUS_SYMBOL[p.status]} {p.status}", clean(p.title), fmt_value(p.value, p.unit),
-                 fmt_delta(p.delta_pct), _detail(p)]
+        cells = [
+            f"{STATUS_SYMBOL[p.status]} {p.status}",
+            clean(p.title),
+            fmt_value(p.value, p.unit),
+            fmt_delta(p.delta_pct),
+            _detail(p),
+        ]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    lines += ["", "Providers: " + ", ".join(
-        f"{p.name} ({p.type}) {'ok' if p.ok else 'ERROR: ' + clean(p.error or '')}, {p.api_calls} API calls, "
-        f"${p.estimated_cost_usd:.4f}" for p in s.providers), ""]
+    lines += [
+        "",
+        "Providers: "
+        + ", ".join(
+            f"{p.name} ({p.type}) {'ok' if p.ok else 'ERROR: ' + clean(p.error or '')}, {p.api_calls} API calls, "
+            f"${p.estimated_cost_usd:.4f}"
+            for p in s.providers
+        ),
+        "",
+    ]
     return "\n".join(lines)
 
 
 def to_txt(s: Snapshot) -> str:
     head = f"{s.title}{'  [DEMO DATA]' if s.demo else ''}"
     sub = f"{_local(s.window.start)} -> {_local(s.window.end)}  step {s.window.step_s}s" + (
-        f"  compare {s.compare}" if s.compare else "")
-    rows = [(f"{STATUS_SYMBOL[p.status]} {p.status:<6}", clean(p.title)[:44], fmt_value(p.value, p.unit),
-             fmt_delta(p.delta_pct), _detail(p)) for p in s.panels]
+        f"  compare {s.compare}" if s.compare else ""
+    )
+    rows = [
+        (
+            f"{STATUS_SYMBOL[p.status]} {p.status:<6}",
+            clean(p.title)[:44],
+            fmt_value(p.value, p.unit),
+            fmt_delta(p.delta_pct),
+            _detail(p),
+        )
+        for p in s.panels
+    ]
     widths = [max(len(r[i]) for r in rows) if rows else 0 for i in range(4)]
     out = [head, sub, ""]
     for r in rows:
@@ -187,8 +248,10 @@ def to_txt(s: Snapshot) -> str:
     out.append("")
     for p in s.providers:
         state = "ok" if p.ok else f"ERROR {clean(p.error or '')}"
-        out.append(f"provider {p.name} ({p.type}): {state}; {p.api_calls} API calls, "
-                   f"{p.metrics_requested} metrics, ${p.estimated_cost_usd:.4f}")
+        out.append(
+            f"provider {p.name} ({p.type}): {state}; {p.api_calls} API calls, "
+            f"{p.metrics_requested} metrics, ${p.estimated_cost_usd:.4f}"
+        )
     return "\n".join(out) + "\n"
 
 

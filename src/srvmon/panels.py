@@ -53,9 +53,19 @@ def base(p: PanelCfg, status: Status, now: datetime, **kw: Any) -> PanelSnapshot
     pos = PanelPosition(**p.position.model_dump()) if p.position else None
     # thresholds on the % change are not levels on the value axis: charts must not draw them as such
     drawn = _thresholds(p) if p.threshold_on == "value" else Thresholds()
-    return PanelSnapshot(id=p.id, title=p.title, kind=p.kind, status=status, unit=p.unit, fetched_at=now,
-                         provider=p.provider or "", thresholds=drawn, position=pos,
-                         description=p.description, **kw)
+    return PanelSnapshot(
+        id=p.id,
+        title=p.title,
+        kind=p.kind,
+        status=status,
+        unit=p.unit,
+        fetched_at=now,
+        provider=p.provider or "",
+        thresholds=drawn,
+        position=pos,
+        description=p.description,
+        **kw,
+    )
 
 
 def failed(p: PanelCfg, reason: str, previous: PanelSnapshot | None, now: datetime) -> PanelSnapshot:
@@ -71,7 +81,9 @@ def _status(p: PanelCfg, value: float | None, delta: float | None) -> Status:
     return an.threshold_status(delta if p.threshold_on == "delta_pct" else value, _thresholds(p))
 
 
-def _pts(ts: Sequence[int], vals: Sequence[float | None], shift: int = 0) -> tuple[tuple[int, float | None], ...]:
+def _pts(
+    ts: Sequence[int], vals: Sequence[float | None], shift: int = 0
+) -> tuple[tuple[int, float | None], ...]:
     return tuple((t + shift, v) for t, v in zip(ts, vals, strict=False))
 
 
@@ -79,8 +91,15 @@ def _label_key(labels: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(labels.items()))
 
 
-def metric_panel(p: PanelCfg, window: TimeWindow, cur: QueryResult, cmp: QueryResult | None, shift_s: int,
-                 limits: Mapping[str, Limit] | None, now: datetime) -> PanelSnapshot:
+def metric_panel(
+    p: PanelCfg,
+    window: TimeWindow,
+    cur: QueryResult,
+    cmp: QueryResult | None,
+    shift_s: int,
+    limits: Mapping[str, Limit] | None,
+    now: datetime,
+) -> PanelSnapshot:
     step = window.step_s
 
     def tf(vals: Sequence[float | None]) -> list[float | None]:
@@ -127,25 +146,44 @@ def metric_panel(p: PanelCfg, window: TimeWindow, cur: QueryResult, cmp: QueryRe
             status = "nodata" if used is None else an.threshold_status(pct, _thresholds(p))
         if len(cur.series) > 1:
             ranked = an.top_n(cur.series, lambda s: an.reduce_values(tf(s.values), p.reduce), 3, "desc")
-            rows = tuple({"name": s.name(), "value": _r(an.reduce_values(tf(s.values), p.reduce))} for s in ranked)
-    return base(p, status, now, value=_r(value), compare_value=_r(cvalue), delta_pct=_r(delta),
-                trend=tr if p.trend or p.kind == "gauge" else None, series=series, limit=limit, rows=rows)
+            rows = tuple(
+                {"name": s.name(), "value": _r(an.reduce_values(tf(s.values), p.reduce))} for s in ranked
+            )
+    return base(
+        p,
+        status,
+        now,
+        value=_r(value),
+        compare_value=_r(cvalue),
+        delta_pct=_r(delta),
+        trend=tr if p.trend or p.kind == "gauge" else None,
+        series=series,
+        limit=limit,
+        rows=rows,
+    )
 
 
-def _many_series(p: PanelCfg, series: Sequence[Series], cmp: QueryResult | None, shift_s: int,
-                 tf: Transform) -> tuple[PanelSeries, ...]:
+def _many_series(
+    p: PanelCfg, series: Sequence[Series], cmp: QueryResult | None, shift_s: int, tf: Transform
+) -> tuple[PanelSeries, ...]:
     compare_by = {_label_key(s.labels): s for s in (cmp.series if cmp is not None and cmp.ok else ())}
     chosen = an.top_n(series, lambda s: an.reduce_values(s.values, "sum"), p.top, "desc")
     out = []
     for s in chosen:
         c = compare_by.get(_label_key(s.labels))
-        out.append(PanelSeries(labels=dict(s.labels), points=_pts(s.timestamps, tf(s.values)),
-                               compare_points=_pts(c.timestamps, tf(c.values), shift_s) if c else None))
+        out.append(
+            PanelSeries(
+                labels=dict(s.labels),
+                points=_pts(s.timestamps, tf(s.values)),
+                compare_points=_pts(c.timestamps, tf(c.values), shift_s) if c else None,
+            )
+        )
     return tuple(out)
 
 
-def _toplist(p: PanelCfg, cur: QueryResult, cmp: QueryResult | None, tf: Transform,
-             now: datetime) -> PanelSnapshot:
+def _toplist(
+    p: PanelCfg, cur: QueryResult, cmp: QueryResult | None, tf: Transform, now: datetime
+) -> PanelSnapshot:
     compare_by = {_label_key(s.labels): s for s in (cmp.series if cmp is not None and cmp.ok else ())}
     rows_all: list[ToplistRow] = []
     for s in cur.series:
@@ -153,24 +191,46 @@ def _toplist(p: PanelCfg, cur: QueryResult, cmp: QueryResult | None, tf: Transfo
         c = compare_by.get(_label_key(s.labels))
         cv = an.reduce_values(tf(c.values), p.reduce) if c else None
         d = an.delta_pct(v, cv)
-        rows_all.append({
-            "name": s.name(), "resource": next(iter(s.labels.values()), ""), "labels": dict(s.labels),
-            "value": _r(v), "compare_value": _r(cv), "delta_pct": _r(d), "status": _status(p, v, d),
-        })
+        rows_all.append(
+            {
+                "name": s.name(),
+                "resource": next(iter(s.labels.values()), ""),
+                "labels": dict(s.labels),
+                "value": _r(v),
+                "compare_value": _r(cv),
+                "delta_pct": _r(d),
+                "status": _status(p, v, d),
+            }
+        )
     rows = an.top_n(rows_all, lambda r: r["value"], p.top, p.order)
     if not rows:
         return base(p, "nodata", now, rows=())
     status = an.worst_status(r["status"] for r in rows if r["status"] != "nodata")
     lead = rows[0]
-    return base(p, status, now, value=lead["value"], compare_value=lead["compare_value"],
-                delta_pct=lead["delta_pct"], rows=tuple(rows))
+    return base(
+        p,
+        status,
+        now,
+        value=lead["value"],
+        compare_value=lead["compare_value"],
+        delta_pct=lead["delta_pct"],
+        rows=tuple(rows),
+    )
 
 
 def alarms_panel(p: PanelCfg, alarms: Sequence[Alarm], now: datetime) -> PanelSnapshot:
     ordered = sorted(alarms, key=lambda a: (ALARM_ORDER.get(a.state, 3), a.name))
-    rows = tuple({"name": a.name, "state": a.state, "reason": a.reason,
-                  "since": a.since.isoformat() if a.since else None, "resource": a.resource, "link": a.link}
-                 for a in ordered)
+    rows = tuple(
+        {
+            "name": a.name,
+            "state": a.state,
+            "reason": a.reason,
+            "since": a.since.isoformat() if a.since else None,
+            "resource": a.resource,
+            "link": a.link,
+        }
+        for a in ordered
+    )
     firing = sum(1 for a in alarms if a.state == "ALARM")
     status: Status = "crit" if firing else ("nodata" if not alarms else "ok")
     return base(p, status, now, value=float(firing), rows=rows)
@@ -186,24 +246,35 @@ def cost_panel(p: PanelCfg, items: Sequence[CostItem], today: date, now: datetim
         basis = r["wow_pct"] if p.threshold_on == "delta_pct" else r["mtd"]
         rows.append({**r, "status": "ok" if basis is None else an.threshold_status(basis, th)})
     panel_basis = s["delta_pct"] if p.threshold_on == "delta_pct" else s["mtd"]
-    status = an.worst_status([an.threshold_status(panel_basis, th) if panel_basis is not None else "ok"]
-                             + [r["status"] for r in rows])
+    status = an.worst_status(
+        [an.threshold_status(panel_basis, th) if panel_basis is not None else "ok"]
+        + [r["status"] for r in rows]
+    )
     ms, pms = an.month_start(today), an.prev_month_start(today)
     shift = _epoch(ms) - _epoch(pms)  # last month's days drawn on this month's axis
     elapsed = today - ms
     pts = tuple((_epoch(d), round(a, 2)) for d, a in s["daily"])
     cpts = tuple((_epoch(d) + shift, round(a, 2)) for d, a in s["daily_last_month"] if d - pms <= elapsed)
     series = (PanelSeries(labels={"service": "total"}, points=pts, compare_points=cpts),)
-    return base(p, status, now, value=s["mtd"], compare_value=s["last_month_same_days"], delta_pct=s["delta_pct"],
-                rows=tuple(rows), series=series)
+    return base(
+        p,
+        status,
+        now,
+        value=s["mtd"],
+        compare_value=s["last_month_same_days"],
+        delta_pct=s["delta_pct"],
+        rows=tuple(rows),
+        series=series,
+    )
 
 
 def _epoch(d: date) -> int:
     return int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp())
 
 
-def health_panel(p: PanelCfg, health: Sequence[FunctionHealth], now: datetime,
-                 warn_timeout_pct: float = 80.0) -> PanelSnapshot:
+def health_panel(
+    p: PanelCfg, health: Sequence[FunctionHealth], now: datetime, warn_timeout_pct: float = 80.0
+) -> PanelSnapshot:
     rows = []
     for h in sorted(health, key=lambda h: (-(h.oom + h.timeouts), -(h.timeout_pct or 0), h.function)):
         st: Status = "ok"
@@ -215,13 +286,27 @@ def health_panel(p: PanelCfg, health: Sequence[FunctionHealth], now: datetime,
     if not rows:
         return base(p, "nodata", now, rows=())
     bad = sum(1 for r in rows if r["status"] != "ok")
-    return base(p, an.worst_status(r["status"] for r in rows), now, value=float(bad), rows=tuple(rows[: max(p.top, 50)]))
+    return base(
+        p,
+        an.worst_status(r["status"] for r in rows),
+        now,
+        value=float(bad),
+        rows=tuple(rows[: max(p.top, 50)]),
+    )
 
 
 def logs_panel(p: PanelCfg, result: LogResult, now: datetime) -> PanelSnapshot:
-    rows = tuple({"time": datetime.fromtimestamp(r.timestamp, tz=now.tzinfo).isoformat(), "resource": r.resource,
-                  "level": r.level, "status": r.status, "request_id": r.request_id, "message": r.message}
-                 for r in result.records[: p.top])
+    rows = tuple(
+        {
+            "time": datetime.fromtimestamp(r.timestamp, tz=now.tzinfo).isoformat(),
+            "resource": r.resource,
+            "level": r.level,
+            "status": r.status,
+            "request_id": r.request_id,
+            "message": r.message,
+        }
+        for r in result.records[: p.top]
+    )
     status: Status = "nodata" if not rows else an.threshold_status(float(len(result.records)), _thresholds(p))
     return base(p, status, now, value=float(len(result.records)), rows=rows)
 

@@ -49,8 +49,12 @@ class _Backoff:
 class _Plan:
     """What one refresh asks each provider for."""
 
-    metric: dict[tuple[str, TimeWindow], dict[str, MetricQuery]] = field(default_factory=lambda: defaultdict(dict))
-    panel_refs: dict[str, tuple[TimeWindow, str, str | None, TimeWindow | None, int]] = field(default_factory=dict)
+    metric: dict[tuple[str, TimeWindow], dict[str, MetricQuery]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    panel_refs: dict[str, tuple[TimeWindow, str, str | None, TimeWindow | None, int]] = field(
+        default_factory=dict
+    )
     calls: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # provider -> {"alarms",...}
     health_windows: dict[str, TimeWindow] = field(default_factory=dict)
     logs: dict[str, LogQuery] = field(default_factory=dict)  # panel id -> query
@@ -68,8 +72,15 @@ def compare_days(p: PanelCfg, range_s: int, enabled: bool) -> int | None:
 class Poller:
     """Fetches one board. `poll()` is blocking and meant for a worker thread; calls never overlap."""
 
-    def __init__(self, board: Board, providers: Mapping[str, Provider], clock: Clock, *, timeout_s: float = 20.0,
-                 max_workers: int = 16) -> None:
+    def __init__(
+        self,
+        board: Board,
+        providers: Mapping[str, Provider],
+        clock: Clock,
+        *,
+        timeout_s: float = 20.0,
+        max_workers: int = 16,
+    ) -> None:
         self.board = board
         self.providers = dict(providers)
         self.clock = clock
@@ -96,17 +107,25 @@ class Poller:
             if k not in ref_by_key:
                 ref = f"q{len(ref_by_key)}"
                 ref_by_key[k] = ref
-                plan.metric[(prov, window)][ref] = MetricQuery(ref, q.provider, q.query, q.stat, q.group_by,
-                                                               q.limit, q.order)
+                plan.metric[(prov, window)][ref] = MetricQuery(
+                    ref, q.provider, q.query, q.stat, q.group_by, q.limit, q.order
+                )
             return ref_by_key[k]
 
         for p in self.board.panels:
             prov = p.provider or ""
-            window = (TimeWindow.ending_at(end, RANGES[p.range]) if p.range else board_window)
+            window = TimeWindow.ending_at(end, RANGES[p.range]) if p.range else board_window
             if p.kind in METRIC_KINDS:
                 many = p.kind == "toplist" or (p.kind == "timeseries" and bool(p.group_by))
-                q = MetricQuery("", prov, p.query or "", p.stat, tuple(p.group_by),
-                                limit=p.top if many else None, order=p.order)
+                q = MetricQuery(
+                    "",
+                    prov,
+                    p.query or "",
+                    p.stat,
+                    tuple(p.group_by),
+                    limit=p.top if many else None,
+                    order=p.order,
+                )
                 cur_ref = ref_for(prov, window, q)
                 days = compare_days(p, window.duration_s, compare)
                 cmp_window = window.shifted(days) if days else None
@@ -121,15 +140,27 @@ class Poller:
                 plan.calls[prov].add("health")
             elif p.kind == "logs":
                 d = p.drilldown
-                plan.logs[p.id] = LogQuery(provider=prov, window=window, resources=tuple(d.resources) if d else (),
-                                           text=d.filter if d else None, regex=d.regex if d else False,
-                                           errors_only=d.errors_only if d else True,
-                                           status_class=d.status_class if d else None, limit=max(p.top, 50))
+                plan.logs[p.id] = LogQuery(
+                    provider=prov,
+                    window=window,
+                    resources=tuple(d.resources) if d else (),
+                    text=d.filter if d else None,
+                    regex=d.regex if d else False,
+                    errors_only=d.errors_only if d else True,
+                    status_class=d.status_class if d else None,
+                    limit=max(p.top, 50),
+                )
         return plan
 
     # -- running -------------------------------------------------------------------------------------
-    def poll(self, *, range_s: int | None = None, end: datetime | None = None, compare: bool = True,
-             force: bool = False) -> Snapshot:
+    def poll(
+        self,
+        *,
+        range_s: int | None = None,
+        end: datetime | None = None,
+        compare: bool = True,
+        force: bool = False,
+    ) -> Snapshot:
         with self._lock:
             return self._poll(range_s, end, compare, force)
 
@@ -172,7 +203,10 @@ class Poller:
                 tasks[(prov, kind)] = (prov, fn)
         for pid, lq in plan.logs.items():
             if lq.provider not in skipped:
-                tasks[(lq.provider, ("logs", pid))] = (lq.provider, _bind(self.providers[lq.provider].logs, lq))
+                tasks[(lq.provider, ("logs", pid))] = (
+                    lq.provider,
+                    _bind(self.providers[lq.provider].logs, lq),
+                )
 
         results = self._run(tasks)
 
@@ -190,7 +224,9 @@ class Poller:
             bo = self._backoff[prov]
             if prov in prov_errors:
                 bo.failures += 1
-                delay = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** (bo.failures - 1) * (2 if prov in throttled else 1))
+                delay = min(
+                    BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** (bo.failures - 1) * (2 if prov in throttled else 1)
+                )
                 bo.retry_at = now_s + delay
                 bo.reason = prov_errors[prov]
             else:
@@ -202,15 +238,34 @@ class Poller:
         statuses = []
         for name, provider in self.providers.items():
             u = provider.usage()
-            statuses.append(ProviderStatus(name=name, type=provider.type_name, ok=name not in prov_errors,
-                                           error=prov_errors.get(name), api_calls=u.api_calls,
-                                           metrics_requested=u.metrics_requested,
-                                           estimated_cost_usd=u.estimated_cost_usd, demo=provider.is_demo))
-        return Snapshot(board=self.board.name, title=self.board.title, generated_at=now, window=board_window,
-                        compare="1w" if compare else None, panels=panels, providers=tuple(statuses))
+            statuses.append(
+                ProviderStatus(
+                    name=name,
+                    type=provider.type_name,
+                    ok=name not in prov_errors,
+                    error=prov_errors.get(name),
+                    api_calls=u.api_calls,
+                    metrics_requested=u.metrics_requested,
+                    estimated_cost_usd=u.estimated_cost_usd,
+                    demo=provider.is_demo,
+                )
+            )
+        return Snapshot(
+            board=self.board.name,
+            title=self.board.title,
+            generated_at=now,
+            window=board_window,
+            compare="1w" if compare else None,
+            panels=panels,
+            providers=tuple(statuses),
+        )
 
-    def _run(self, tasks: Mapping[tuple[str, Any], tuple[str, Callable[[], Any]]]) -> dict[tuple[str, Any], _Outcome]:
-        futures: dict[tuple[str, Any], Future[Any]] = {k: self._pool.submit(fn) for k, (_, fn) in tasks.items()}
+    def _run(
+        self, tasks: Mapping[tuple[str, Any], tuple[str, Callable[[], Any]]]
+    ) -> dict[tuple[str, Any], _Outcome]:
+        futures: dict[tuple[str, Any], Future[Any]] = {
+            k: self._pool.submit(fn) for k, (_, fn) in tasks.items()
+        }
         deadline = time.monotonic() + self.timeout_s
         out: dict[tuple[str, Any], _Outcome] = {}
         for key, fut in futures.items():
@@ -228,8 +283,15 @@ class Poller:
         return out
 
     # -- assembling ----------------------------------------------------------------------------------
-    def _panel(self, p: PanelCfg, plan: _Plan, results: Mapping[tuple[str, Any], _Outcome],
-               skipped: Mapping[str, str], today: date, now: datetime) -> PanelSnapshot:
+    def _panel(
+        self,
+        p: PanelCfg,
+        plan: _Plan,
+        results: Mapping[tuple[str, Any], _Outcome],
+        skipped: Mapping[str, str],
+        today: date,
+        now: datetime,
+    ) -> PanelSnapshot:
         prov = p.provider or ""
         prev = self._previous.get(p.id)
         if prov in skipped:

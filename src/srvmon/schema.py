@@ -151,7 +151,9 @@ class Settings(_Model):
             try:
                 zoneinfo.ZoneInfo(v)
             except Exception as exc:
-                raise ValueError(f"unknown timezone {v!r}; use 'local', 'UTC' or e.g. 'Europe/Paris'") from exc
+                raise ValueError(
+                    f"unknown timezone {v!r}; use 'local', 'UTC' or e.g. 'Europe/Paris'"
+                ) from exc
         return v
 
 
@@ -283,7 +285,7 @@ class BoardCfg(_Model):
     @model_validator(mode="after")
     def _something(self) -> BoardCfg:
         if self.preset is None and not self.panels:
-            raise ValueError("a board needs `preset = \"...\"` or at least one [[boards.panels]]")
+            raise ValueError('a board needs `preset = "..."` or at least one [[boards.panels]]')
         return self
 
 

@@ -8,7 +8,9 @@ from collections import defaultdict
 Path = tuple[str | int, ...]
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+_KEY = re.compile(
+    r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*="""
+)
 
 
 def _split_dotted(text: str) -> list[str]:
@@ -53,7 +55,7 @@ def key_lines(text: str) -> dict[Path, int]:
         if k:
             full = current + tuple(_split_dotted(k.group(1)))
             lines.setdefault(full, n)
-            rest = raw[k.end():]
+            rest = raw[k.end() :]
             for q in ('"""', "'''"):
                 if rest.count(q) == 1:
                     in_multiline = q

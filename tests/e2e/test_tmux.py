@@ -59,11 +59,34 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
     if shutil.which("tmux") is None:
         pytest.fail("tmux is not installed (apt-get install tmux)")
     t = Tmux(f"srvmon-e2e-{os.getpid()}-{tmp_path.name}")
-    env = {"SRVMON_NOW": NOW, "HOME": str(tmp_path), "TERM": "xterm-256color", "TZ": "UTC",
-           "PATH": os.environ.get("PATH", "")}
+    env = {
+        "SRVMON_NOW": NOW,
+        "HOME": str(tmp_path),
+        "TERM": "xterm-256color",
+        "TZ": "UTC",
+        "PATH": os.environ.get("PATH", ""),
+    }
     # env -i: nothing leaks in from the test runner (pytest exports COLUMNS/LINES, which Textual obeys)
-    cmd = "env -i " + " ".join(f"{k}={v!s}" for k, v in env.items()) + f" {srvmon_binary()} --demo; echo srvmon-exit=$?; sleep 60"
-    t.run("-f", "/dev/null", "new-session", "-d", "-s", "srvmon", "-x", "120", "-y", "40", "-c", str(tmp_path), cmd)
+    cmd = (
+        "env -i "
+        + " ".join(f"{k}={v!s}" for k, v in env.items())
+        + f" {srvmon_binary()} --demo; echo srvmon-exit=$?; sleep 60"
+    )
+    t.run(
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-s",
+        "srvmon",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-c",
+        str(tmp_path),
+        cmd,
+    )
     try:
         yield t
     finally:
@@ -96,4 +119,3 @@ def test_demo_board_in_tmux_keys_and_quit(tmux: Tmux) -> None:
     tmux.send("q")
     tmux.wait_for(lambda s: "Requests/s" not in s, "the app to exit")
     tmux.wait_for(lambda s: "srvmon-exit=0" in s, "exit status 0")
-

@@ -42,8 +42,18 @@ async def test_first_frame_shows_every_panel_with_data(tmp_path: Path) -> None:
         await settle(app, pilot)
         frames = board(app).frames()
         assert [f.panel_id for f in frames] == [
-            "requests", "errors_4xx", "errors_5xx", "latency", "throttles", "concurrency",
-            "api_calls", "alarms", "top_functions", "health", "cost", "recent_errors",
+            "requests",
+            "errors_4xx",
+            "errors_5xx",
+            "latency",
+            "throttles",
+            "concurrency",
+            "api_calls",
+            "alarms",
+            "top_functions",
+            "health",
+            "cost",
+            "recent_errors",
         ]
         assert all(f.panel is not None for f in frames)
         assert frame(app, "errors_5xx").panel.status == "crit"  # type: ignore[union-attr]
@@ -66,13 +76,20 @@ async def test_t_cycles_ranges_and_refetches() -> None:
             await pilot.press("t")
             await settle(app, pilot)
             seen.append((app.view.range_name, calls(app)[-1]["range_s"]))
-        assert seen == [("12h", 43200), ("1d", 86400), ("1w", 604800), ("1mo", 2592000), ("1h", 3600),
-                        ("4h", 14400)]
+        assert seen == [
+            ("12h", 43200),
+            ("1d", 86400),
+            ("1w", 604800),
+            ("1mo", 2592000),
+            ("1h", 3600),
+            ("4h", 14400),
+        ]
         assert "[4h]" in screen_text(app)
 
 
-@pytest.mark.parametrize(("key", "name"), [("1", "1h"), ("2", "4h"), ("3", "12h"), ("4", "1d"), ("5", "1w"),
-                                           ("6", "1mo")])
+@pytest.mark.parametrize(
+    ("key", "name"), [("1", "1h"), ("2", "4h"), ("3", "12h"), ("4", "1d"), ("5", "1w"), ("6", "1mo")]
+)
 async def test_digit_keys_pick_a_range(key: str, name: str) -> None:
     app = build_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -347,8 +364,13 @@ async def test_ctrl_p_palette_sets_range_and_toggles_compare() -> None:
         await settle(app, pilot)
         assert app.view.range_name == "1d" and calls(app)[-1]["range_s"] == 86400
         commands = {title: callback for title, callback, _ in SrvmonCommands(app.screen)._commands()}
-        assert {"Board: Checkout production", "Export SVG of this screen", "Toggle last-week overlay",
-                "Refresh now", "Range: 1mo"} <= set(commands)
+        assert {
+            "Board: Checkout production",
+            "Export SVG of this screen",
+            "Toggle last-week overlay",
+            "Refresh now",
+            "Range: 1mo",
+        } <= set(commands)
         commands["Theme: textual-light"]()
         await pilot.pause()
         assert app.theme == "textual-light"

@@ -18,8 +18,10 @@ async def _settle(pilot: Any) -> None:
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)], ids=["80x24", "120x40", "200x60"])
 def test_board_snapshot(snap_compare: Any, size: tuple[int, int]) -> None:
-    app = static_app(real_snapshot(), hint="no config found: showing the demo; copy config.example.toml to "
-                                            "~/.config/srvmon/config.toml")
+    app = static_app(
+        real_snapshot(),
+        hint="no config found: showing the demo; copy config.example.toml to ~/.config/srvmon/config.toml",
+    )
     assert snap_compare(app, terminal_size=size, run_before=_settle)
 
 
@@ -30,7 +32,9 @@ def test_board_snapshot_stale_and_error_panels(snap_compare: Any) -> None:
         if p.id == "api_calls":
             p = replace(p, stale=True, error="ThrottlingException: Rate exceeded")
         elif p.id == "latency":
-            p = replace(p, status="error", error="AccessDenied: cloudwatch:GetMetricData", value=None, series=())
+            p = replace(
+                p, status="error", error="AccessDenied: cloudwatch:GetMetricData", value=None, series=()
+            )
         panels.append(p)
     app = static_app(replace(snap, panels=tuple(panels)))
     assert snap_compare(app, terminal_size=(160, 48), run_before=_settle)

@@ -35,8 +35,13 @@ class BlockingSource:
         self.max_active = 0
         self._lock = threading.Lock()
 
-    def poll(self, range_s: int | None = None, end: datetime | None = None, compare: bool = True,
-             force: bool = False) -> Snapshot:
+    def poll(
+        self,
+        range_s: int | None = None,
+        end: datetime | None = None,
+        compare: bool = True,
+        force: bool = False,
+    ) -> Snapshot:
         with self._lock:
             self.calls += 1
             self.active += 1
@@ -53,8 +58,9 @@ class BlockingSource:
 
 
 def blocking_app(source: BlockingSource) -> SrvmonApp:
-    return SrvmonApp([from_snapshot(source.snapshot)], lambda spec: source, clock=FrozenClock(NOW),
-                     live_refresh=False)
+    return SrvmonApp(
+        [from_snapshot(source.snapshot)], lambda spec: source, clock=FrozenClock(NOW), live_refresh=False
+    )
 
 
 async def test_loading_state_then_data_and_refreshes_never_overlap() -> None:
@@ -114,8 +120,13 @@ async def test_provider_failure_keeps_values_and_marks_panels_stale() -> None:
 
 async def test_error_panel_shows_the_reason_instead_of_data() -> None:
     snap = real_snapshot()
-    broken = replace(snap.panel("latency"), status="error", error="AccessDenied: cloudwatch:GetMetricData",
-                     value=None, series=())
+    broken = replace(
+        snap.panel("latency"),
+        status="error",
+        error="AccessDenied: cloudwatch:GetMetricData",
+        value=None,
+        series=(),
+    )
     snap = replace(snap, panels=tuple(broken if p.id == "latency" else p for p in snap.panels))
     app = static_app(snap)
     async with app.run_test(size=(200, 60)) as pilot:
@@ -151,8 +162,12 @@ async def test_alarm_state_and_all_ok_state() -> None:
         assert "✓ 2 other alarms OK" in text
     alarms = snap.panel("alarms")
     ok_rows = tuple({**r, "state": "OK"} for r in alarms.rows or ())
-    calm = replace(snap, panels=tuple(replace(p, rows=ok_rows, status="ok", value=0.0) if p.id == "alarms" else p
-                                      for p in snap.panels))
+    calm = replace(
+        snap,
+        panels=tuple(
+            replace(p, rows=ok_rows, status="ok", value=0.0) if p.id == "alarms" else p for p in snap.panels
+        ),
+    )
     app = static_app(calm)
     async with app.run_test(size=(200, 60)) as pilot:
         await settle(app, pilot)
@@ -169,7 +184,9 @@ async def test_whole_fetch_failure_is_reported_and_the_app_survives() -> None:
             pass
 
     snap = real_snapshot()
-    app = SrvmonApp([from_snapshot(snap)], lambda spec: Exploding(), clock=FrozenClock(NOW), live_refresh=False)
+    app = SrvmonApp(
+        [from_snapshot(snap)], lambda spec: Exploding(), clock=FrozenClock(NOW), live_refresh=False
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         assert app.is_running
@@ -191,7 +208,9 @@ async def test_untrusted_names_are_shown_literally() -> None:
 async def test_demo_marker_and_hint_are_visible() -> None:
     snap = real_snapshot()
     demo = replace(snap, providers=(ProviderStatus("demo", "demo", True, demo=True),))
-    app = static_app(demo, hint="no config found: showing the demo; copy config.example.toml to ~/.config/srvmon")
+    app = static_app(
+        demo, hint="no config found: showing the demo; copy config.example.toml to ~/.config/srvmon"
+    )
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
         text = screen_text(app)
@@ -225,8 +244,13 @@ async def test_narrow_terminal_reflows_to_one_scrolling_column() -> None:
 async def test_stale_age_counts_from_the_last_good_fetch() -> None:
     snap = real_snapshot()
     old = NOW - timedelta(minutes=12)
-    stale = replace(snap, panels=tuple(replace(p, stale=True, error="timed out after 20s", fetched_at=old)
-                                       if p.id == "api_calls" else p for p in snap.panels))
+    stale = replace(
+        snap,
+        panels=tuple(
+            replace(p, stale=True, error="timed out after 20s", fetched_at=old) if p.id == "api_calls" else p
+            for p in snap.panels
+        ),
+    )
     app = static_app(stale)
     async with app.run_test(size=(200, 60)) as pilot:
         await settle(app, pilot)

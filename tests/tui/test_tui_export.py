@@ -18,7 +18,17 @@ def test_render_svg_draws_the_board_at_the_requested_size() -> None:
     svg = render_svg(snap, (160, 48), hint="copy config.example.toml to start")
     assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
     text = svg.replace("&#160;", " ")
-    for needle in ("Checkout", "Requests/s", "Alarms", "checkout-5xx", "Most", "Function", "MTD", "copy", "LIVE"):
+    for needle in (
+        "Checkout",
+        "Requests/s",
+        "Alarms",
+        "checkout-5xx",
+        "Most",
+        "Function",
+        "MTD",
+        "copy",
+        "LIVE",
+    ):
         assert needle in text, needle
     rows = {int(m) for m in re.findall(r"-line-(\d+)\)", svg)}
     assert max(rows) == 47  # 48 terminal lines
@@ -41,7 +51,9 @@ def test_render_html_wraps_the_svg() -> None:
 
 
 def test_headless_core_does_not_import_textual() -> None:
-    code = ("import sys, srvmon.export, srvmon.poll, srvmon.cli, srvmon.tui.spec, srvmon.tui.view, "
-            "srvmon.widgets.units; bad = [m for m in sys.modules if m.startswith('textual')]; print(bad)")
+    code = (
+        "import sys, srvmon.export, srvmon.poll, srvmon.cli, srvmon.tui.spec, srvmon.tui.view, "
+        "srvmon.widgets.units; bad = [m for m in sys.modules if m.startswith('textual')]; print(bad)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -121,8 +121,17 @@ def test_place_reproduces_positions_with_spacers_in_row_major_order() -> None:
     cells, rows = place([spec("b", 0, 6, 6, 2), spec("a", 0, 0, 4), spec("c", 1, 0, 2)])
     assert rows == 2
     kinds = [(c.panel.id if c.panel else ".", c.col, c.row) for c in cells]
-    assert kinds == [("a", 0, 0), (".", 4, 0), (".", 5, 0), ("b", 6, 0),
-                     ("c", 0, 1), (".", 2, 1), (".", 3, 1), (".", 4, 1), (".", 5, 1)]
+    assert kinds == [
+        ("a", 0, 0),
+        (".", 4, 0),
+        (".", 5, 0),
+        ("b", 6, 0),
+        ("c", 0, 1),
+        (".", 2, 1),
+        (".", 3, 1),
+        (".", 4, 1),
+        (".", 5, 1),
+    ]
     # simulate Textual's auto-placement: every child lands where the position says
     taken: set[tuple[int, int]] = set()
     coord = 0
@@ -185,24 +194,64 @@ def test_drill_down_query_from_panel_context() -> None:
     window = TimeWindow.ending_at(NOW, 4 * 3600)
     cfg = PanelCfg(id="errors_5xx", title="Backend errors", kind="stat", query="5xx", provider="aws")
     ps = PanelSnapshot("errors_5xx", "Backend errors", "stat", "crit", provider="aws")
-    q = build_log_query(ps, cfg, None, window, default_provider=None, kind="stat", panel_id="errors_5xx",
-                        title="Backend errors")
+    q = build_log_query(
+        ps,
+        cfg,
+        None,
+        window,
+        default_provider=None,
+        kind="stat",
+        panel_id="errors_5xx",
+        title="Backend errors",
+    )
     assert q == LogQuery(provider="aws", window=window, errors_only=True, status_class="5xx")
-    cfg2 = PanelCfg(id="top", title="Top", kind="toplist", query="x", range="1d",
-                    drilldown={"provider": "logs", "filter": "timeout"})
-    q2 = build_log_query(None, cfg2, {"name": "a,b", "labels": {"function": "checkout"}}, window,
-                         default_provider="aws", kind="toplist", panel_id="top", title="Top")
+    cfg2 = PanelCfg(
+        id="top",
+        title="Top",
+        kind="toplist",
+        query="x",
+        range="1d",
+        drilldown={"provider": "logs", "filter": "timeout"},
+    )
+    q2 = build_log_query(
+        None,
+        cfg2,
+        {"name": "a,b", "labels": {"function": "checkout"}},
+        window,
+        default_provider="aws",
+        kind="toplist",
+        panel_id="top",
+        title="Top",
+    )
     assert q2 is not None
     assert (q2.provider, q2.resources, q2.text, q2.errors_only) == ("logs", ("checkout",), "timeout", False)
     assert q2.window.duration_s == 86400 and q2.window.end == window.end
-    hq = build_log_query(None, None, {"function": "auth"}, window, default_provider="x", kind="health",
-                         panel_id="h", title="Health")
+    hq = build_log_query(
+        None,
+        None,
+        {"function": "auth"},
+        window,
+        default_provider="x",
+        kind="health",
+        panel_id="h",
+        title="Health",
+    )
     assert hq is not None and hq.resources == ("auth",) and hq.errors_only
-    lq = build_log_query(None, None, {"resource": "auth", "request_id": "r-1"}, window, default_provider="x",
-                         kind="logs", panel_id="l", title="Recent errors")
+    lq = build_log_query(
+        None,
+        None,
+        {"resource": "auth", "request_id": "r-1"},
+        window,
+        default_provider="x",
+        kind="logs",
+        panel_id="l",
+        title="Recent errors",
+    )
     assert lq is not None and lq.request_id == "r-1"
-    assert build_log_query(None, None, None, window, default_provider=None, kind="stat", panel_id="x",
-                           title="x") is None
+    assert (
+        build_log_query(None, None, None, window, default_provider=None, kind="stat", panel_id="x", title="x")
+        is None
+    )
     assert datetime.fromtimestamp(q2.window.end_s, UTC) == NOW.replace(second=0)
 
 
@@ -217,8 +266,13 @@ def test_prefetched_source_serves_the_first_poll_once() -> None:
         def __init__(self) -> None:
             self.calls: list[tuple[int | None, bool, bool]] = []
 
-        def poll(self, range_s: int | None = None, end: datetime | None = None, compare: bool = True,
-                 force: bool = False) -> object:
+        def poll(
+            self,
+            range_s: int | None = None,
+            end: datetime | None = None,
+            compare: bool = True,
+            force: bool = False,
+        ) -> object:
             self.calls.append((range_s, compare, force))
             return snap
 
@@ -241,9 +295,11 @@ def test_compare_label_names_the_overlay() -> None:
     from srvmon.widgets.timeseries import compare_label
 
     day = 86400
-    month = PanelSnapshot("m", "m", "timeseries", "ok",
-                          series=(PanelSeries({}, tuple((i * day, 1.0) for i in range(30))),))
-    hours = PanelSnapshot("h", "h", "timeseries", "ok",
-                          series=(PanelSeries({}, tuple((i * 60, 1.0) for i in range(240))),))
+    month = PanelSnapshot(
+        "m", "m", "timeseries", "ok", series=(PanelSeries({}, tuple((i * day, 1.0) for i in range(30))),)
+    )
+    hours = PanelSnapshot(
+        "h", "h", "timeseries", "ok", series=(PanelSeries({}, tuple((i * 60, 1.0) for i in range(240))),)
+    )
     assert compare_label(month) == "4 weeks earlier"
     assert compare_label(hours) == "last week"

@@ -41,8 +41,14 @@ class FakeProvider(Provider):
 
     type_name = "fake"
 
-    def __init__(self, name: str = "fake", options: Any = None, clock: Any = None, *,
-                 functions: Sequence[str] = FUNCTIONS) -> None:
+    def __init__(
+        self,
+        name: str = "fake",
+        options: Any = None,
+        clock: Any = None,
+        *,
+        functions: Sequence[str] = FUNCTIONS,
+    ) -> None:
         from srvmon.providers.base import ProviderOptions
 
         super().__init__(name, options or ProviderOptions(), clock)
@@ -79,7 +85,9 @@ class FakeProvider(Provider):
                     for k, fn in enumerate(self.functions)
                 )
             else:
-                series = (Series({}, ts, tuple(None if (t // 60) % 97 == 5 else self.value(name, t) for t in ts)),)
+                series = (
+                    Series({}, ts, tuple(None if (t // 60) % 97 == 5 else self.value(name, t) for t in ts)),
+                )
             out[q.ref_id] = QueryResult(q.ref_id, series=series)
         return out
 
@@ -114,10 +122,28 @@ class FakeProvider(Provider):
     def logs(self, query: LogQuery) -> LogResult:
         self.log_queries.append(query)
         t = NOW.timestamp()
-        return LogResult((
-            LogRecord(t - 30, "checkout-api", "ERROR payment declined [red]markup[/red]", "ERROR", 502, 120.0, "req-1"),
-            LogRecord(t - 90, "auth", "Task timed out after 3.00 seconds\x1b]0;pwned\x07", "ERROR", 504, 3000.0, "req-2"),
-        ))
+        return LogResult(
+            (
+                LogRecord(
+                    t - 30,
+                    "checkout-api",
+                    "ERROR payment declined [red]markup[/red]",
+                    "ERROR",
+                    502,
+                    120.0,
+                    "req-1",
+                ),
+                LogRecord(
+                    t - 90,
+                    "auth",
+                    "Task timed out after 3.00 seconds\x1b]0;pwned\x07",
+                    "ERROR",
+                    504,
+                    3000.0,
+                    "req-2",
+                ),
+            )
+        )
 
     def resources(self) -> list[str]:
         return list(self.functions)
@@ -131,29 +157,101 @@ def _p(**kw: Any) -> PanelCfg:
 def board_panels() -> tuple[PanelCfg, ...]:
     """A screenboard like the field's: stats, gauge, week-over-week chart, alarms, rankings, health, cost, logs."""
     return (
-        _p(id="requests", title="Requests/s", kind="stat", query="requests", unit="req/s", reduce="last",
-           position={"row": 0, "col": 0, "width": 2, "height": 1}),
-        _p(id="errors_4xx", title="User errors 4xx", kind="stat", query="4xx", unit="count", reduce="sum",
-           thresholds={"warn": 5000, "crit": 1e9}, position={"row": 0, "col": 2, "width": 2, "height": 1}),
-        _p(id="errors_5xx", title="Backend errors 5xx", kind="stat", query="5xx", reduce="sum",
-           thresholds={"warn": 10, "crit": 100}, drilldown={"status_class": "5xx", "errors_only": True},
-           position={"row": 0, "col": 4, "width": 2, "height": 1}),
-        _p(id="latency", title="Lambda p99", kind="stat", query="duration", stat="p99", unit="ms",
-           thresholds={"warn": 200, "crit": 500}, position={"row": 0, "col": 6, "width": 2, "height": 1}),
-        _p(id="throttles", title="Throttles", kind="stat", query="empty", reduce="sum",
-           position={"row": 0, "col": 8, "width": 2, "height": 1}),
-        _p(id="concurrency", title="Concurrency vs limit", kind="gauge", query="concurrency", stat="max",
-           limit="account_concurrency", trend=True, thresholds={"warn": 70, "crit": 90},
-           position={"row": 0, "col": 10, "width": 2, "height": 1}),
-        _p(id="api_calls", title="API calls (last week dotted)", kind="timeseries", query="requests",
-           unit="req/s", trend=True, thresholds={"warn": 110}, position={"row": 1, "col": 0, "width": 8, "height": 2}),
-        _p(id="alarms", title="Alarms", kind="alarms", position={"row": 1, "col": 8, "width": 4, "height": 1}),
-        _p(id="top_functions", title="Most called functions", kind="toplist", query="invocations",
-           group_by=["function"], reduce="sum", top=5, position={"row": 2, "col": 8, "width": 4, "height": 1}),
-        _p(id="health", title="Function health", kind="health", position={"row": 3, "col": 0, "width": 6, "height": 1}),
+        _p(
+            id="requests",
+            title="Requests/s",
+            kind="stat",
+            query="requests",
+            unit="req/s",
+            reduce="last",
+            position={"row": 0, "col": 0, "width": 2, "height": 1},
+        ),
+        _p(
+            id="errors_4xx",
+            title="User errors 4xx",
+            kind="stat",
+            query="4xx",
+            unit="count",
+            reduce="sum",
+            thresholds={"warn": 5000, "crit": 1e9},
+            position={"row": 0, "col": 2, "width": 2, "height": 1},
+        ),
+        _p(
+            id="errors_5xx",
+            title="Backend errors 5xx",
+            kind="stat",
+            query="5xx",
+            reduce="sum",
+            thresholds={"warn": 10, "crit": 100},
+            drilldown={"status_class": "5xx", "errors_only": True},
+            position={"row": 0, "col": 4, "width": 2, "height": 1},
+        ),
+        _p(
+            id="latency",
+            title="Lambda p99",
+            kind="stat",
+            query="duration",
+            stat="p99",
+            unit="ms",
+            thresholds={"warn": 200, "crit": 500},
+            position={"row": 0, "col": 6, "width": 2, "height": 1},
+        ),
+        _p(
+            id="throttles",
+            title="Throttles",
+            kind="stat",
+            query="empty",
+            reduce="sum",
+            position={"row": 0, "col": 8, "width": 2, "height": 1},
+        ),
+        _p(
+            id="concurrency",
+            title="Concurrency vs limit",
+            kind="gauge",
+            query="concurrency",
+            stat="max",
+            limit="account_concurrency",
+            trend=True,
+            thresholds={"warn": 70, "crit": 90},
+            position={"row": 0, "col": 10, "width": 2, "height": 1},
+        ),
+        _p(
+            id="api_calls",
+            title="API calls (last week dotted)",
+            kind="timeseries",
+            query="requests",
+            unit="req/s",
+            trend=True,
+            thresholds={"warn": 110},
+            position={"row": 1, "col": 0, "width": 8, "height": 2},
+        ),
+        _p(
+            id="alarms", title="Alarms", kind="alarms", position={"row": 1, "col": 8, "width": 4, "height": 1}
+        ),
+        _p(
+            id="top_functions",
+            title="Most called functions",
+            kind="toplist",
+            query="invocations",
+            group_by=["function"],
+            reduce="sum",
+            top=5,
+            position={"row": 2, "col": 8, "width": 4, "height": 1},
+        ),
+        _p(
+            id="health",
+            title="Function health",
+            kind="health",
+            position={"row": 3, "col": 0, "width": 6, "height": 1},
+        ),
         _p(id="cost", title="Cost", kind="cost", position={"row": 3, "col": 6, "width": 3, "height": 1}),
-        _p(id="recent_errors", title="Recent errors", kind="logs", top=5,
-           position={"row": 3, "col": 9, "width": 3, "height": 1}),
+        _p(
+            id="recent_errors",
+            title="Recent errors",
+            kind="logs",
+            top=5,
+            position={"row": 3, "col": 9, "width": 3, "height": 1},
+        ),
     )
 
 
@@ -168,8 +266,13 @@ class RecordingSource:
         self.inner = inner
         self.calls: list[dict[str, Any]] = []
 
-    def poll(self, range_s: int | None = None, end: datetime | None = None, compare: bool = True,
-             force: bool = False) -> Snapshot:
+    def poll(
+        self,
+        range_s: int | None = None,
+        end: datetime | None = None,
+        compare: bool = True,
+        force: bool = False,
+    ) -> Snapshot:
         self.calls.append({"range_s": range_s, "end": end, "compare": compare, "force": force})
         return self.inner.poll(range_s=range_s, end=end, compare=compare, force=force)
 
@@ -177,9 +280,15 @@ class RecordingSource:
         self.inner.close()
 
 
-def build_app(*, boards: Sequence[Board] | None = None, provider: FakeProvider | None = None,
-              clock: FrozenClock | None = None, hint: str | None = None, tmp: Path | None = None,
-              **kw: Any) -> SrvmonApp:
+def build_app(
+    *,
+    boards: Sequence[Board] | None = None,
+    provider: FakeProvider | None = None,
+    clock: FrozenClock | None = None,
+    hint: str | None = None,
+    tmp: Path | None = None,
+    **kw: Any,
+) -> SrvmonApp:
     clock = clock or FrozenClock(NOW)
     provider = provider or FakeProvider(clock=clock)
     boards = list(boards or [make_board()])
@@ -187,11 +296,21 @@ def build_app(*, boards: Sequence[Board] | None = None, provider: FakeProvider |
     sources: dict[str, RecordingSource] = {}
 
     def factory(spec: BoardSpec) -> RecordingSource:
-        src = sources[spec.name] = RecordingSource(Poller(by_name[spec.name], {"fake": provider}, clock, timeout_s=10))
+        src = sources[spec.name] = RecordingSource(
+            Poller(by_name[spec.name], {"fake": provider}, clock, timeout_s=10)
+        )
         return src
 
-    app = SrvmonApp([from_board(b) for b in boards], factory, providers={"fake": provider}, clock=clock,
-                    hint=hint, tz=UTC, export_dir=tmp, **kw)
+    app = SrvmonApp(
+        [from_board(b) for b in boards],
+        factory,
+        providers={"fake": provider},
+        clock=clock,
+        hint=hint,
+        tz=UTC,
+        export_dir=tmp,
+        **kw,
+    )
     app.test_sources = sources  # type: ignore[attr-defined]
     app.test_provider = provider  # type: ignore[attr-defined]
     return app
@@ -201,8 +320,14 @@ def static_app(snapshot: Snapshot, **kw: Any) -> SrvmonApp:
     from srvmon.tui.spec import from_snapshot
 
     source = StaticSource(snapshot)
-    return SrvmonApp([from_snapshot(snapshot)], lambda spec: source, clock=FrozenClock(NOW), tz=UTC,
-                     live_refresh=False, **kw)
+    return SrvmonApp(
+        [from_snapshot(snapshot)],
+        lambda spec: source,
+        clock=FrozenClock(NOW),
+        tz=UTC,
+        live_refresh=False,
+        **kw,
+    )
 
 
 def real_snapshot(range_s: int | None = None) -> Snapshot:

@@ -19,15 +19,20 @@ def test_window_alignment_and_shift():
     assert TimeWindow.ending_at(datetime(2026, 11, 18, tzinfo=UTC), 30 * 86400).step_s == 7200
 
 
-@pytest.mark.parametrize("text,secs", [("30s", 30), ("5m", 300), ("4h", 14400), ("1w", 604800), ("1mo", 2592000)])
+@pytest.mark.parametrize(
+    "text,secs", [("30s", 30), ("5m", 300), ("4h", 14400), ("1w", 604800), ("1mo", 2592000)]
+)
 def test_parse_duration(text, secs):
     assert parse_duration(text) == secs
 
 
-@pytest.mark.parametrize("bad", ["", "soon", "5y", "1e400s", "infs", "nans", "-5m", "0s", "99999999999999999d",
-                                 "0.5s"])
+@pytest.mark.parametrize(
+    "bad", ["", "soon", "5y", "1e400s", "infs", "nans", "-5m", "0s", "99999999999999999d", "0.5s"]
+)
 def test_parse_duration_rejects(bad):
-    with pytest.raises(ValueError, match="not a duration|positive, finite|longer than 10 years|shorter than a second"):
+    with pytest.raises(
+        ValueError, match="not a duration|positive, finite|longer than 10 years|shorter than a second"
+    ):
         parse_duration(bad)
 
 

@@ -53,7 +53,9 @@ def test_snapshot_file_is_written(cfg_file, tmp_path):
 
 
 def test_fail_on(cfg_file):
-    assert run("snapshot", "--config", str(cfg_file), "--now", NOW, "--fail-on", "crit")[0] == 1  # alarms panel
+    assert (
+        run("snapshot", "--config", str(cfg_file), "--now", NOW, "--fail-on", "crit")[0] == 1
+    )  # alarms panel
     rc, _, err = run("snapshot", "--config", str(cfg_file), "--now", NOW, "--fail-on", "warn")
     assert rc == 1 and "stat" in err and "alarms" in err
 
@@ -65,13 +67,16 @@ def test_provider_failure_exit_3_but_snapshot_written(cfg_file, scripted):
     assert json.loads(out)["providers"][0]["ok"] is False
 
 
-@pytest.mark.parametrize("argv,needle", [
-    (["snapshot", "--range", "2h"], "--range '2h'"),
-    (["snapshot", "--size", "big"], "WIDTHxHEIGHT"),
-    (["snapshot", "--now", "yesterday"], "RFC 3339"),
-    (["snapshot", "--board", "nope"], "no board named 'nope'"),
-    (["--refresh", "often"], "--refresh"),
-])
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["snapshot", "--range", "2h"], "--range '2h'"),
+        (["snapshot", "--size", "big"], "WIDTHxHEIGHT"),
+        (["snapshot", "--now", "yesterday"], "RFC 3339"),
+        (["snapshot", "--board", "nope"], "no board named 'nope'"),
+        (["--refresh", "often"], "--refresh"),
+    ],
+)
 def test_usage_errors_exit_2(cfg_file, argv, needle):
     rc, _, err = run(*argv, "--config", str(cfg_file))
     assert rc == 2 and needle in err

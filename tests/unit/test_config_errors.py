@@ -64,7 +64,7 @@ def test_toml_syntax_error_names_line(tmp_path):
 
 
 def test_unknown_key_suggests_spelling(scripted, tmp_path):
-    e = one(load(GOOD.replace('thresholds = {', 'treshold = 5\nthresholds = {'), tmp_path))
+    e = one(load(GOOD.replace("thresholds = {", "treshold = 5\nthresholds = {"), tmp_path))
     assert e.key == "boards[0].panels[0].treshold"
     assert e.line == 19
     assert "did you mean `thresholds`" in e.fix and "allowed keys here" in e.fix
@@ -161,10 +161,10 @@ def test_preset_without_matching_provider(scripted, tmp_path):
 
 
 def test_duplicate_board_and_panel(scripted, tmp_path):
-    text = GOOD + GOOD[GOOD.index("[[boards]]"):]
+    text = GOOD + GOOD[GOOD.index("[[boards]]") :]
     err = load(text, tmp_path)
     assert any("duplicate board name 'main'" in i.message for i in err.issues)
-    dup_panel = GOOD + GOOD[GOOD.index("[[boards.panels]]"):]
+    dup_panel = GOOD + GOOD[GOOD.index("[[boards.panels]]") :]
     e = one(load(dup_panel, tmp_path))
     assert "duplicate panel id 'rps'" in e.message and e.key == "boards[0].panels[1].id"
 
@@ -175,7 +175,7 @@ def test_board_without_panels_or_preset(scripted, tmp_path):
 
 
 def test_several_providers_need_explicit_choice(scripted, tmp_path):
-    text = GOOD.replace('[[boards]]', '[providers.other]\ntype = "scripted"\n\n[[boards]]')
+    text = GOOD.replace("[[boards]]", '[providers.other]\ntype = "scripted"\n\n[[boards]]')
     e = one(load(text, tmp_path))
     assert "several" in e.message and "test, other" in e.fix
 

@@ -6,15 +6,34 @@ import json
 import subprocess
 import sys
 
-CORE = ["srvmon.model", "srvmon.clock", "srvmon.schema", "srvmon.config", "srvmon.analysis", "srvmon.panels",
-        "srvmon.poll", "srvmon.export", "srvmon.providers.base", "srvmon.logmine", "srvmon.sanitize",
-        "srvmon.logfilter", "srvmon.logs_cli", "srvmon.providers.demo", "srvmon.providers.aws",
-        "srvmon.providers.azure", "srvmon.providers.prometheus"]
+CORE = [
+    "srvmon.model",
+    "srvmon.clock",
+    "srvmon.schema",
+    "srvmon.config",
+    "srvmon.analysis",
+    "srvmon.panels",
+    "srvmon.poll",
+    "srvmon.export",
+    "srvmon.providers.base",
+    "srvmon.logmine",
+    "srvmon.sanitize",
+    "srvmon.logfilter",
+    "srvmon.logs_cli",
+    "srvmon.providers.demo",
+    "srvmon.providers.aws",
+    "srvmon.providers.azure",
+    "srvmon.providers.prometheus",
+]
 
 
 def _modules_after(code: str) -> set[str]:
-    out = subprocess.run([sys.executable, "-c", code + "\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return set(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
@@ -25,9 +44,11 @@ def test_core_never_imports_textual():
 
 
 def test_snapshot_of_demo_without_textual():
-    code = ("from srvmon.cli import main; import io; buf = io.StringIO(); "
-            "rc = main(['snapshot', '--demo', '--now', '2026-11-18T12:00:00Z', '--format', 'json'], out=buf)\n"
-            "assert rc == 0, rc")
+    code = (
+        "from srvmon.cli import main; import io; buf = io.StringIO(); "
+        "rc = main(['snapshot', '--demo', '--now', '2026-11-18T12:00:00Z', '--format', 'json'], out=buf)\n"
+        "assert rc == 0, rc"
+    )
     mods = _modules_after(code)
     assert not any(m == "textual" or m.startswith("textual.") for m in mods)
     assert not any(m.startswith(("boto3", "botocore", "azure", "httpx")) for m in mods)

@@ -16,8 +16,23 @@ from srvmon.poll import Poller
 
 from .test_poll import CFG  # noqa: TID252
 
-PANEL_KEYS = {"id", "title", "kind", "status", "unit", "value", "compare_value", "delta_pct", "trend", "series",
-              "rows", "limit", "error", "fetched_at", "stale"}
+PANEL_KEYS = {
+    "id",
+    "title",
+    "kind",
+    "status",
+    "unit",
+    "value",
+    "compare_value",
+    "delta_pct",
+    "trend",
+    "series",
+    "rows",
+    "limit",
+    "error",
+    "fetched_at",
+    "stale",
+}
 
 
 @pytest.fixture
@@ -38,8 +53,15 @@ def test_json_contract(snap):
     assert stat["series"][0]["points"][0] == [int(datetime(2026, 11, 18, 11, tzinfo=UTC).timestamp()), 10.0]
     gauge = next(p for p in d["panels"] if p["id"] == "gauge")
     assert gauge["limit"] == {"used": 10.0, "limit": 1000, "time_to_limit_s": None}
-    assert d["providers"][0] == {"name": "t", "type": "scripted", "ok": True, "error": None, "api_calls": 2,
-                                 "metrics_requested": 6, "estimated_cost_usd": 6e-05}
+    assert d["providers"][0] == {
+        "name": "t",
+        "type": "scripted",
+        "ok": True,
+        "error": None,
+        "api_calls": 2,
+        "metrics_requested": 6,
+        "estimated_cost_usd": 6e-05,
+    }
 
 
 def test_csv_one_row_per_point(snap):
@@ -48,8 +70,19 @@ def test_csv_one_row_per_point(snap):
     assert len(stat) == 120 and {r["which"] for r in stat} == {"current", "compare"}
     assert stat[0]["timestamp"] == "2026-11-18T11:00:00Z" and stat[0]["value"] == "10"
     alarms = [r for r in rows if r["panel"] == "alarms"]
-    assert alarms == [{"board": "b", "panel": "alarms", "kind": "alarms", "series": "", "which": "value",
-                       "timestamp": "2026-11-18T12:00:00Z", "value": "1", "status": "crit", "unit": ""}]
+    assert alarms == [
+        {
+            "board": "b",
+            "panel": "alarms",
+            "kind": "alarms",
+            "series": "",
+            "which": "value",
+            "timestamp": "2026-11-18T12:00:00Z",
+            "value": "1",
+            "status": "crit",
+            "unit": "",
+        }
+    ]
 
 
 def test_md_and_txt_digest(snap):
@@ -62,8 +95,12 @@ def test_md_and_txt_digest(snap):
 def test_untrusted_text_is_neutralised_in_text_formats(snap):
     from dataclasses import replace
 
-    evil = replace(snap, panels=tuple(replace(p, title="\x1b]0;pwned\x07[bold]x") if p.id == "stat" else p
-                                      for p in snap.panels))
+    evil = replace(
+        snap,
+        panels=tuple(
+            replace(p, title="\x1b]0;pwned\x07[bold]x") if p.id == "stat" else p for p in snap.panels
+        ),
+    )
     for out in (to_md(evil), to_txt(evil)):
         assert "\x1b" not in out and "\x07" not in out and "[bold]x" in out
 

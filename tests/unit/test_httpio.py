@@ -50,8 +50,9 @@ def test_a_gzip_bomb_is_refused_after_decompression(fault_server) -> None:
 
 
 def test_throttling_carries_retry_after(fault_server) -> None:
-    fault_server.routes["/x"] = Fault("status", status=429, body={"error": "slow down"},
-                                      headers={"Retry-After": "30"})
+    fault_server.routes["/x"] = Fault(
+        "status", status=429, body={"error": "slow down"}, headers={"Retry-After": "30"}
+    )
     out = timed(lambda: client().request("GET", fault_server.url + "/x"))[1]
     assert isinstance(out, HttpError) and out.throttled and out.retry_after_s == 30
     assert "retry after 30s" in str(out) and "slow down" in str(out)
@@ -71,8 +72,18 @@ def test_non_finite_and_deeply_nested_json_is_not_decoded(fault_server) -> None:
     assert http.request("GET", fault_server.url + "/deep").json() is None
 
 
-@pytest.mark.parametrize("value, expected", [("30", 30.0), ("0", 0.0), ("-5", 0.0), ("soon", None), (None, None),
-                                             ("1e999", None), ("999999", 3600.0)])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("30", 30.0),
+        ("0", 0.0),
+        ("-5", 0.0),
+        ("soon", None),
+        (None, None),
+        ("1e999", None),
+        ("999999", 3600.0),
+    ],
+)
 def test_retry_after_seconds(value, expected) -> None:
     assert retry_after_seconds(value) == expected
 

@@ -29,17 +29,20 @@ def _install_fake_dist(root: Path) -> None:
     dist = root / "srvmon_echo-1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: srvmon-echo\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text(textwrap.dedent("""
+    (dist / "entry_points.txt").write_text(
+        textwrap.dedent("""
         [srvmon.providers]
         echo = echo_plugin:EchoProvider
         broken = broken_plugin:Nope
-    """))
+    """)
+    )
 
 
 def run_srvmon(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(root)}
-    return subprocess.run([sys.executable, "-m", "srvmon", *args], capture_output=True, text=True, env=env,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "srvmon", *args], capture_output=True, text=True, env=env, timeout=60
+    )
 
 
 def test_plugins_listed_and_broken_one_reported(tmp_path):
@@ -55,8 +58,10 @@ def test_plugins_listed_and_broken_one_reported(tmp_path):
 def test_plugin_usable_from_config(tmp_path):
     _install_fake_dist(tmp_path)
     cfg = tmp_path / "c.toml"
-    cfg.write_text('[providers.e]\ntype = "echo"\n[[boards]]\nname = "x"\n[[boards.panels]]\nid = "a"\n'
-                   'title = "A"\nkind = "stat"\nquery = "anything"\n')
+    cfg.write_text(
+        '[providers.e]\ntype = "echo"\n[[boards]]\nname = "x"\n[[boards.panels]]\nid = "a"\n'
+        'title = "A"\nkind = "stat"\nquery = "anything"\n'
+    )
     res = run_srvmon(tmp_path, "snapshot", "--config", str(cfg), "--format", "txt")
     assert res.returncode == 0, res.stderr
     assert "∅ nodata" in res.stdout and "provider e (echo): ok" in res.stdout

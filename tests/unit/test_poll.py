@@ -101,7 +101,11 @@ def test_toplist_gauge_alarms_cost(scripted, clock):
     assert g.limit.limit == 1000 and g.limit.used == pytest.approx(10.0) and g.status == "ok"
     assert g.limit.time_to_limit_s is None  # flat trend never reaches the limit
     al = snap.panel("alarms")
-    assert al.status == "crit" and al.value == 1 and [r["state"] for r in al.rows] == ["ALARM", "INSUFFICIENT_DATA", "OK"]
+    assert (
+        al.status == "crit"
+        and al.value == 1
+        and [r["state"] for r in al.rows] == ["ALARM", "INSUFFICIENT_DATA", "OK"]
+    )
     cost = snap.panel("cost")
     # 2026-11-18: 17 complete days this month; lambda 10/day vs 8/day last month, dynamodb 5/day
     assert cost.value == pytest.approx(17 * 15) and cost.compare_value == pytest.approx(17 * 13)
@@ -132,7 +136,9 @@ def test_provider_failure_marks_panels_stale_then_backs_off(scripted, clock):
     clock.advance(60)
     second = poller.poll()
     stat = second.panel("stat")
-    assert stat.stale and stat.error == "AccessDenied: not allowed" and stat.value == first.panel("stat").value
+    assert (
+        stat.stale and stat.error == "AccessDenied: not allowed" and stat.value == first.panel("stat").value
+    )
     assert stat.fetched_at == first.panel("stat").fetched_at
     prov = second.providers[0]
     assert not prov.ok and "AccessDenied" in prov.error
@@ -180,8 +186,10 @@ def test_usage_reported(scripted, clock):
 
 
 def test_delta_thresholds_are_not_drawn_as_value_levels(scripted, clock):
-    text = CFG.replace('thresholds = { warn = 9, crit = 11 }',
-                       'thresholds = { warn = 20, crit = 50 }\nthreshold_on = "delta_pct"')
+    text = CFG.replace(
+        "thresholds = { warn = 9, crit = 11 }",
+        'thresholds = { warn = 20, crit = 50 }\nthreshold_on = "delta_pct"',
+    )
     stat = make(clock, text).poll().panel("stat")
     assert stat.status == "warn"  # +25% vs last week crosses warn 20
     assert stat.thresholds.warn is None and stat.thresholds.crit is None

@@ -13,7 +13,10 @@ def test_readme_starts_with_two_commands():
     first = re.search(r"```sh\n(.*?)```", text, re.S)
     assert first and text.index(first.group(0)) < 20
     cmds = first.group(1).strip().splitlines()
-    assert cmds == ["python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/srvmon --demo", "bash .ci/run"]
+    assert cmds == [
+        "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/srvmon --demo",
+        "bash .ci/run",
+    ]
 
 
 def test_ci_runs_the_readme_test_command():

@@ -17,7 +17,9 @@ class PresetError(Exception):
 
 def preset_names() -> list[str]:
     return sorted(
-        p.name.removesuffix(".toml") for p in resources.files(__package__).iterdir() if p.name.endswith(".toml")
+        p.name.removesuffix(".toml")
+        for p in resources.files(__package__).iterdir()
+        if p.name.endswith(".toml")
     )
 
 

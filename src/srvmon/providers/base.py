@@ -188,7 +188,8 @@ class Provider(ABC):
     def implemented(cls) -> frozenset[str]:
         """Capabilities this class implements: "metrics" plus each optional method it overrides."""
         return frozenset({"metrics"}) | frozenset(
-            cap for cap, method in CAPABILITY_METHODS.items()
+            cap
+            for cap, method in CAPABILITY_METHODS.items()
             if getattr(cls, method) is not getattr(Provider, method)
         )
 

@@ -49,8 +49,17 @@ class HttpError(ProviderError):
     `text` the start of the body; `timed_out` that the server accepted the request but was too slow.
     """
 
-    def __init__(self, message: str, *, status: int | None = None, body: Any = None, text: str = "",
-                 throttled: bool = False, retry_after_s: float | None = None, timed_out: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        body: Any = None,
+        text: str = "",
+        throttled: bool = False,
+        retry_after_s: float | None = None,
+        timed_out: bool = False,
+    ) -> None:
         super().__init__(message, throttled=throttled, retry_after_s=retry_after_s)
         self.timed_out = timed_out
         self.status = status
@@ -143,9 +152,17 @@ class BoundedHttp:
                 self._client.close()
                 self._client = None
 
-    def request(self, method: str, url: str, *, params: Mapping[str, Any] | None = None,
-                json_body: Any = None, content: bytes | str | None = None,
-                headers: Mapping[str, str] | None = None, what: str | None = None) -> Response:
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        content: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        what: str | None = None,
+    ) -> Response:
         """Send one request and read the whole body within the limits.
 
         Raises HttpError: unreachable (connect error/timeout), no complete answer within the deadline,
@@ -159,19 +176,24 @@ class BoundedHttp:
         start = self.clock()
         deadline = start + lim.deadline_s
         try:
-            with self.client().stream(method, url, params=params, json=json_body, content=content,
-                                      headers=headers) as resp:
+            with self.client().stream(
+                method, url, params=params, json=json_body, content=content, headers=headers
+            ) as resp:
                 chunks: list[bytes] = []
                 size = 0
                 for chunk in resp.iter_raw():
                     size += len(chunk)
                     if size > lim.max_bytes:
-                        raise HttpError(f"{label} sent more than {_mib(lim.max_bytes)} (the response size limit);"
-                                        " narrow the query or raise max_response_mb")
+                        raise HttpError(
+                            f"{label} sent more than {_mib(lim.max_bytes)} (the response size limit);"
+                            " narrow the query or raise max_response_mb"
+                        )
                     chunks.append(chunk)
                     if self.clock() > deadline:
-                        raise HttpError(f"{label} timed out: no complete answer within {lim.deadline_s:g}s",
-                                        timed_out=True)
+                        raise HttpError(
+                            f"{label} timed out: no complete answer within {lim.deadline_s:g}s",
+                            timed_out=True,
+                        )
                 raw = b"".join(chunks)
                 body = _decode(resp, raw, lim.max_bytes, label)
                 status = resp.status_code
@@ -206,7 +228,9 @@ def status_error(resp: Response, label: str) -> HttpError:
         message = f"{label} refused the credentials ({resp.status}): {detail}"
     else:
         message = f"{label} answered {resp.status}: {detail}"
-    return HttpError(message, status=resp.status, body=body, text=text, throttled=throttled, retry_after_s=retry)
+    return HttpError(
+        message, status=resp.status, body=body, text=text, throttled=throttled, retry_after_s=retry
+    )
 
 
 def _server_words(body: Any) -> str:
@@ -236,7 +260,9 @@ def _decode(resp: httpx.Response, raw: bytes, max_bytes: int, label: str) -> byt
         d = zlib.decompressobj(wbits)
         out = d.decompress(raw, max_bytes + 1)
         if len(out) > max_bytes or d.unconsumed_tail:
-            raise HttpError(f"{label} sent more than {_mib(max_bytes)} once decompressed (the response size limit)")
+            raise HttpError(
+                f"{label} sent more than {_mib(max_bytes)} once decompressed (the response size limit)"
+            )
         return out
     raise HttpError(f"{label} answered with an unsupported content-encoding {encoding!r}")
 

@@ -44,11 +44,23 @@ class SrvmonApp(App[None]):
     COMMANDS = App.COMMANDS | {SrvmonCommands}
     BINDINGS = [*bindings(APP_KEYS), Binding("ctrl+p", "command_palette", "Commands", show=False)]
 
-    def __init__(self, boards: Sequence[BoardSpec], source_factory: SourceFactory, *,
-                 providers: Mapping[str, Any] | None = None, clock: Clock | None = None,
-                 board: str | None = None, range_: str | None = None, refresh_s: float | None = None,
-                 hint: str | None = None, tz: tzinfo | None = None, theme: str | None = None,
-                 export_dir: Path | None = None, live_refresh: bool = True, prefetch: bool = False) -> None:
+    def __init__(
+        self,
+        boards: Sequence[BoardSpec],
+        source_factory: SourceFactory,
+        *,
+        providers: Mapping[str, Any] | None = None,
+        clock: Clock | None = None,
+        board: str | None = None,
+        range_: str | None = None,
+        refresh_s: float | None = None,
+        hint: str | None = None,
+        tz: tzinfo | None = None,
+        theme: str | None = None,
+        export_dir: Path | None = None,
+        live_refresh: bool = True,
+        prefetch: bool = False,
+    ) -> None:
         super().__init__()
         if not boards:
             raise ValueError("no boards to show")
@@ -71,8 +83,9 @@ class SrvmonApp(App[None]):
         if prefetch:
             # the first fetch runs while Textual starts up, not after the screen is mounted
             first = self.source_factory(self.current)
-            self._sources[self.current.name] = PrefetchedSource(first, range_s=self.view.range_s,
-                                                                compare=self.view.compare)
+            self._sources[self.current.name] = PrefetchedSource(
+                first, range_s=self.view.range_s, compare=self.view.compare
+            )
 
     # -- screens ---------------------------------------------------------------------------------
     def _screen_for(self, spec: BoardSpec) -> BoardScreen:
@@ -165,8 +178,15 @@ class SrvmonApp(App[None]):
             self.push_screen(HelpScreen())
 
 
-def create_app(loaded: Any, providers: Mapping[str, Any], clock: Clock, *, board: str | None = None,
-               range_: str | None = None, refresh_s: float | None = None) -> SrvmonApp:
+def create_app(
+    loaded: Any,
+    providers: Mapping[str, Any],
+    clock: Clock,
+    *,
+    board: str | None = None,
+    range_: str | None = None,
+    refresh_s: float | None = None,
+) -> SrvmonApp:
     """Build the app from a srvmon.config.LoadedConfig (boards, settings, hint) and built providers."""
     from srvmon.poll import Poller
 

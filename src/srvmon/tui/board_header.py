@@ -22,8 +22,16 @@ def window_text(window: TimeWindow, tz: tzinfo | None) -> str:
     return f"{a:%a %d %b %H:%M} – {b:%a %d %b %H:%M}"
 
 
-def header_text(title: str, view: ViewState, window: TimeWindow | None, tz: tzinfo | None, *,
-                demo: bool, now: datetime, boards: int = 1) -> Text:
+def header_text(
+    title: str,
+    view: ViewState,
+    window: TimeWindow | None,
+    tz: tzinfo | None,
+    *,
+    demo: bool,
+    now: datetime,
+    boards: int = 1,
+) -> Text:
     out = Text(no_wrap=True, overflow="ellipsis")
     out.append("srvmon ", style="bold")
     out.append(clean(title), style="bold")

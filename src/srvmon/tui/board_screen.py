@@ -49,8 +49,15 @@ class BoardScreen(Screen[None]):
     #: first, then on_mount moved it: two focus changes, each restyling and recomposing the footer).
     AUTO_FOCUS = "PanelFrame"
 
-    def __init__(self, spec: BoardSpec, source: SnapshotSource, *, tz: tzinfo | None = None,
-                 hint: str | None = None, live_refresh: bool = True) -> None:
+    def __init__(
+        self,
+        spec: BoardSpec,
+        source: SnapshotSource,
+        *,
+        tz: tzinfo | None = None,
+        hint: str | None = None,
+        live_refresh: bool = True,
+    ) -> None:
         super().__init__(name=f"board-{spec.name}")
         self.spec = spec
         self.source = source
@@ -81,8 +88,14 @@ class BoardScreen(Screen[None]):
                 if cell.panel is None:
                     yield Spacer(classes="spacer")
                 else:
-                    frame = PanelFrame(cell.panel.id, cell.panel.title, cell.panel.kind, tz=self.tz,
-                                       description=cell.panel.description, threshold_on=cell.panel.threshold_on)
+                    frame = PanelFrame(
+                        cell.panel.id,
+                        cell.panel.title,
+                        cell.panel.kind,
+                        tz=self.tz,
+                        description=cell.panel.description,
+                        threshold_on=cell.panel.threshold_on,
+                    )
                     frame.styles.column_span = cell.width
                     frame.styles.row_span = cell.height
                     if cell.panel.description:
@@ -125,9 +138,10 @@ class BoardScreen(Screen[None]):
             frames = self.frames()
             grid.styles.grid_size_columns = 1
             grid.styles.grid_size_rows = max(1, len(frames))
-            grid.styles.grid_rows = " ".join(
-                str(layout.narrow_height(c.panel)) for c in self._cells if c.panel is not None
-            ) or "8"
+            grid.styles.grid_rows = (
+                " ".join(str(layout.narrow_height(c.panel)) for c in self._cells if c.panel is not None)
+                or "8"
+            )
             for spacer in self.query(Spacer):
                 spacer.display = False
             for frame in frames:
@@ -163,8 +177,9 @@ class BoardScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
     def _fetch(self, request: FetchRequest) -> None:
         try:
-            snapshot = self.source.poll(range_s=request.range_s, end=request.end, compare=request.compare,
-                                        force=request.force)
+            snapshot = self.source.poll(
+                range_s=request.range_s, end=request.end, compare=request.compare, force=request.force
+            )
         except Exception as exc:  # the app never dies from a provider
             self.post_message(FetchFailed(request, f"{type(exc).__name__}: {exc}"))
         else:
@@ -245,8 +260,16 @@ class BoardScreen(Screen[None]):
 
     def _update_status(self, fetching: bool = False) -> None:
         bar = self.query_one(StatusBar)
-        bar.update(status_text(self.snapshot, now=self.srvmon.clock.now(), refreshed_at=self.refreshed_at,
-                               refresh_s=self.spec.refresh_s, fetching=fetching, error=self.last_error))
+        bar.update(
+            status_text(
+                self.snapshot,
+                now=self.srvmon.clock.now(),
+                refreshed_at=self.refreshed_at,
+                refresh_s=self.spec.refresh_s,
+                fetching=fetching,
+                error=self.last_error,
+            )
+        )
         bar.set_class(bool(self.last_error), "-error")
 
     # -- actions ---------------------------------------------------------------------------------
@@ -340,9 +363,16 @@ class BoardScreen(Screen[None]):
             self.notify("no data yet", timeout=2)
             return
         cfg = self.spec.configs.get(frame.panel_id)
-        query = build_log_query(frame.panel, cfg, message.row, self.snapshot.window,
-                                default_provider=self.spec.provider, kind=frame.kind,
-                                panel_id=frame.panel_id, title=frame.title)
+        query = build_log_query(
+            frame.panel,
+            cfg,
+            message.row,
+            self.snapshot.window,
+            default_provider=self.spec.provider,
+            kind=frame.kind,
+            panel_id=frame.panel_id,
+            title=frame.title,
+        )
         if query is None:
             self.notify("this panel has no provider to ask for logs", severity="warning")
             return

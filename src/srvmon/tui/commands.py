@@ -21,14 +21,18 @@ class SrvmonCommands(Provider):
         app: SrvmonApp = self.app  # type: ignore[assignment]
         out: list[tuple[str, Callable[[], object], str]] = []
         for spec in app.boards:
-            out.append((f"Board: {spec.title}", partial(app.switch_board, spec.name), f"show board {spec.name}"))
+            out.append(
+                (f"Board: {spec.title}", partial(app.switch_board, spec.name), f"show board {spec.name}")
+            )
         for name in RANGE_NAMES:
             out.append((f"Range: {name}", partial(app.set_range, name), f"show the last {name}"))
         out.append(("Export SVG of this screen", app.export_screen, "write an SVG file (path shown)"))
         out.append(("Toggle last-week overlay", app.toggle_compare, "compare overlay on/off"))
         out.append(("Refresh now", app.refresh_now, "fetch the board again"))
         for theme in sorted(app.available_themes):
-            out.append((f"Theme: {theme}", partial(setattr, app, "theme", theme), f"switch to the {theme} theme"))
+            out.append(
+                (f"Theme: {theme}", partial(setattr, app, "theme", theme), f"switch to the {theme} theme")
+            )
         return out
 
     async def discover(self) -> Hits:

@@ -34,15 +34,28 @@ def _resources(row: Mapping[str, Any] | None) -> tuple[str, ...]:
     return (str(name),) if name else ()
 
 
-def build_log_query(panel: PanelSnapshot | None, cfg: Any, row: Mapping[str, Any] | None, window: TimeWindow,
-                    *, default_provider: str | None, kind: str, panel_id: str, title: str) -> LogQuery | None:
+def build_log_query(
+    panel: PanelSnapshot | None,
+    cfg: Any,
+    row: Mapping[str, Any] | None,
+    window: TimeWindow,
+    *,
+    default_provider: str | None,
+    kind: str,
+    panel_id: str,
+    title: str,
+) -> LogQuery | None:
     """The log query for Enter on a panel: provider, resources, window, errors/status filters.
 
     Returns None when no provider can be determined.
     """
     dd = getattr(cfg, "drilldown", None)
-    provider = (getattr(dd, "provider", None) or (panel.provider if panel else None)
-                or getattr(cfg, "provider", None) or default_provider)
+    provider = (
+        getattr(dd, "provider", None)
+        or (panel.provider if panel else None)
+        or getattr(cfg, "provider", None)
+        or default_provider
+    )
     if not provider:
         return None
     panel_range = getattr(cfg, "range", None)
@@ -50,8 +63,11 @@ def build_log_query(panel: PanelSnapshot | None, cfg: Any, row: Mapping[str, Any
         window = TimeWindow.ending_at(window.end, RANGES[panel_range], window.step_s)
     resources = _resources(row) or tuple(getattr(dd, "resources", None) or ())
     status_class = getattr(dd, "status_class", None) or _status_class(panel_id, title)
-    errors_only = bool(getattr(dd, "errors_only", False)) or kind in ("alarms", "health", "logs") or (
-        status_class in ("4xx", "5xx"))
+    errors_only = (
+        bool(getattr(dd, "errors_only", False))
+        or kind in ("alarms", "health", "logs")
+        or (status_class in ("4xx", "5xx"))
+    )
     if panel is not None and panel.status in ("warn", "crit") and kind in ("stat", "timeseries", "toplist"):
         errors_only = errors_only or status_class is not None
     request_id = row.get("request_id") if row else None

@@ -11,15 +11,23 @@ from srvmon.clock import FrozenClock
 from srvmon.model import Snapshot
 
 
-async def _render(snapshot: Snapshot, size: tuple[int, int], hint: str | None, tz: tzinfo | None,
-                  theme: str | None) -> str:
+async def _render(
+    snapshot: Snapshot, size: tuple[int, int], hint: str | None, tz: tzinfo | None, theme: str | None
+) -> str:
     from srvmon.tui.app import SrvmonApp
     from srvmon.tui.refresher import StaticSource
     from srvmon.tui.spec import from_snapshot
 
     source = StaticSource(snapshot)
-    app = SrvmonApp([from_snapshot(snapshot)], lambda spec: source, clock=FrozenClock(snapshot.generated_at),
-                    hint=hint, tz=tz, theme=theme, live_refresh=False)
+    app = SrvmonApp(
+        [from_snapshot(snapshot)],
+        lambda spec: source,
+        clock=FrozenClock(snapshot.generated_at),
+        hint=hint,
+        tz=tz,
+        theme=theme,
+        live_refresh=False,
+    )
     app.export_mode = True
     async with app.run_test(size=size, notifications=False) as pilot:
         await pilot.pause()
@@ -29,8 +37,14 @@ async def _render(snapshot: Snapshot, size: tuple[int, int], hint: str | None, t
         return app.export_screenshot(title=f"srvmon {snapshot.title}")
 
 
-def render_svg(snapshot: Snapshot, size: tuple[int, int] = (160, 48), *, hint: str | None = None,
-               tz: tzinfo | None = None, theme: str | None = None) -> str:
+def render_svg(
+    snapshot: Snapshot,
+    size: tuple[int, int] = (160, 48),
+    *,
+    hint: str | None = None,
+    tz: tzinfo | None = None,
+    theme: str | None = None,
+) -> str:
     """The board for `snapshot` as an SVG of a `size` = (columns, lines) terminal."""
     try:
         asyncio.get_running_loop()
@@ -54,12 +68,18 @@ def render_svg(snapshot: Snapshot, size: tuple[int, int] = (160, 48), *, hint: s
     return out[0]
 
 
-def render_html(snapshot: Snapshot, size: tuple[int, int] = (160, 48), *, hint: str | None = None,
-                tz: tzinfo | None = None, theme: str | None = None) -> str:
+def render_html(
+    snapshot: Snapshot,
+    size: tuple[int, int] = (160, 48),
+    *,
+    hint: str | None = None,
+    tz: tzinfo | None = None,
+    theme: str | None = None,
+) -> str:
     """A standalone HTML page with the board SVG inline."""
     svg = render_svg(snapshot, size, hint=hint, tz=tz, theme=theme)
     title = html.escape(f"srvmon — {snapshot.title} — {snapshot.generated_at.isoformat()}")
     return (
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{title}</title>\n</head>\n<body>\n{svg}\n</body>\n</html>\n"
     )

@@ -16,7 +16,13 @@ BOARD_KEYS: tuple[tuple[str, str, str, str, bool], ...] = (
     ("plus,equals_sign", "zoom(0.5)", "Zoom in", "zoom in (half the window)", False),
     ("minus", "zoom(2.0)", "Zoom out", "zoom out (twice the window)", False),
     ("less_than_sign,comma", "pan(-0.5)", "Back", "pan half a window into the past (pauses)", False),
-    ("greater_than_sign,full_stop", "pan(0.5)", "Fwd", "pan half a window forward (live again at now)", False),
+    (
+        "greater_than_sign,full_stop",
+        "pan(0.5)",
+        "Fwd",
+        "pan half a window forward (live again at now)",
+        False,
+    ),
     ("0", "live", "Live", "back to live at the chosen range", False),
     ("w", "toggle_compare", "Last week", "compare overlay (last week dotted) on/off", True),
     ("r", "refresh", "Refresh", "refresh now", True),
@@ -53,13 +59,22 @@ PRIORITY = frozenset({"left", "right", "up", "down"})
 
 
 def bindings(table: tuple[tuple[str, str, str, str, bool], ...]) -> list[Binding]:
-    return [Binding(keys, action, desc, show=show, priority=keys in PRIORITY) for keys, action, desc, _, show in table]
+    return [
+        Binding(keys, action, desc, show=show, priority=keys in PRIORITY)
+        for keys, action, desc, _, show in table
+    ]
 
 
 def display_key(keys: str) -> str:
     names = {
-        "plus": "+", "equals_sign": "=", "minus": "-", "less_than_sign": "<", "comma": ",",
-        "greater_than_sign": ">", "full_stop": ".", "question_mark": "?",
+        "plus": "+",
+        "equals_sign": "=",
+        "minus": "-",
+        "less_than_sign": "<",
+        "comma": ",",
+        "greater_than_sign": ">",
+        "full_stop": ".",
+        "question_mark": "?",
     }
     return " ".join(names.get(k, k) for k in keys.split(","))
 

@@ -45,8 +45,14 @@ def place(panels: Sequence[PanelSpec]) -> tuple[list[Cell], int]:
     taken: dict[tuple[int, int], str] = {}
     placed: list[Cell] = []
     leftovers: list[PanelSpec] = []
-    for spec in sorted(panels, key=lambda s: (s.position is None, s.position.row if s.position else 0,
-                                              s.position.col if s.position else 0)):
+    for spec in sorted(
+        panels,
+        key=lambda s: (
+            s.position is None,
+            s.position.row if s.position else 0,
+            s.position.col if s.position else 0,
+        ),
+    ):
         pos = spec.position
         if pos is None:
             leftovers.append(spec)

@@ -13,8 +13,13 @@ from srvmon.tui.messages import FetchRequest
 class SnapshotSource(Protocol):
     """What the board needs from srvmon.poll.Poller."""
 
-    def poll(self, range_s: int | None = None, end: datetime | None = None, compare: bool = True,
-             force: bool = False) -> Snapshot: ...
+    def poll(
+        self,
+        range_s: int | None = None,
+        end: datetime | None = None,
+        compare: bool = True,
+        force: bool = False,
+    ) -> Snapshot: ...
 
     def close(self) -> None: ...
 
@@ -26,8 +31,13 @@ class StaticSource:
         self.snapshot = snapshot
         self.calls = 0
 
-    def poll(self, range_s: int | None = None, end: datetime | None = None, compare: bool = True,
-             force: bool = False) -> Snapshot:
+    def poll(
+        self,
+        range_s: int | None = None,
+        end: datetime | None = None,
+        compare: bool = True,
+        force: bool = False,
+    ) -> Snapshot:
         self.calls += 1
         return self.snapshot
 
@@ -56,8 +66,13 @@ class PrefetchedSource:
         except BaseException as exc:  # re-raised in the caller's thread
             self._error = exc
 
-    def poll(self, range_s: int | None = None, end: datetime | None = None, compare: bool = True,
-             force: bool = False) -> Snapshot:
+    def poll(
+        self,
+        range_s: int | None = None,
+        end: datetime | None = None,
+        compare: bool = True,
+        force: bool = False,
+    ) -> Snapshot:
         if not self._used:
             self._used = True
             self._thread.join()
@@ -89,7 +104,9 @@ class Scheduler:
         """The view changed: results of older requests are now stale."""
         self.generation += 1
 
-    def want(self, range_s: int, end: datetime | None, compare: bool, force: bool = False) -> FetchRequest | None:
+    def want(
+        self, range_s: int, end: datetime | None, compare: bool, force: bool = False
+    ) -> FetchRequest | None:
         if self.in_flight is not None:
             self.pending = True
             self.pending_force = self.pending_force or force

@@ -46,8 +46,14 @@ def _position(cfg: Any) -> PanelPosition | None:
 def from_board(board: Any) -> BoardSpec:
     """From a srvmon.config.Board (name, title, provider, refresh_s, range, panels of PanelCfg)."""
     panels = tuple(
-        PanelSpec(p.id, p.title, p.kind, _position(p), getattr(p, "description", "") or "",
-                  getattr(p, "threshold_on", "value") or "value")
+        PanelSpec(
+            p.id,
+            p.title,
+            p.kind,
+            _position(p),
+            getattr(p, "description", "") or "",
+            getattr(p, "threshold_on", "value") or "value",
+        )
         for p in board.panels
     )
     return BoardSpec(

@@ -12,8 +12,15 @@ from srvmon.widgets.line import TextLine
 from srvmon.widgets.units import fmt_age
 
 
-def status_text(snapshot: Snapshot | None, *, now: datetime, refreshed_at: datetime | None,
-                refresh_s: float, fetching: bool = False, error: str | None = None) -> Text:
+def status_text(
+    snapshot: Snapshot | None,
+    *,
+    now: datetime,
+    refreshed_at: datetime | None,
+    refresh_s: float,
+    fetching: bool = False,
+    error: str | None = None,
+) -> Text:
     """One line: '✓ demo 12 calls ~$0.00 · refreshed 5s ago (every 1m) · DEMO'."""
     out = Text(no_wrap=True, overflow="ellipsis")
     if snapshot is not None and snapshot.demo:

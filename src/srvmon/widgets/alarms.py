@@ -54,6 +54,8 @@ class AlarmList(PanelBody):
             out.append_text(line)
             out.append("\n")
         if ok_count:
-            out.append(f"✓ {ok_count} other alarm{'s' if ok_count != 1 else ''} OK", style=self.status_style("ok"))
+            out.append(
+                f"✓ {ok_count} other alarm{'s' if ok_count != 1 else ''} OK", style=self.status_style("ok")
+            )
         out.rstrip()
         return out

@@ -41,7 +41,9 @@ class PanelBody(Widget):
     #: True for bodies whose rows (or series) can be selected with j/k for drill-down.
     selectable = False
 
-    def __init__(self, *, tz: tzinfo | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self, *, tz: tzinfo | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self.tz = tz
         self._panel: PanelSnapshot | None = None
@@ -92,8 +94,13 @@ class PanelBody(Widget):
         with self._prelock:
             pre, self._prestrips = self._prestrips, None
         panel = self._panel
-        if (pre is not None and pre[1] is panel and pre[0] == self._prerender_key(panel)
-                and self.text_selection is None and pre[2] == self.visual_style):
+        if (
+            pre is not None
+            and pre[1] is panel
+            and pre[0] == self._prerender_key(panel)
+            and self.text_selection is None
+            and pre[2] == self.visual_style
+        ):
             self._layout_cache["_render.visual"] = pre[3]
             self._render_cache = _RenderCache(self.size, pre[4])
             self._dirty_regions.clear()
@@ -117,7 +124,9 @@ class PanelBody(Widget):
         count = self.row_count()
         if not self.selectable or count == 0:
             return False
-        self.cursor = (0 if delta > 0 else count - 1) if self.cursor is None else (self.cursor + delta) % count
+        self.cursor = (
+            (0 if delta > 0 else count - 1) if self.cursor is None else (self.cursor + delta) % count
+        )
         self.refresh()
         return True
 

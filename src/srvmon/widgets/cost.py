@@ -68,8 +68,10 @@ class CostView(PanelBody):
         width = max(10, self.size.width)
         height = self.size.height
         out = Text(no_wrap=True, overflow="ellipsis")
-        out.append(f"{STATUS_SYMBOL.get(p.status, '')} MTD {fmt_value(p.value, '$')}",
-                   style=self.status_style(p.status, bold=True))
+        out.append(
+            f"{STATUS_SYMBOL.get(p.status, '')} MTD {fmt_value(p.value, '$')}",
+            style=self.status_style(p.status, bold=True),
+        )
         delta = fmt_delta(p.delta_pct)
         if delta:
             out.append(f"  {delta} vs last month ({fmt_value(p.compare_value, '$')})", style=self.muted())

@@ -30,8 +30,7 @@ class GaugeView(PanelBody):
         gauge.append("░" * (width - len(fill)), style=self.muted())
         used = Text(f" {fmt_value(lim.used, p.unit)} / {fmt_value(lim.limit, p.unit)}", style=self.muted())
         if lim.time_to_limit_s is not None:
-            ttl = Text(f" full in {fmt_duration(lim.time_to_limit_s)}",
-                       style=self.fg("warning"))
+            ttl = Text(f" full in {fmt_duration(lim.time_to_limit_s)}", style=self.fg("warning"))
         else:
             ttl = Text(" not trending to the limit", style=self.muted())
         lines: list[RenderableType] = [head, gauge, used, ttl]

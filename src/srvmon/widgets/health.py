@@ -50,8 +50,10 @@ class HealthChips(PanelBody):
     def _chip(self, line: Text, label: str, kind: str, value: float | None, text: str) -> None:
         status = chip_status(kind, value)
         line.append(" ")
-        line.append(f"{STATUS_SYMBOL[status] if status != 'ok' else ''}{label} {text}".strip(),
-                    style=self.status_style(status, bold=status in ("warn", "crit")))
+        line.append(
+            f"{STATUS_SYMBOL[status] if status != 'ok' else ''}{label} {text}".strip(),
+            style=self.status_style(status, bold=status in ("warn", "crit")),
+        )
 
     def render(self) -> RenderableType:
         p = self.panel
@@ -61,8 +63,10 @@ class HealthChips(PanelBody):
         width = max(20, self.size.width)
         out = Text(no_wrap=True, overflow="ellipsis")
         bad = sum(1 for r in rows if r.get("status") not in ("ok", None))
-        out.append(f"{len(rows)} functions, {bad} need attention · dur = p99 as % of the timeout\n",
-                   style=self.muted())
+        out.append(
+            f"{len(rows)} functions, {bad} need attention · dur = p99 as % of the timeout\n",
+            style=self.muted(),
+        )
         name_w = min(28, max(8, width // 4))
         for i, row in enumerate(rows[: max(1, self.size.height - 1)]):
             status = str(row.get("status") or "ok")

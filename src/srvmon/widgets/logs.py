@@ -40,7 +40,9 @@ class LogList(PanelBody):
             line.append(f" {clean(row.get('resource', ''))[:24]}", style=self.fg("primary"))
             status = row.get("status")
             if status is not None:
-                line.append(f" {clean(status)}", style=self.status_style("crit" if str(status) >= "5" else "warn"))
+                line.append(
+                    f" {clean(status)}", style=self.status_style("crit" if str(status) >= "5" else "warn")
+                )
             line.append(" " + clean(row.get("message", "")))
             if self.cursor == i:
                 line.stylize("reverse")

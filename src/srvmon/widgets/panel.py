@@ -92,8 +92,16 @@ class PanelFrame(Widget, can_focus=True):
             self.row = row
             """The selected row or series ({'labels': ...}), or None for the whole panel."""
 
-    def __init__(self, panel_id: str, title: str, kind: str, *, tz: tzinfo | None = None,
-                 description: str = "", threshold_on: str = "value") -> None:
+    def __init__(
+        self,
+        panel_id: str,
+        title: str,
+        kind: str,
+        *,
+        tz: tzinfo | None = None,
+        description: str = "",
+        threshold_on: str = "value",
+    ) -> None:
         # born in the loading state, so mounting styles it once (no restyle from on_mount)
         super().__init__(id=f"panel-{panel_id}", classes="-state-loading -show-message")
         self.panel_id = panel_id

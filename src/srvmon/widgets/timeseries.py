@@ -136,8 +136,13 @@ class TimeseriesChart(PlotextPlot):
         with self._lock:
             pre, self._prestrips = self._prestrips, None
         key = self._key(self.panel, self.compare, self.highlight)
-        if (pre is not None and pre[0] == key and pre[1] is self.panel and self.text_selection is None
-                and pre[3] == self.visual_style):
+        if (
+            pre is not None
+            and pre[0] == key
+            and pre[1] is self.panel
+            and self.text_selection is None
+            and pre[3] == self.visual_style
+        ):
             with self._lock:
                 self._cached = (key, self.panel, pre[2])
                 self._prebuilt = None
@@ -306,9 +311,18 @@ class TimeseriesView(PanelBody):
         if self.compare and any(s.compare_points for s in p.series):
             out.append(f"┈ {compare_label(p)}  ", style=muted)
         if p.trend is not None:
-            out.append(f"- trend {fmt_value(p.trend.slope_per_h, p.unit)}/h  ", style=Style(color=chart.color("accent").rich_color))
+            out.append(
+                f"- trend {fmt_value(p.trend.slope_per_h, p.unit)}/h  ",
+                style=Style(color=chart.color("accent").rich_color),
+            )
         if p.thresholds.warn is not None:
-            out.append(f"─ warn {fmt_value(p.thresholds.warn, p.unit)} ", style=Style(color=chart.color("warning").rich_color))
+            out.append(
+                f"─ warn {fmt_value(p.thresholds.warn, p.unit)} ",
+                style=Style(color=chart.color("warning").rich_color),
+            )
         if p.thresholds.crit is not None:
-            out.append(f"─ crit {fmt_value(p.thresholds.crit, p.unit)}", style=Style(color=chart.color("error").rich_color))
+            out.append(
+                f"─ crit {fmt_value(p.thresholds.crit, p.unit)}",
+                style=Style(color=chart.color("error").rich_color),
+            )
         return out

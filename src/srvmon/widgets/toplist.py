@@ -92,7 +92,7 @@ class TopList(PanelBody):
         head = f"sorted by {SORTS[self.sort_index][0]}" + (f" · {clean(unit)}" if unit and not short else "")
         out.append(f"{head:<{width}}"[:width] + "\n", style=self.muted())
         start = self._first_visible(len(rows), height)
-        for i, row in enumerate(rows[start:start + height], start=start):
+        for i, row in enumerate(rows[start : start + height], start=start):
             status = str(row.get("status") or "ok")
             sym = STATUS_SYMBOL.get(status, " ")
             name = clean(row.get("name") or row.get("resource") or "?")

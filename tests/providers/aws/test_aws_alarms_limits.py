@@ -17,8 +17,10 @@ def test_alarms_worst_first_with_reason_resource_and_link(make_provider: Any) ->
     assert first.reason == "Threshold Crossed: 2 > 1"
     assert first.resource == "checkout-api"
     assert first.since is not None
-    assert first.link == ("https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1"
-                          "#alarmsV2:alarm/checkout-errors")
+    assert first.link == (
+        "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1"
+        "#alarmsV2:alarm/checkout-errors"
+    )
     assert alarms[1].resource == "orders"
     assert p.usage().by_operation["DescribeAlarms"] == 1
 
@@ -33,7 +35,9 @@ def test_limits_with_account_settings(make_provider: Any) -> None:
     p.discovery.inventory()  # list functions before the stub takes over the Lambda client
     lam = p.sessions.client("lambda", p.sessions.targets()[0])
     with Stubber(lam) as stub:
-        stub.add_response("get_account_settings", {"AccountLimit": ACCOUNT_LIMIT, "AccountUsage": ACCOUNT_USAGE})
+        stub.add_response(
+            "get_account_settings", {"AccountLimit": ACCOUNT_LIMIT, "AccountUsage": ACCOUNT_USAGE}
+        )
         got = _limits(p)
     assert got == {
         ("account_concurrency", ""): (30.0, 1000.0),

@@ -26,7 +26,9 @@ def test_daily_cost_by_service_and_disk_cache(fleet: Any, make_provider: Any, cl
     actual = [i for i in items if not i.forecast]
     assert len(actual) == 2 * fleet.cost_days
     assert {i.service for i in actual} == set(COST_PER_DAY)
-    assert sum(i.amount_usd for i in actual if i.service == "AWS Lambda") == pytest.approx(1.5 * fleet.cost_days)
+    assert sum(i.amount_usd for i in actual if i.service == "AWS Lambda") == pytest.approx(
+        1.5 * fleet.cost_days
+    )
     assert min(i.day for i in actual) == _first_of_last_month(NOW.date())
     assert p.usage().by_operation["GetCostAndUsage"] == 1
     again = make_provider()  # a new process would read the same cache dir
@@ -44,18 +46,47 @@ def test_forecast_and_tag_split(make_provider: Any) -> None:
     day = NOW.date().isoformat()
     nxt = (NOW.date() + timedelta(days=1)).isoformat()
     with Stubber(ce) as stub:
-        stub.add_response("get_cost_and_usage", {"ResultsByTime": [{
-            "TimePeriod": {"Start": day, "End": nxt}, "Estimated": True, "Groups": [
-                {"Keys": ["AWS Lambda", "team$payments"], "Metrics": {"UnblendedCost": {"Amount": "2.5", "Unit": "USD"}}},
-                {"Keys": ["AWS Lambda", "team$"], "Metrics": {"UnblendedCost": {"Amount": "0.5", "Unit": "USD"}}}]}]},
-            {"TimePeriod": ANY, "Granularity": "DAILY", "Metrics": ["UnblendedCost"],
-             "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "TAG", "Key": "team"}]})
-        stub.add_response("get_cost_forecast", {"Total": {"Amount": "9", "Unit": "USD"}, "ForecastResultsByTime": [
-            {"TimePeriod": {"Start": day, "End": nxt}, "MeanValue": "3.25"}]}, {
-            "TimePeriod": ANY, "Metric": "UNBLENDED_COST", "Granularity": "DAILY"})
+        stub.add_response(
+            "get_cost_and_usage",
+            {
+                "ResultsByTime": [
+                    {
+                        "TimePeriod": {"Start": day, "End": nxt},
+                        "Estimated": True,
+                        "Groups": [
+                            {
+                                "Keys": ["AWS Lambda", "team$payments"],
+                                "Metrics": {"UnblendedCost": {"Amount": "2.5", "Unit": "USD"}},
+                            },
+                            {
+                                "Keys": ["AWS Lambda", "team$"],
+                                "Metrics": {"UnblendedCost": {"Amount": "0.5", "Unit": "USD"}},
+                            },
+                        ],
+                    }
+                ]
+            },
+            {
+                "TimePeriod": ANY,
+                "Granularity": "DAILY",
+                "Metrics": ["UnblendedCost"],
+                "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "TAG", "Key": "team"}],
+            },
+        )
+        stub.add_response(
+            "get_cost_forecast",
+            {
+                "Total": {"Amount": "9", "Unit": "USD"},
+                "ForecastResultsByTime": [{"TimePeriod": {"Start": day, "End": nxt}, "MeanValue": "3.25"}],
+            },
+            {"TimePeriod": ANY, "Metric": "UNBLENDED_COST", "Granularity": "DAILY"},
+        )
         items = p.cost(cost_window())
     assert [(i.service, i.amount_usd, i.forecast) for i in items] == [
-        ("AWS Lambda [team=payments]", 2.5, False), ("AWS Lambda [team=untagged]", 0.5, False), ("Total", 3.25, True)]
+        ("AWS Lambda [team=payments]", 2.5, False),
+        ("AWS Lambda [team=untagged]", 0.5, False),
+        ("Total", 3.25, True),
+    ]
     assert p.usage().estimated_cost_usd == pytest.approx(0.02)
 
 
@@ -71,8 +102,12 @@ def test_check_names_missing_permissions(make_provider: Any) -> None:
     p = make_provider(max_attempts=1)
     lam = p.sessions.client("lambda", p.sessions.targets()[0])
     with Stubber(lam) as stub:
-        stub.add_client_error("list_functions", service_error_code="AccessDeniedException", http_status_code=403)
-        stub.add_client_error("get_account_settings", service_error_code="AccessDeniedException", http_status_code=403)
+        stub.add_client_error(
+            "list_functions", service_error_code="AccessDeniedException", http_status_code=403
+        )
+        stub.add_client_error(
+            "get_account_settings", service_error_code="AccessDeniedException", http_status_code=403
+        )
         h = p.check()
     assert not h.ok
     assert h.missing_permissions == ("lambda:ListFunctions", "lambda:GetAccountSettings")

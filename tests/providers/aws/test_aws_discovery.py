@@ -15,8 +15,16 @@ def test_inventory_lists_every_kind_with_settings(fleet: Fleet, make_provider: A
     inv = make_provider().discovery.inventory()
     fns = {f.name: f for f in inv.functions()}
     assert set(fns) == set(FUNCTIONS)
-    assert (fns["checkout-api"].memory_mb, fns["checkout-api"].timeout_s, fns["checkout-api"].reserved) == (512, 10.0, 50)
-    assert (fns["orders-worker"].memory_mb, fns["orders-worker"].timeout_s, fns["orders-worker"].reserved) == (256, 30.0, None)
+    assert (fns["checkout-api"].memory_mb, fns["checkout-api"].timeout_s, fns["checkout-api"].reserved) == (
+        512,
+        10.0,
+        50,
+    )
+    assert (
+        fns["orders-worker"].memory_mb,
+        fns["orders-worker"].timeout_s,
+        fns["orders-worker"].reserved,
+    ) == (256, 30.0, None)
     assert fns["image-resizer"].arch == "arm64"
     assert [(a.name, a.kind) for a in inv.of("rest_api")] == [("shop-api", "rest_api")]
     assert [(a.name, a.id) for a in inv.of("http_api")] == [("public-api", fleet.http_api_id)]
@@ -30,7 +38,12 @@ def test_inventory_lists_every_kind_with_settings(fleet: Fleet, make_provider: A
 
 def test_include_exclude_globs(make_provider: Any) -> None:
     inv = make_provider(include=["orders*", "checkout-*"], exclude=["*-dlq"]).discovery.inventory()
-    assert sorted(r.name for r in inv.resources) == ["checkout-api", "orders", "orders-queue", "orders-worker"]
+    assert sorted(r.name for r in inv.resources) == [
+        "checkout-api",
+        "orders",
+        "orders-queue",
+        "orders-worker",
+    ]
     assert name_allowed("a-b", [], ["a-*"]) is False and name_allowed("x", [], []) is True
 
 
@@ -64,8 +77,11 @@ def test_unreachable_endpoint_is_one_clear_provider_error(fleet: Fleet, clock: A
     with socket.socket() as s:  # a port nothing listens on: connections are refused at once
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    p = AwsProvider("down", AwsOptions(endpoint_url=f"http://127.0.0.1:{port}", regions=["us-east-1"],
-                                       max_attempts=1), clock)
+    p = AwsProvider(
+        "down",
+        AwsOptions(endpoint_url=f"http://127.0.0.1:{port}", regions=["us-east-1"], max_attempts=1),
+        clock,
+    )
     with pytest.raises(ProviderError) as err:
         p.query([], TimeWindow.ending_at(clock.now(), 3600))
     assert "resource discovery failed" in str(err.value) and "Could not connect" in str(err.value)
@@ -74,5 +90,8 @@ def test_unreachable_endpoint_is_one_clear_provider_error(fleet: Fleet, clock: A
 def test_tags_filter_uses_the_tagging_api(make_provider: Any) -> None:
     p = make_provider(tags={"team": "payments"})
     inv = p.discovery.inventory()
-    assert sorted((r.kind, r.name) for r in inv.resources) == [("function", "checkout-api"), ("table", "orders")]
+    assert sorted((r.kind, r.name) for r in inv.resources) == [
+        ("function", "checkout-api"),
+        ("table", "orders"),
+    ]
     assert p.usage().by_operation["GetResources"] == 1

@@ -24,7 +24,7 @@ from srvmon.providers.aws.logs import (
 from srvmon.providers.base import ProviderError
 
 HOUR = TimeWindow.ending_at(NOW, 3600, 60)
-T0 = (NOW.timestamp() - 1800)
+T0 = NOW.timestamp() - 1800
 
 
 def lq(**kw: Any) -> LogQuery:
@@ -64,7 +64,9 @@ def test_user_text_is_escaped_in_the_query_language() -> None:
     evil = "/ | stats count(*) by @log #\nfields @message"
     text = insights_query(lq(text=evil), 100)
     filt = [line for line in text.splitlines() if "like" in line]
-    assert filt == ["| filter @message like /\\/\\ \\|\\ stats\\ count\\(\\*\\)\\ by\\ @log\\ \\#\\ fields\\ @message/"]
+    assert filt == [
+        "| filter @message like /\\/\\ \\|\\ stats\\ count\\(\\*\\)\\ by\\ @log\\ \\#\\ fields\\ @message/"
+    ]
     assert text.count("\n") == 3  # fields, filter, sort, limit: no injected line
     with pytest.raises(re.error):
         regex_safe("(unclosed")
@@ -83,19 +85,34 @@ def test_insights_budget_stops_the_query_and_returns_partial(make_provider: Any)
     p = make_provider(logs_budget="3s")
     p._groups_by_target(())  # discovery + DescribeLogGroups on moto before the stub takes over
     now = [0.0]
-    p.logs_reader = LogsReader(p.counter, 3.0, sleep=lambda s: now.__setitem__(0, now[0] + s),
-                               monotonic=lambda: now[0])
+    p.logs_reader = LogsReader(
+        p.counter, 3.0, sleep=lambda s: now.__setitem__(0, now[0] + s), monotonic=lambda: now[0]
+    )
     client = p.sessions.client("logs", p.sessions.targets()[0])
-    row = [{"field": "@timestamp", "value": "2023-11-14 22:13:20.000"},
-           {"field": "@message", "value": "ERROR boom"}, {"field": "@log", "value": "1:/aws/lambda/checkout-api"}]
+    row = [
+        {"field": "@timestamp", "value": "2023-11-14 22:13:20.000"},
+        {"field": "@message", "value": "ERROR boom"},
+        {"field": "@log", "value": "1:/aws/lambda/checkout-api"},
+    ]
     with Stubber(client) as stub:
-        stub.add_response("start_query", {"queryId": "q-1"},
-                          {"logGroupNames": ["/aws/lambda/checkout-api"], "startTime": HOUR.start_s,
-                           "endTime": HOUR.end_s - 1, "queryString": ANY, "limit": 1000})
+        stub.add_response(
+            "start_query",
+            {"queryId": "q-1"},
+            {
+                "logGroupNames": ["/aws/lambda/checkout-api"],
+                "startTime": HOUR.start_s,
+                "endTime": HOUR.end_s - 1,
+                "queryString": ANY,
+                "limit": 1000,
+            },
+        )
         for _ in range(4):
             stub.add_response("get_query_results", {"status": "Running", "results": []}, {"queryId": "q-1"})
-        stub.add_response("get_query_results", {"status": "Running", "results": [row],
-                                                "statistics": {"bytesScanned": 2e9}}, {"queryId": "q-1"})
+        stub.add_response(
+            "get_query_results",
+            {"status": "Running", "results": [row], "statistics": {"bytesScanned": 2e9}},
+            {"queryId": "q-1"},
+        )
         stub.add_response("stop_query", {"success": True}, {"queryId": "q-1"})
         r = p.logs(lq(resources=("checkout-api",), errors_only=True))
         stub.assert_no_pending_responses()

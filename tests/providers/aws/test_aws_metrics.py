@@ -21,7 +21,9 @@ from srvmon.providers.base import ProviderError
 WINDOW = TimeWindow.ending_at(NOW, 4 * 3600)
 
 
-def q(ref: str, query: Any, stat: str | None = None, group_by: tuple[str, ...] = (), **kw: Any) -> MetricQuery:
+def q(
+    ref: str, query: Any, stat: str | None = None, group_by: tuple[str, ...] = (), **kw: Any
+) -> MetricQuery:
     return MetricQuery(ref, "aws", query, stat, group_by, **kw)
 
 
@@ -73,8 +75,15 @@ def test_fleet_wide_uses_account_metric_or_sums_members_when_filtered(make_provi
 
 def test_api_gateway_rest_and_http_names(fleet: Any, make_provider: Any) -> None:
     p = make_provider()
-    res = p.query([q("e", "apigw:5xx", None, ("api",)), q("c", "apigw:Count"), q("u", "apigw:4xx", "sum", ("api",)),
-                   q("l", "apigw:Latency", "avg", ("api",))], WINDOW)
+    res = p.query(
+        [
+            q("e", "apigw:5xx", None, ("api",)),
+            q("c", "apigw:Count"),
+            q("u", "apigw:4xx", "sum", ("api",)),
+            q("l", "apigw:Latency", "avg", ("api",)),
+        ],
+        WINDOW,
+    )
     assert sparse(by_label(res["e"], "api")) == {"shop-api": {2.0}, "public-api": {1.0}}
     assert sparse(by_label(res["u"], "api")) == {"shop-api": {5.0}, "public-api": {3.0}}
     assert sparse(by_label(res["l"], "api")) == {"shop-api": {50.0}, "public-api": {30.0}}
@@ -85,10 +94,15 @@ def test_api_gateway_rest_and_http_names(fleet: Any, make_provider: Any) -> None
 
 def test_dynamodb_utilization_dlq_and_state_machines(make_provider: Any) -> None:
     p = make_provider()
-    res = p.query([q("u", "dynamodb:utilization", None, ("table",)),
-                   q("d", "dlq:ApproximateNumberOfMessagesVisible", "max", ("queue",)),
-                   q("s", "states:ExecutionsFailed", "sum", ("state_machine",)),
-                   q("a", "sqs:ApproximateAgeOfOldestMessage", None, ("queue",))], WINDOW)
+    res = p.query(
+        [
+            q("u", "dynamodb:utilization", None, ("table",)),
+            q("d", "dlq:ApproximateNumberOfMessagesVisible", "max", ("queue",)),
+            q("s", "states:ExecutionsFailed", "sum", ("state_machine",)),
+            q("a", "sqs:ApproximateAgeOfOldestMessage", None, ("queue",)),
+        ],
+        WINDOW,
+    )
     util = by_label(res["u"], "table")
     assert set(util) == {"orders", "audit"}  # the on-demand table has no provisioned capacity
     assert sparse(util) == {"orders": {80.0}, "audit": {10.0}}  # max(3000/60/100, 2400/60/50) = 80 %
@@ -100,14 +114,26 @@ def test_dynamodb_utilization_dlq_and_state_machines(make_provider: Any) -> None
 
 def test_top_n_hint_and_custom_dict_queries(make_provider: Any) -> None:
     p = make_provider()
-    res = p.query([q("t", "lambda:Invocations", "sum", ("function",), limit=2),
-                   q("b", "lambda:Invocations", "sum", ("function",), limit=1, order="asc"),
-                   q("d", {"namespace": "AWS/Lambda", "metric": "Duration", "dimensions": {"FunctionName": "*"}},
-                     "avg", ("FunctionName",))], WINDOW)
+    res = p.query(
+        [
+            q("t", "lambda:Invocations", "sum", ("function",), limit=2),
+            q("b", "lambda:Invocations", "sum", ("function",), limit=1, order="asc"),
+            q(
+                "d",
+                {"namespace": "AWS/Lambda", "metric": "Duration", "dimensions": {"FunctionName": "*"}},
+                "avg",
+                ("FunctionName",),
+            ),
+        ],
+        WINDOW,
+    )
     assert [s.labels["function"] for s in res["t"].series] == ["image-resizer", "orders-worker"]
     assert [s.labels["function"] for s in res["b"].series] == ["checkout-api"]
     assert sparse(by_label(res["d"], "function")) == {
-        "checkout-api": {100.0}, "orders-worker": {200.0}, "image-resizer": {300.0}}
+        "checkout-api": {100.0},
+        "orders-worker": {200.0},
+        "image-resizer": {300.0},
+    }
 
 
 def test_unknown_wildcard_dimension_expands_with_list_metrics(fleet: Any, make_provider: Any) -> None:
@@ -115,24 +141,50 @@ def test_unknown_wildcard_dimension_expands_with_list_metrics(fleet: Any, make_p
 
     cw = boto3.client("cloudwatch", endpoint_url=fleet.url, region_name="us-east-1")
     start = WINDOW.start
-    cw.put_metric_data(Namespace="Shop/Orders", MetricData=[
-        {"MetricName": "Placed", "Dimensions": [{"Name": "Country", "Value": c}],
-         "Timestamp": start + timedelta(minutes=m, seconds=5), "Value": v}
-        for c, v in (("FR", 4.0), ("JP", 7.0)) for m in range(3)])
+    cw.put_metric_data(
+        Namespace="Shop/Orders",
+        MetricData=[
+            {
+                "MetricName": "Placed",
+                "Dimensions": [{"Name": "Country", "Value": c}],
+                "Timestamp": start + timedelta(minutes=m, seconds=5),
+                "Value": v,
+            }
+            for c, v in (("FR", 4.0), ("JP", 7.0))
+            for m in range(3)
+        ],
+    )
     p = make_provider()
-    r = p.query([q("x", {"namespace": "Shop/Orders", "metric": "Placed", "dimensions": {"Country": "*"}},
-                   "sum", ("Country",))], WINDOW)["x"]
+    r = p.query(
+        [
+            q(
+                "x",
+                {"namespace": "Shop/Orders", "metric": "Placed", "dimensions": {"Country": "*"}},
+                "sum",
+                ("Country",),
+            )
+        ],
+        WINDOW,
+    )["x"]
     got = by_label(r, "Country")
     assert got["FR"][:4] == (4.0, 4.0, 4.0, None) and got["JP"][:3] == (7.0, 7.0, 7.0)
     assert p.usage().by_operation["ListMetrics"] == 1
 
 
-def test_economy_one_call_per_500_unique_metrics_and_dedup(make_provider: Any, empty_moto: str, clock: Any) -> None:
+def test_economy_one_call_per_500_unique_metrics_and_dedup(
+    make_provider: Any, empty_moto: str, clock: Any
+) -> None:
     p = make_provider()
     p.discovery.inventory()
     before = p.usage()
-    p.query([q("a", "lambda:Invocations", "sum", ("function",)), q("b", "lambda:Invocations", "sum", ("function",)),
-             q("c", "lambda:Errors", "sum", ("function",))], WINDOW)
+    p.query(
+        [
+            q("a", "lambda:Invocations", "sum", ("function",)),
+            q("b", "lambda:Invocations", "sum", ("function",)),
+            q("c", "lambda:Errors", "sum", ("function",)),
+        ],
+        WINDOW,
+    )
     after = p.usage()
     assert after.by_operation["GetMetricData"] - before.by_operation.get("GetMetricData", 0) == 1
     assert after.metrics_requested - before.metrics_requested == 6  # 3 + 3, the duplicate panel is free
@@ -141,7 +193,10 @@ def test_economy_one_call_per_500_unique_metrics_and_dedup(make_provider: Any, e
 
     big = AwsProvider("big", AwsOptions(endpoint_url=empty_moto, regions=["us-east-1"]), clock)
     t = Target("default", "us-east-1")
-    leaves = [Leaf(t, "AWS/Lambda", "Invocations", (("FunctionName", f"fn-{i:04d}"),), "Sum", ()) for i in range(1201)]
+    leaves = [
+        Leaf(t, "AWS/Lambda", "Invocations", (("FunctionName", f"fn-{i:04d}"),), "Sum", ())
+        for i in range(1201)
+    ]
     fetched = big.runner.fetch(leaves, WINDOW, NOW)
     big.close()
     assert (fetched.calls, fetched.metrics) == (3, 1201)
@@ -162,7 +217,10 @@ def test_align_handles_moto_and_aws_bucket_origins() -> None:
 def test_validate_query_messages() -> None:
     v = AwsProvider.validate_query
     assert v("lambda:Invocations", "sum") is None
-    assert v({"namespace": "AWS/Lambda", "metric": "Duration", "dimensions": {"FunctionName": "*"}}, "p99") is None
+    assert (
+        v({"namespace": "AWS/Lambda", "metric": "Duration", "dimensions": {"FunctionName": "*"}}, "p99")
+        is None
+    )
     assert "service one of" in (v("lamda:Invocations", None) or "")
     assert "unknown stat" in (v("lambda:Duration", "p999x") or "")
     assert "unknown key" in (v({"namespace": "AWS/Lambda", "metric": "X", "dims": {}}, None) or "")
@@ -179,8 +237,12 @@ def test_throttling_is_flagged(make_provider: Any) -> None:
     """Stubber: moto never throttles; the ThrottlingException shape is botocore's own."""
     p = make_provider(max_attempts=1)
     with _stub(p) as stub:
-        stub.add_client_error("get_metric_data", service_error_code="ThrottlingException",
-                              service_message="Rate exceeded", http_status_code=400)
+        stub.add_client_error(
+            "get_metric_data",
+            service_error_code="ThrottlingException",
+            service_message="Rate exceeded",
+            http_status_code=400,
+        )
         with pytest.raises(ProviderError) as err:
             p.query([q("a", "lambda:Invocations", "sum", ("function",))], WINDOW)
     assert err.value.throttled and "ThrottlingException" in str(err.value)
@@ -195,14 +257,41 @@ def test_percentile_stats_request_and_parse(make_provider: Any) -> None:
     p = make_provider(include=["checkout-api"])
     ts = [WINDOW.start + timedelta(minutes=m) for m in (0, 1)]
     with _stub(p) as stub:
-        stub.add_response("get_metric_data", {
-            "MetricDataResults": [{"Id": "m0", "Label": "Duration", "Timestamps": ts, "Values": [812.5, 990.0],
-                                   "StatusCode": "Complete"}], "Messages": []},
-            {"MetricDataQueries": [{"Id": "m0", "ReturnData": True, "MetricStat": {
-                "Metric": {"Namespace": "AWS/Lambda", "MetricName": "Duration",
-                           "Dimensions": [{"Name": "FunctionName", "Value": "checkout-api"}]},
-                "Period": 60, "Stat": "p99"}}],
-             "StartTime": WINDOW.start, "EndTime": WINDOW.end, "ScanBy": "TimestampAscending"})
+        stub.add_response(
+            "get_metric_data",
+            {
+                "MetricDataResults": [
+                    {
+                        "Id": "m0",
+                        "Label": "Duration",
+                        "Timestamps": ts,
+                        "Values": [812.5, 990.0],
+                        "StatusCode": "Complete",
+                    }
+                ],
+                "Messages": [],
+            },
+            {
+                "MetricDataQueries": [
+                    {
+                        "Id": "m0",
+                        "ReturnData": True,
+                        "MetricStat": {
+                            "Metric": {
+                                "Namespace": "AWS/Lambda",
+                                "MetricName": "Duration",
+                                "Dimensions": [{"Name": "FunctionName", "Value": "checkout-api"}],
+                            },
+                            "Period": 60,
+                            "Stat": "p99",
+                        },
+                    }
+                ],
+                "StartTime": WINDOW.start,
+                "EndTime": WINDOW.end,
+                "ScanBy": "TimestampAscending",
+            },
+        )
         r = p.query([q("p", "lambda:Duration", "p99", ("function",))], WINDOW)["p"]
     assert r.series[0].labels == {"function": "checkout-api"}
     assert r.series[0].values[:3] == (812.5, 990.0, None)
@@ -212,16 +301,43 @@ def test_metrics_insights_top_n(make_provider: Any) -> None:
     """Stubber: moto's Insights is fake (it sums every datum); canned GROUP BY answer in the real shape."""
     p = make_provider(metrics_mode="insights")
     ts = [WINDOW.start]
-    expected = ('SELECT SUM(Invocations) FROM SCHEMA("AWS/Lambda", FunctionName) GROUP BY FunctionName '
-                "ORDER BY SUM() DESC LIMIT 2")
+    expected = (
+        'SELECT SUM(Invocations) FROM SCHEMA("AWS/Lambda", FunctionName) GROUP BY FunctionName '
+        "ORDER BY SUM() DESC LIMIT 2"
+    )
     with _stub(p) as stub:
-        stub.add_response("get_metric_data", {"MetricDataResults": [
-            {"Id": "q0", "Label": "image-resizer", "Timestamps": ts, "Values": [30.0], "StatusCode": "Complete"},
-            {"Id": "q0", "Label": "orders-worker", "Timestamps": ts, "Values": [20.0], "StatusCode": "Complete"}]},
-            {"MetricDataQueries": [{"Id": "q0", "Expression": expected, "Period": 60, "ReturnData": True}],
-             "StartTime": ANY, "EndTime": ANY, "ScanBy": "TimestampAscending"})
+        stub.add_response(
+            "get_metric_data",
+            {
+                "MetricDataResults": [
+                    {
+                        "Id": "q0",
+                        "Label": "image-resizer",
+                        "Timestamps": ts,
+                        "Values": [30.0],
+                        "StatusCode": "Complete",
+                    },
+                    {
+                        "Id": "q0",
+                        "Label": "orders-worker",
+                        "Timestamps": ts,
+                        "Values": [20.0],
+                        "StatusCode": "Complete",
+                    },
+                ]
+            },
+            {
+                "MetricDataQueries": [{"Id": "q0", "Expression": expected, "Period": 60, "ReturnData": True}],
+                "StartTime": ANY,
+                "EndTime": ANY,
+                "ScanBy": "TimestampAscending",
+            },
+        )
         r = p.query([q("t", "lambda:Invocations", "sum", ("function",), limit=2)], WINDOW)["t"]
-    assert [(s.labels["function"], s.values[0]) for s in r.series] == [("image-resizer", 30.0), ("orders-worker", 20.0)]
+    assert [(s.labels["function"], s.values[0]) for s in r.series] == [
+        ("image-resizer", 30.0),
+        ("orders-worker", 20.0),
+    ]
     assert p.usage().by_operation["GetMetricData"] == 1
 
 
@@ -247,7 +363,9 @@ def test_one_failing_query_does_not_fail_its_batch(make_provider: Any) -> None:
     """Real moto: its GetMetricData crashes (HTTP 500) on a percentile stat; the batch is bisected so
     only the p99 leaves carry the error and every other panel gets its data."""
     p = make_provider()
-    res = p.query([q("i", "lambda:Invocations", "sum", ("function",)), q("p", "lambda:Duration", "p99", ("function",))],
-                  WINDOW)
+    res = p.query(
+        [q("i", "lambda:Invocations", "sum", ("function",)), q("p", "lambda:Duration", "p99", ("function",))],
+        WINDOW,
+    )
     assert res["p"].error and "500" in res["p"].error and "<" not in res["p"].error
     assert by_label(res["i"], "function")["checkout-api"][0] == 10.0

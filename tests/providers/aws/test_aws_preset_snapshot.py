@@ -44,7 +44,7 @@ type = "aws"
 endpoint_url = "{fleet.url}"
 regions = ["us-east-1"]
 max_attempts = 1  # moto answers GetCostForecast with HTTP 500; retrying would only sleep
-cache_dir = "{tmp_path / 'cache'}"
+cache_dir = "{tmp_path / "cache"}"
 
 [[boards]]
 name = "ops"
@@ -99,9 +99,14 @@ def test_full_snapshot_against_moto(snapshot: Any) -> None:
     assert panels["lambda_duration"].value == pytest.approx(200.0, rel=1e-3)
     top = panels["top_functions"].rows
     assert [(r["name"], r["value"], r["compare_value"]) for r in top] == [
-        ("image-resizer", 7560.0, 3600.0), ("orders-worker", 5160.0, 2400.0), ("checkout-api", 2760.0, 1200.0)]
-    assert [(r["name"], r["state"]) for r in panels["alarms"].rows] == [("checkout-errors", "ALARM"),
-                                                                         ("orders-latency", "OK")]
+        ("image-resizer", 7560.0, 3600.0),
+        ("orders-worker", 5160.0, 2400.0),
+        ("checkout-api", 2760.0, 1200.0),
+    ]
+    assert [(r["name"], r["state"]) for r in panels["alarms"].rows] == [
+        ("checkout-errors", "ALARM"),
+        ("orders-latency", "OK"),
+    ]
     health = {r["function"]: r for r in panels["health"].rows}
     assert (health["checkout-api"]["invocations"], health["checkout-api"]["timeouts"]) == (3, 1)
     assert health["orders-worker"]["oom"] == 1
@@ -139,5 +144,9 @@ def test_iam_policy_covers_every_call(snapshot: Any) -> None:
         allowed.update(actions)
     assert all(READ_ONLY.match(a.split(":", 1)[1]) or a == "apigateway:GET" for a in allowed)
     for service, op in set(calls):
-        action = "apigateway:GET" if service.startswith("apigateway") else f"{IAM_PREFIX.get(service, service)}:{op}"
+        action = (
+            "apigateway:GET"
+            if service.startswith("apigateway")
+            else f"{IAM_PREFIX.get(service, service)}:{op}"
+        )
         assert action in allowed, action

@@ -48,8 +48,14 @@ class FakeAzure:
     routes: list[tuple[str, re.Pattern[str], Handler]] = field(default_factory=list)
     requests: list[Req] = field(default_factory=list)
 
-    def route(self, method: str, pattern: str, handler: Handler | Any, status: int = 200,
-              headers: dict[str, str] | None = None) -> None:
+    def route(
+        self,
+        method: str,
+        pattern: str,
+        handler: Handler | Any,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         if not callable(handler):
             body = handler
             handler = lambda req, b=body: (status, headers or {}, b)  # noqa: E731
@@ -81,8 +87,13 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode(errors="replace")
-        req = Req(self.command, parts.path, parse_qs(parts.query),
-                  {k.lower(): v for k, v in self.headers.items()}, body)
+        req = Req(
+            self.command,
+            parts.path,
+            parse_qs(parts.query),
+            {k.lower(): v for k, v in self.headers.items()},
+            body,
+        )
         status, headers, answer = self.server.fake.dispatch(req)  # type: ignore[attr-defined]
         data = b"" if answer is None else json.dumps(answer).encode()
         self.send_response(status)
@@ -160,8 +171,9 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def make_provider(azure_server: FakeAzure, credential: FakeCredential, clock: FrozenClock,
-                  tmp_path: Path) -> Iterator[Callable[..., AzureProvider]]:
+def make_provider(
+    azure_server: FakeAzure, credential: FakeCredential, clock: FrozenClock, tmp_path: Path
+) -> Iterator[Callable[..., AzureProvider]]:
     made: list[AzureProvider] = []
 
     def make(**overrides: Any) -> AzureProvider:

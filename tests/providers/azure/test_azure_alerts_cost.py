@@ -17,17 +17,58 @@ CW = TimeWindow(datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 22, tzinfo
 
 
 def test_alerts_map_to_alarms(make_provider: Any, azure_server: Any, azd: Any) -> None:
-    page2 = {"value": [azd.alert("5xx-high", "Resolved", "Closed", "Sev1", "checkout-api",
-                                 "2026-11-22T02:00:00Z", "2026-11-22T02:20:00Z", alert_id="a0")]}
-    page1 = {"nextLink": azure_server.url + "/subscriptions/x/providers/Microsoft.AlertsManagement/alerts?ctoken=2",
-             "value": [
-                 azd.alert("5xx-high", "Fired", "New", "Sev1", "checkout-api", "2026-11-22T03:50:00Z",
-                           "2026-11-22T03:50:00Z", description="Http5xx > 10 for 5 min", alert_id="a1"),
-                 azd.alert("latency", "Resolved", "Closed", "Sev3", "orders-worker", "2026-11-22T01:00:00Z",
-                           "2026-11-22T01:30:00Z", alert_id="a2"),
-                 azd.alert("other-rg", "Fired", "New", "Sev0", "x", "2026-11-22T03:00:00Z",
-                           "2026-11-22T03:00:00Z", rg="rg-dev", alert_id="a3"),
-             ]}
+    page2 = {
+        "value": [
+            azd.alert(
+                "5xx-high",
+                "Resolved",
+                "Closed",
+                "Sev1",
+                "checkout-api",
+                "2026-11-22T02:00:00Z",
+                "2026-11-22T02:20:00Z",
+                alert_id="a0",
+            )
+        ]
+    }
+    page1 = {
+        "nextLink": azure_server.url
+        + "/subscriptions/x/providers/Microsoft.AlertsManagement/alerts?ctoken=2",
+        "value": [
+            azd.alert(
+                "5xx-high",
+                "Fired",
+                "New",
+                "Sev1",
+                "checkout-api",
+                "2026-11-22T03:50:00Z",
+                "2026-11-22T03:50:00Z",
+                description="Http5xx > 10 for 5 min",
+                alert_id="a1",
+            ),
+            azd.alert(
+                "latency",
+                "Resolved",
+                "Closed",
+                "Sev3",
+                "orders-worker",
+                "2026-11-22T01:00:00Z",
+                "2026-11-22T01:30:00Z",
+                alert_id="a2",
+            ),
+            azd.alert(
+                "other-rg",
+                "Fired",
+                "New",
+                "Sev0",
+                "x",
+                "2026-11-22T03:00:00Z",
+                "2026-11-22T03:00:00Z",
+                rg="rg-dev",
+                alert_id="a3",
+            ),
+        ],
+    }
 
     def handler(req: Any) -> Any:
         return 200, {}, page2 if req.query.get("ctoken") else page1
@@ -37,9 +78,15 @@ def test_alerts_map_to_alarms(make_provider: Any, azure_server: Any, azd: Any) -
     alarms = p.alarms()
     assert [(a.name, a.state) for a in alarms] == [("5xx-high", "ALARM"), ("latency", "OK")]  # rg-dev dropped
     fired, ok = alarms
-    assert fired.reason == "Http5xx > 10 for 5 min" and fired.severity == "Sev1" and fired.resource == "checkout-api"
+    assert (
+        fired.reason == "Http5xx > 10 for 5 min"
+        and fired.severity == "Sev1"
+        and fired.resource == "checkout-api"
+    )
     assert fired.since == datetime(2026, 11, 22, 3, 50, tzinfo=UTC)
-    assert fired.link and fired.link.startswith("https://portal.azure.com/#view/Microsoft_Azure_Monitoring_Alerts/")
+    assert fired.link and fired.link.startswith(
+        "https://portal.azure.com/#view/Microsoft_Azure_Monitoring_Alerts/"
+    )
     assert fired.link.endswith("%2Falerts%2Fa1")
     assert ok.since == datetime(2026, 11, 22, 1, 30, tzinfo=UTC) and ok.reason == "Metric alert from Platform"
     first = azure_server.calls("AlertsManagement")[0]
@@ -48,31 +95,56 @@ def test_alerts_map_to_alarms(make_provider: Any, azure_server: Any, azd: Any) -
 
 
 def cost_answer(rows: list[list[Any]], next_link: str | None = None) -> dict:
-    return {"id": "subscriptions/x/providers/Microsoft.CostManagement/Query/q1", "name": "q1",
-            "type": "microsoft.costmanagement/Query",
-            "properties": {"nextLink": next_link,
-                           "columns": [{"name": "Cost", "type": "Number"}, {"name": "UsageDate", "type": "Number"},
-                                       {"name": "ServiceName", "type": "String"},
-                                       {"name": "Currency", "type": "String"}],
-                           "rows": rows}}
+    return {
+        "id": "subscriptions/x/providers/Microsoft.CostManagement/Query/q1",
+        "name": "q1",
+        "type": "microsoft.costmanagement/Query",
+        "properties": {
+            "nextLink": next_link,
+            "columns": [
+                {"name": "Cost", "type": "Number"},
+                {"name": "UsageDate", "type": "Number"},
+                {"name": "ServiceName", "type": "String"},
+                {"name": "Currency", "type": "String"},
+            ],
+            "rows": rows,
+        },
+    }
 
 
-def test_cost_daily_by_service_with_disk_cache(make_provider: Any, azure_server: Any, clock: Any,
-                                               tmp_path: Any) -> None:
-    url2 = azure_server.url + "/subscriptions/x/resourceGroups/rg-prod/providers/Microsoft.CostManagement/query/p2"
+def test_cost_daily_by_service_with_disk_cache(
+    make_provider: Any, azure_server: Any, clock: Any, tmp_path: Any
+) -> None:
+    url2 = (
+        azure_server.url
+        + "/subscriptions/x/resourceGroups/rg-prod/providers/Microsoft.CostManagement/query/p2"
+    )
 
     def handler(req: Any) -> Any:
         if req.path.endswith("/p2"):
             return 200, {}, cost_answer([[0.5, 20261121, "Storage", "USD"]])
-        return 200, {}, cost_answer([[1.25, 20261001, "Functions", "USD"], [2.5, 20261121, "Functions", "USD"],
-                                     [0.75, 20261121, "Functions", "USD"], ["bad", 20261121, "X", "USD"]], url2)
+        return (
+            200,
+            {},
+            cost_answer(
+                [
+                    [1.25, 20261001, "Functions", "USD"],
+                    [2.5, 20261121, "Functions", "USD"],
+                    [0.75, 20261121, "Functions", "USD"],
+                    ["bad", 20261121, "X", "USD"],
+                ],
+                url2,
+            ),
+        )
 
     azure_server.route("POST", COST + "(/p2)?", handler)
     p = make_provider()
     items = p.cost(CW)
     assert [(i.service, i.day, i.amount_usd) for i in items] == [
-        ("Functions", date(2026, 10, 1), 1.25), ("Functions", date(2026, 11, 21), 3.25),
-        ("Storage", date(2026, 11, 21), 0.5)]
+        ("Functions", date(2026, 10, 1), 1.25),
+        ("Functions", date(2026, 11, 21), 3.25),
+        ("Storage", date(2026, 11, 21), 0.5),
+    ]
     (first, second) = azure_server.calls("CostManagement")
     assert first.body["timeframe"] == "Custom" and first.body["dataset"]["granularity"] == "Daily"
     assert first.body["timePeriod"] == {"from": "2026-10-01T00:00:00Z", "to": "2026-11-21T23:59:59Z"}
@@ -87,8 +159,13 @@ def test_cost_daily_by_service_with_disk_cache(make_provider: Any, azure_server:
 
 
 def test_cost_throttled(make_provider: Any, azure_server: Any) -> None:
-    azure_server.route("POST", COST, {"error": {"code": "429", "message": "Too many requests"}}, status=429,
-                       headers={"x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after": "60"})
+    azure_server.route(
+        "POST",
+        COST,
+        {"error": {"code": "429", "message": "Too many requests"}},
+        status=429,
+        headers={"x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after": "60"},
+    )
     with pytest.raises(ProviderError) as err:
         make_provider().cost(CW)
     assert err.value.throttled and "retry after 60s" in str(err.value)

@@ -12,14 +12,32 @@ def test_discovers_function_apps_with_plans(make_provider: Any, arm_sites: Any, 
     apps = {a.name: a for a in p._part("discovery").apps()}
     assert sorted(apps) == ["checkout-api", "orders-worker", "reports-flex"]  # web-frontend is kind=app
     c = apps["checkout-api"]
-    assert (c.plan, c.sku, c.runtime, c.min_instances, c.max_instances) == ("Consumption", "Y1", "python 3.11", 0, 200)
-    assert c.region == "westeurope" and c.resource_group == "rg-prod" and c.host == "checkout-api.azurewebsites.net"
+    assert (c.plan, c.sku, c.runtime, c.min_instances, c.max_instances) == (
+        "Consumption",
+        "Y1",
+        "python 3.11",
+        0,
+        200,
+    )
+    assert (
+        c.region == "westeurope"
+        and c.resource_group == "rg-prod"
+        and c.host == "checkout-api.azurewebsites.net"
+    )
     o = apps["orders-worker"]
-    assert (o.plan, o.sku, o.runtime, o.min_instances, o.max_instances) == ("Premium", "EP1", "node 20", 2, 15)
+    assert (o.plan, o.sku, o.runtime, o.min_instances, o.max_instances) == (
+        "Premium",
+        "EP1",
+        "node 20",
+        2,
+        15,
+    )
     f = apps["reports-flex"]
     assert (f.plan, f.runtime, f.min_instances, f.max_instances) == ("Flex", "dotnet-isolated 8.0", 1, 40)
     # bearer token for the ARM scope went out on every call
-    assert all(r.headers["authorization"] == "Bearer fake-token" for r in arm_sites.requests if "Web" in r.path)
+    assert all(
+        r.headers["authorization"] == "Bearer fake-token" for r in arm_sites.requests if "Web" in r.path
+    )
     assert ("https://management.azure.com/.default",) in credential.scopes
     assert arm_sites.calls(r"/sites$")[0].query["api-version"] == ["2023-12-01"]
     assert p.usage().by_operation == {"ListSites": 2, "ListPlans": 1}
@@ -46,7 +64,9 @@ def test_check_reports_apps_and_403(make_provider: Any, arm_sites: Any, azure_se
     h = p.check()
     assert h.ok and h.message.startswith("3 Function App(s) found")
     assert "orders-worker: Premium EP1 node 20 (westeurope)" in h.details
-    azure_server.route("GET", r".*/sites", {"error": {"code": "AuthorizationFailed", "message": "no read"}}, status=403)
+    azure_server.route(
+        "GET", r".*/sites", {"error": {"code": "AuthorizationFailed", "message": "no read"}}, status=403
+    )
     h = p.check()
     assert not h.ok and "HTTP 403" in h.message and "AuthorizationFailed" in h.message
     assert h.missing_permissions == ("Microsoft.Web/sites/read",)
@@ -64,11 +84,18 @@ def test_arm_throttling_fails_the_whole_call(make_provider: Any, arm_sites: Any)
     from srvmon.model import MetricQuery, TimeWindow
     from srvmon.providers.base import ProviderError
 
-    arm_sites.route("GET", r".*/Microsoft.Web/sites", {"error": {"code": "TooManyRequests", "message": "x"}},
-                    status=429, headers={"Retry-After": "42"})
+    arm_sites.route(
+        "GET",
+        r".*/Microsoft.Web/sites",
+        {"error": {"code": "TooManyRequests", "message": "x"}},
+        status=429,
+        headers={"Retry-After": "42"},
+    )
     p = make_provider(retries=3)
     w = TimeWindow.ending_at(p.clock.now(), 3600)
     with pytest.raises(ProviderError) as err:
         p.query([MetricQuery("r", "az", "Requests")], w)
-    assert err.value.throttled and str(err.value) == "ListSites: throttled by Azure (HTTP 429); retry after 42s"
+    assert (
+        err.value.throttled and str(err.value) == "ListSites: throttled by Azure (HTTP 429); retry after 42s"
+    )
     assert len(arm_sites.calls(r"/sites$")) == 1

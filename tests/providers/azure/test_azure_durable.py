@@ -16,15 +16,31 @@ PATH = "/orders-worker/runtime/webhooks/durabletask/instances"
 
 
 def inst(iid: str, status: str, created: str, name: str = "ProcessOrder", output: Any = None) -> dict:
-    return {"name": name, "instanceId": iid, "runtimeStatus": status, "input": None, "customStatus": None,
-            "output": output, "createdTime": created, "lastUpdatedTime": created}
+    return {
+        "name": name,
+        "instanceId": iid,
+        "runtimeStatus": status,
+        "input": None,
+        "customStatus": None,
+        "output": output,
+        "createdTime": created,
+        "lastUpdatedTime": created,
+    }
 
 
 PAGES = {
-    None: ([inst("a", "Running", "2026-11-22T03:30:00Z"), inst("b", "Pending", "2026-11-22T03:50:00Z")], "t1"),
+    None: (
+        [inst("a", "Running", "2026-11-22T03:30:00Z"), inst("b", "Pending", "2026-11-22T03:50:00Z")],
+        "t1",
+    ),
     "t1": ([], "t2"),  # an empty page that still carries a token
-    "t2": ([inst("c", "Running", "2026-11-22T01:00:00Z"), inst("d", "Failed", "2026-11-22T03:40:00Z",
-                                                               output="Orchestrator function 'X' failed")], None),
+    "t2": (
+        [
+            inst("c", "Running", "2026-11-22T01:00:00Z"),
+            inst("d", "Failed", "2026-11-22T03:40:00Z", output="Orchestrator function 'X' failed"),
+        ],
+        None,
+    ),
 }
 
 
@@ -32,21 +48,38 @@ def instances_handler(req: Any) -> Any:
     token = req.headers.get("x-ms-continuation-token")
     items, nxt = PAGES[token]
     wanted = set(req.query["runtimeStatus"][0].split(","))
-    return 200, ({"x-ms-continuation-token": nxt} if nxt else {}), [i for i in items if i["runtimeStatus"] in wanted]
+    return (
+        200,
+        ({"x-ms-continuation-token": nxt} if nxt else {}),
+        [i for i in items if i["runtimeStatus"] in wanted],
+    )
 
 
 @pytest.fixture
 def durable(arm_sites: Any, azd: Any) -> Any:
-    arm_sites.route("POST", azd.site_id("orders-worker") + "/host/default/listkeys",
-                    {"masterKey": "m", "functionKeys": {}, "systemKeys": {"durabletask_extension": "dk-123"}})
+    arm_sites.route(
+        "POST",
+        azd.site_id("orders-worker") + "/host/default/listkeys",
+        {"masterKey": "m", "functionKeys": {}, "systemKeys": {"durabletask_extension": "dk-123"}},
+    )
     arm_sites.route("GET", PATH, instances_handler)
-    arm_sites.route("GET", PATH + "/d", {**inst("d", "Failed", "2026-11-22T03:40:00Z",
-                                                 output="Orchestrator function 'X' failed: boom"),
-                                         "historyEvents": [
-                                             {"EventType": "ExecutionStarted", "Timestamp": "2026-11-22T03:40:00Z"},
-                                             {"EventType": "TaskFailed", "FunctionName": "Charge",
-                                              "Reason": "card declined", "Timestamp": "2026-11-22T03:40:02Z"},
-                                             {"EventType": "ExecutionFailed", "Timestamp": "2026-11-22T03:40:03Z"}]})
+    arm_sites.route(
+        "GET",
+        PATH + "/d",
+        {
+            **inst("d", "Failed", "2026-11-22T03:40:00Z", output="Orchestrator function 'X' failed: boom"),
+            "historyEvents": [
+                {"EventType": "ExecutionStarted", "Timestamp": "2026-11-22T03:40:00Z"},
+                {
+                    "EventType": "TaskFailed",
+                    "FunctionName": "Charge",
+                    "Reason": "card declined",
+                    "Timestamp": "2026-11-22T03:40:02Z",
+                },
+                {"EventType": "ExecutionFailed", "Timestamp": "2026-11-22T03:40:03Z"},
+            ],
+        },
+    )
     return arm_sites
 
 
@@ -56,8 +89,15 @@ def mq(ref: str, query: str, group_by: tuple[str, ...] = ()) -> MetricQuery:
 
 def test_counts_follow_continuation_tokens(make_provider: Any, durable: Any) -> None:
     p = make_provider(durable_apps=["orders-*"])
-    res = p.query([mq("run", "durable:Running"), mq("pend", "durable:Pending", ("app",)),
-                   mq("fail", "durable:Failed"), mq("age", "durable:OldestRunningAge")], W)
+    res = p.query(
+        [
+            mq("run", "durable:Running"),
+            mq("pend", "durable:Pending", ("app",)),
+            mq("fail", "durable:Failed"),
+            mq("age", "durable:OldestRunningAge"),
+        ],
+        W,
+    )
     assert res["run"].series[0].values[-1] == 2.0 and res["run"].series[0].values[:-1] == (None,) * 59
     (pend,) = res["pend"].series
     assert pend.labels == {"app": "orders-worker"} and pend.values[-1] == 1.0

@@ -14,16 +14,59 @@ from srvmon.providers.base import NotSupported, ProviderError
 NOW = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
 W = TimeWindow.ending_at(NOW, 3600)
 WS = "63613592-b6f7-4c3d-a390-22ba13102111"
-COMPONENT = ("/subscriptions/12345678-abcd-1234-abcd-123456789abc/resourceGroups/rg-prod/providers/"
-             "microsoft.insights/components/shop-ai")
-COLS = [("ts", "datetime"), ("kind", "string"), ("app", "string"), ("fn", "string"), ("op", "string"),
-        ("code", "string"), ("ok", "bool"), ("duration_ms", "real"), ("level", "string"), ("text", "string")]
+COMPONENT = (
+    "/subscriptions/12345678-abcd-1234-abcd-123456789abc/resourceGroups/rg-prod/providers/"
+    "microsoft.insights/components/shop-ai"
+)
+COLS = [
+    ("ts", "datetime"),
+    ("kind", "string"),
+    ("app", "string"),
+    ("fn", "string"),
+    ("op", "string"),
+    ("code", "string"),
+    ("ok", "bool"),
+    ("duration_ms", "real"),
+    ("level", "string"),
+    ("text", "string"),
+]
 ROWS = [
-    ["2026-11-22T03:58:01.5Z", "request", "checkout-api", "PlaceOrder", "op-1", "500", False, 1234.5, "ERROR",
-     "PlaceOrder 500"],
-    ["2026-11-22T03:58:01.4Z", "exception", "checkout-api", "PlaceOrder", "op-1", "", False, None, "ERROR",
-     "System.TimeoutException: \x1b[31mdb timed out\x1b[0m [bold]x[/bold]"],
-    ["2026-11-22T03:10:00Z", "trace", "checkout-api", "PlaceOrder", "op-0", "", True, None, "INFO", "started"],
+    [
+        "2026-11-22T03:58:01.5Z",
+        "request",
+        "checkout-api",
+        "PlaceOrder",
+        "op-1",
+        "500",
+        False,
+        1234.5,
+        "ERROR",
+        "PlaceOrder 500",
+    ],
+    [
+        "2026-11-22T03:58:01.4Z",
+        "exception",
+        "checkout-api",
+        "PlaceOrder",
+        "op-1",
+        "",
+        False,
+        None,
+        "ERROR",
+        "System.TimeoutException: \x1b[31mdb timed out\x1b[0m [bold]x[/bold]",
+    ],
+    [
+        "2026-11-22T03:10:00Z",
+        "trace",
+        "checkout-api",
+        "PlaceOrder",
+        "op-0",
+        "",
+        True,
+        None,
+        "INFO",
+        "started",
+    ],
 ]
 
 
@@ -34,13 +77,24 @@ def q(**kw: Any) -> LogQuery:
 def test_kql_string_escapes_everything() -> None:
     assert kql_string('a"b\\c\nd\te') == '"a\\"b\\\\c\\nd\\te"'
     assert kql_string("x\x00\x1by") == '"xy"'
-    text = logs_query(q(text='" | take 1 //', resources=("checkout-api",), status_class="5xx",
-                        request_id='op"1', errors_only=True, limit=50), CLASSIC)
+    text = logs_query(
+        q(
+            text='" | take 1 //',
+            resources=("checkout-api",),
+            status_class="5xx",
+            request_id='op"1',
+            errors_only=True,
+            limit=50,
+        ),
+        CLASSIC,
+    )
     assert 'text contains "\\" | take 1 //"' in text
     assert 'cloud_RoleName in~ ("checkout-api") or operation_Name in~ ("checkout-api")' in text
     assert 'kind == "request" and code startswith "5"' in text
     assert 'op == "op\\"1"' in text and 'level == "ERROR"' in text and "| take 50" in text
-    assert "timestamp >= datetime(2026-11-22T03:00:00Z) and timestamp < datetime(2026-11-22T04:00:00Z)" in text
+    assert (
+        "timestamp >= datetime(2026-11-22T03:00:00Z) and timestamp < datetime(2026-11-22T04:00:00Z)" in text
+    )
     ws = logs_query(q(text="boom", regex=True), WORKSPACE)
     assert "AppRequests" in ws and "AppExceptions" in ws and "AppTraces" in ws and "OperationId" in ws
     assert 'text matches regex "boom"' in ws and "requests " not in ws
@@ -53,9 +107,21 @@ def test_logs_from_workspace(make_provider: Any, azure_server: Any, azd: Any, cr
     assert not res.partial and res.filtered_by_provider and len(res.records) == 3
     r0, r1, r2 = res.records
     assert r0.timestamp == pytest.approx(datetime(2026, 11, 22, 3, 58, 1, 500000, tzinfo=UTC).timestamp())
-    assert (r0.resource, r0.status, r0.duration_ms, r0.level, r0.request_id) == ("PlaceOrder", 500, 1234.5, "ERROR", "op-1")
-    assert r0.fields["app"] == "checkout-api" and r0.fields["success"] is False and r0.fields["kind"] == "request"
-    assert r1.message == "System.TimeoutException: \x1b[31mdb timed out\x1b[0m [bold]x[/bold]"  # data, untouched
+    assert (r0.resource, r0.status, r0.duration_ms, r0.level, r0.request_id) == (
+        "PlaceOrder",
+        500,
+        1234.5,
+        "ERROR",
+        "op-1",
+    )
+    assert (
+        r0.fields["app"] == "checkout-api"
+        and r0.fields["success"] is False
+        and r0.fields["kind"] == "request"
+    )
+    assert (
+        r1.message == "System.TimeoutException: \x1b[31mdb timed out\x1b[0m [bold]x[/bold]"
+    )  # data, untouched
     assert r1.status is None and r1.duration_ms is None
     assert r2.level == "INFO" and r2.fields["success"] is True
     (call,) = azure_server.calls("/query")
@@ -67,7 +133,9 @@ def test_logs_from_workspace(make_provider: Any, azure_server: Any, azd: Any, cr
     assert p.usage().by_operation["logs:query_workspace"] == 1
 
 
-def test_logs_from_component_with_links_and_request_id(make_provider: Any, azure_server: Any, azd: Any) -> None:
+def test_logs_from_component_with_links_and_request_id(
+    make_provider: Any, azure_server: Any, azd: Any
+) -> None:
     azure_server.route("POST", f"/v1{COMPONENT}/query", azd.logs_table(COLS, ROWS[:2]))
     p = make_provider(app_insights=[COMPONENT])
     res = p.logs(q(request_id="op-1"))
@@ -80,8 +148,11 @@ def test_logs_from_component_with_links_and_request_id(make_provider: Any, azure
 
 def test_partial_result_is_flagged_not_hidden(make_provider: Any, azure_server: Any, azd: Any) -> None:
     body = azd.logs_table(COLS, ROWS[:1])
-    body["error"] = {"code": "PartialError", "message": "There were some errors when processing your query.",
-                     "details": [{"code": "EngineError", "message": "Query exceeded memory limit"}]}
+    body["error"] = {
+        "code": "PartialError",
+        "message": "There were some errors when processing your query.",
+        "details": [{"code": "EngineError", "message": "Query exceeded memory limit"}],
+    }
     azure_server.route("POST", f"/v1/workspaces/{WS}/query", body)
     p = make_provider(workspace_id=WS)
     res = p.logs(q())
@@ -91,14 +162,22 @@ def test_partial_result_is_flagged_not_hidden(make_provider: Any, azure_server: 
 
 def test_failures_and_throttling(make_provider: Any, azure_server: Any) -> None:
     p = make_provider(workspace_id=WS)
-    azure_server.route("POST", f"/v1/workspaces/{WS}/query",
-                       {"error": {"code": "BadArgumentError", "message": "Syntax error"}}, status=400)
+    azure_server.route(
+        "POST",
+        f"/v1/workspaces/{WS}/query",
+        {"error": {"code": "BadArgumentError", "message": "Syntax error"}},
+        status=400,
+    )
     with pytest.raises(ProviderError) as err:
         p.logs(q())
     assert "400" in str(err.value) and not err.value.throttled
-    azure_server.route("POST", f"/v1/workspaces/{WS}/query",
-                       {"error": {"code": "ThrottledError", "message": "too many"}}, status=429,
-                       headers={"Retry-After": "30"})
+    azure_server.route(
+        "POST",
+        f"/v1/workspaces/{WS}/query",
+        {"error": {"code": "ThrottledError", "message": "too many"}},
+        status=429,
+        headers={"Retry-After": "30"},
+    )
     with pytest.raises(ProviderError) as err:
         p.logs(q())
     assert err.value.throttled and "retry after 30s" in str(err.value)
@@ -107,10 +186,21 @@ def test_failures_and_throttling(make_provider: Any, azure_server: Any) -> None:
 
 
 def test_function_health(make_provider: Any, arm_sites: Any, azd: Any) -> None:
-    cols = [("fn", "string"), ("app", "string"), ("invocations", "long"), ("p50_ms", "real"), ("p99_ms", "real"),
-            ("ms_total", "real"), ("timeouts", "long"), ("oom", "long"), ("cold_starts", "long")]
-    rows = [["PlaceOrder", "checkout-api", "1200", 80.0, 240000.0, 150000.0, "3", "1", "6"],
-            ["Sync", "orders-worker", "10", 5.0, 9.0, 60.0, "0", "0", None]]
+    cols = [
+        ("fn", "string"),
+        ("app", "string"),
+        ("invocations", "long"),
+        ("p50_ms", "real"),
+        ("p99_ms", "real"),
+        ("ms_total", "real"),
+        ("timeouts", "long"),
+        ("oom", "long"),
+        ("cold_starts", "long"),
+    ]
+    rows = [
+        ["PlaceOrder", "checkout-api", "1200", 80.0, 240000.0, 150000.0, "3", "1", "6"],
+        ["Sync", "orders-worker", "10", 5.0, 9.0, 60.0, "0", "0", None],
+    ]
     arm_sites.route("POST", f"/v1/workspaces/{WS}/query", azd.logs_table(cols, rows))
     p = make_provider(workspace_id=WS)
     h = {x.function: x for x in p.function_health(W, ["checkout-api"])}

@@ -26,10 +26,17 @@ def getbatch(azd: Any, data: dict[tuple[str, str], Any]) -> Any:
             app = rid.rsplit("/", 1)[1]
             for metric in names:
                 entry = data.get((app, metric), [])
-                pts, extra = (entry if isinstance(entry, tuple) else (entry, None))
+                pts, extra = entry if isinstance(entry, tuple) else (entry, None)
                 md = extra[0][0] if extra else None
-                values.append(azd.metric_value(rid, metric, pts if not extra else extra[0][1],
-                                               metadata=md, extra_series=extra[1:] if extra else None))
+                values.append(
+                    azd.metric_value(
+                        rid,
+                        metric,
+                        pts if not extra else extra[0][1],
+                        metadata=md,
+                        extra_series=extra[1:] if extra else None,
+                    )
+                )
         return 200, {}, {"values": values}
 
     return handler
@@ -44,15 +51,25 @@ def mq(ref: str, query: Any, stat: str | None = None, group_by: tuple[str, ...] 
 
 
 def test_execution_count_by_app_aligned(make_provider: Any, arm_sites: Any, azd: Any) -> None:
-    route_metrics(arm_sites, getbatch(azd, {
-        ("checkout-api", "FunctionExecutionCount"): [("2026-11-22T03:00:00Z", {"total": 10.0}),
-                                                    ("2026-11-22T03:01:00Z", {"total": 12.0}),
-                                                    ("2026-11-22T03:59:00Z", {"total": 7.0}),
-                                                    ("2026-11-22T04:00:00Z", {"total": 99.0})],  # outside
-        ("orders-worker", "FunctionExecutionCount"): [("2026-11-22T03:00:00Z", {"total": 5.0})],
-    }))
+    route_metrics(
+        arm_sites,
+        getbatch(
+            azd,
+            {
+                ("checkout-api", "FunctionExecutionCount"): [
+                    ("2026-11-22T03:00:00Z", {"total": 10.0}),
+                    ("2026-11-22T03:01:00Z", {"total": 12.0}),
+                    ("2026-11-22T03:59:00Z", {"total": 7.0}),
+                    ("2026-11-22T04:00:00Z", {"total": 99.0}),
+                ],  # outside
+                ("orders-worker", "FunctionExecutionCount"): [("2026-11-22T03:00:00Z", {"total": 5.0})],
+            },
+        ),
+    )
     p = make_provider()
-    res = p.query([mq("a", "FunctionExecutionCount", group_by=("app",)), mq("b", "FunctionExecutionCount")], W)
+    res = p.query(
+        [mq("a", "FunctionExecutionCount", group_by=("app",)), mq("b", "FunctionExecutionCount")], W
+    )
     by_app = {s.labels["app"]: s for s in res["a"].series}
     assert sorted(by_app) == ["checkout-api", "orders-worker", "reports-flex"]
     assert by_app["reports-flex"].values == (None,) * 60  # answered, but no data points: gaps, not zeros
@@ -61,7 +78,9 @@ def test_execution_count_by_app_aligned(make_provider: Any, arm_sites: Any, azd:
     assert c.values[0] == 10.0 and c.values[1] == 12.0 and c.values[2] is None and c.values[59] == 7.0
     assert by_app["orders-worker"].values[0] == 5.0 and by_app["orders-worker"].values[1] is None
     (total,) = res["b"].series
-    assert total.labels == {} and total.values[0] == 15.0 and total.values[1] == 12.0 and total.values[59] == 7.0
+    assert (
+        total.labels == {} and total.values[0] == 15.0 and total.values[1] == 12.0 and total.values[59] == 7.0
+    )
     # both queries shared one call; the request asked for exactly what the API needs
     (call,) = arm_sites.calls("metrics:getBatch")
     assert call.query["metricnamespace"] == ["Microsoft.Web/sites"]
@@ -78,10 +97,20 @@ def test_execution_count_by_app_aligned(make_provider: Any, arm_sites: Any, azd:
 
 
 def test_latency_average_across_apps_and_stat(make_provider: Any, arm_sites: Any, azd: Any) -> None:
-    route_metrics(arm_sites, getbatch(azd, {
-        ("checkout-api", "HttpResponseTime"): [("2026-11-22T03:10:00Z", {"average": 0.2, "maximum": 0.9})],
-        ("orders-worker", "HttpResponseTime"): [("2026-11-22T03:10:00Z", {"average": 0.4, "maximum": 0.5})],
-    }))
+    route_metrics(
+        arm_sites,
+        getbatch(
+            azd,
+            {
+                ("checkout-api", "HttpResponseTime"): [
+                    ("2026-11-22T03:10:00Z", {"average": 0.2, "maximum": 0.9})
+                ],
+                ("orders-worker", "HttpResponseTime"): [
+                    ("2026-11-22T03:10:00Z", {"average": 0.4, "maximum": 0.5})
+                ],
+            },
+        ),
+    )
     p = make_provider()
     res = p.query([mq("avg", "HttpResponseTime"), mq("max", "HttpResponseTime", stat="max")], W)
     assert res["avg"].series[0].values[10] == pytest.approx(0.3)
@@ -91,9 +120,17 @@ def test_latency_average_across_apps_and_stat(make_provider: Any, arm_sites: Any
 
 
 def test_gb_seconds_and_cost(make_provider: Any, arm_sites: Any, azd: Any) -> None:
-    route_metrics(arm_sites, getbatch(azd, {
-        ("checkout-api", "FunctionExecutionUnits"): [("2026-11-22T03:05:00Z", {"total": 2_048_000.0})],
-    }))
+    route_metrics(
+        arm_sites,
+        getbatch(
+            azd,
+            {
+                ("checkout-api", "FunctionExecutionUnits"): [
+                    ("2026-11-22T03:05:00Z", {"total": 2_048_000.0})
+                ],
+            },
+        ),
+    )
     p = make_provider(price_per_gb_s=0.000016)
     res = p.query([mq("gb", "GBSeconds"), mq("usd", "CostUSD", group_by=("app",))], W)
     assert res["gb"].series[0].values[5] == pytest.approx(2.0)  # 2,048,000 MB-ms = 2 GB-s
@@ -106,11 +143,27 @@ def test_gb_seconds_and_cost(make_provider: Any, arm_sites: Any, azd: Any) -> No
 def test_instance_count_from_instance_dimension(make_provider: Any, arm_sites: Any, azd: Any) -> None:
     inst = [{"name": {"value": "Instance", "localizedValue": "Instance"}, "value": "i-1"}]
     inst2 = [{"name": {"value": "Instance", "localizedValue": "Instance"}, "value": "i-2"}]
-    route_metrics(arm_sites, getbatch(azd, {
-        ("orders-worker", "MemoryWorkingSet"): ([], [(inst, [("2026-11-22T03:00:00Z", {"average": 1e8}),
-                                                              ("2026-11-22T03:01:00Z", {"average": 1e8})]),
-                                                     (inst2, [("2026-11-22T03:01:00Z", {"average": 2e8})])]),
-    }))
+    route_metrics(
+        arm_sites,
+        getbatch(
+            azd,
+            {
+                ("orders-worker", "MemoryWorkingSet"): (
+                    [],
+                    [
+                        (
+                            inst,
+                            [
+                                ("2026-11-22T03:00:00Z", {"average": 1e8}),
+                                ("2026-11-22T03:01:00Z", {"average": 1e8}),
+                            ],
+                        ),
+                        (inst2, [("2026-11-22T03:01:00Z", {"average": 2e8})]),
+                    ],
+                ),
+            },
+        ),
+    )
     p = make_provider()
     res = p.query([mq("i", "InstanceCount", group_by=("app",))], W)
     (s,) = res["i"].series
@@ -120,12 +173,25 @@ def test_instance_count_from_instance_dimension(make_provider: Any, arm_sites: A
 
 
 def test_limits_instances_against_scale_ceiling(make_provider: Any, arm_sites: Any, azd: Any) -> None:
-    inst = [{"name": {"value": "Instance", "localizedValue": "Instance"}, "value": f"i-{i}"} for i in range(3)]
-    route_metrics(arm_sites, getbatch(azd, {
-        ("orders-worker", "MemoryWorkingSet"): ([], [([m], [("2026-11-22T03:55:00Z", {"average": 1.0})])
-                                                     for m in inst]),
-        ("checkout-api", "MemoryWorkingSet"): ([], [([inst[0]], [("2026-11-22T03:55:00Z", {"average": 1.0})])]),
-    }))
+    inst = [
+        {"name": {"value": "Instance", "localizedValue": "Instance"}, "value": f"i-{i}"} for i in range(3)
+    ]
+    route_metrics(
+        arm_sites,
+        getbatch(
+            azd,
+            {
+                ("orders-worker", "MemoryWorkingSet"): (
+                    [],
+                    [([m], [("2026-11-22T03:55:00Z", {"average": 1.0})]) for m in inst],
+                ),
+                ("checkout-api", "MemoryWorkingSet"): (
+                    [],
+                    [([inst[0]], [("2026-11-22T03:55:00Z", {"average": 1.0})])],
+                ),
+            },
+        ),
+    )
     p = make_provider()
     limits = {lim.name: lim for lim in p.limits()}
     assert limits["instances"].resource == "orders-worker"
@@ -140,9 +206,19 @@ def test_two_hour_step_rebuckets_hourly_data(make_provider: Any, arm_sites: Any,
     w = TimeWindow.ending_at(NOW, 30 * 86400)  # step 7200 -> Azure PT1H, summed per 2h bucket
     first = datetime.fromtimestamp(w.start_s, UTC)
     t = [first.replace(hour=first.hour + h).strftime("%Y-%m-%dT%H:%M:%SZ") for h in (0, 1, 2)]
-    route_metrics(arm_sites, getbatch(azd, {
-        ("checkout-api", "Requests"): [(t[0], {"total": 100.0}), (t[1], {"total": 50.0}), (t[2], {"total": 1.0})],
-    }))
+    route_metrics(
+        arm_sites,
+        getbatch(
+            azd,
+            {
+                ("checkout-api", "Requests"): [
+                    (t[0], {"total": 100.0}),
+                    (t[1], {"total": 50.0}),
+                    (t[2], {"total": 1.0}),
+                ],
+            },
+        ),
+    )
     p = make_provider()
     (s,) = p.query([mq("r", "Requests")], w)["r"].series
     assert s.values[:3] == (150.0, 1.0, None) and len(s.values) == 360
@@ -151,7 +227,9 @@ def test_two_hour_step_rebuckets_hourly_data(make_provider: Any, arm_sites: Any,
 
 def test_batches_of_50_resources(make_provider: Any, azure_server: Any, azd: Any) -> None:
     base = f"/subscriptions/{azd.SUB}/resourceGroups/rg-prod/providers/Microsoft.Web"
-    azure_server.route("GET", base + "/sites", {"value": [azd.site(f"fn-{i:03d}", "plan-y1") for i in range(120)]})
+    azure_server.route(
+        "GET", base + "/sites", {"value": [azd.site(f"fn-{i:03d}", "plan-y1") for i in range(120)]}
+    )
     azure_server.route("GET", base + "/serverfarms", azd.FARMS)
     data = {(f"fn-{i:03d}", "Requests"): [("2026-11-22T03:00:00Z", {"total": 1.0})] for i in range(120)}
     route_metrics(azure_server, getbatch(azd, data))
@@ -164,9 +242,13 @@ def test_batches_of_50_resources(make_provider: Any, azure_server: Any, azd: Any
 
 
 def test_throttling_raises_throttled_with_retry_after(make_provider: Any, arm_sites: Any) -> None:
-    arm_sites.route("POST", r"/subscriptions/[^/]+/metrics:getBatch",
-                    {"error": {"code": "TooManyRequests", "message": "slow down"}}, status=429,
-                    headers={"Retry-After": "17"})
+    arm_sites.route(
+        "POST",
+        r"/subscriptions/[^/]+/metrics:getBatch",
+        {"error": {"code": "TooManyRequests", "message": "slow down"}},
+        status=429,
+        headers={"Retry-After": "17"},
+    )
     p = make_provider(retries=2)
     with pytest.raises(ProviderError) as err:
         p.query([mq("r", "Requests")], W)
@@ -179,20 +261,34 @@ def test_bad_request_stays_on_its_query(make_provider: Any, arm_sites: Any, azd:
 
     def handler(req: Any) -> Any:
         if "NoSuchMetric" in req.query["metricnames"][0].split(","):
-            return 400, {"x-ms-error-code": "BadRequest"}, {"error": {"code": "BadRequest",
-                                                                      "message": "Failed to find metric NoSuchMetric"}}
+            return (
+                400,
+                {"x-ms-error-code": "BadRequest"},
+                {"error": {"code": "BadRequest", "message": "Failed to find metric NoSuchMetric"}},
+            )
         return ok(req)
 
     route_metrics(arm_sites, handler)
     p = make_provider()
-    res = p.query([mq("good", "Requests"), mq("bad", {"metric": "NoSuchMetric", "aggregation": "Total"}),
-                   mq("invalid", "Requests", stat="p99")], W)
+    res = p.query(
+        [
+            mq("good", "Requests"),
+            mq("bad", {"metric": "NoSuchMetric", "aggregation": "Total"}),
+            mq("invalid", "Requests", stat="p99"),
+        ],
+        W,
+    )
     assert res["good"].ok and res["good"].series[0].values[0] == 3.0
-    assert not res["bad"].ok and "400" in (res["bad"].error or "") and "NoSuchMetric" in (res["bad"].error or "")
+    assert (
+        not res["bad"].ok and "400" in (res["bad"].error or "") and "NoSuchMetric" in (res["bad"].error or "")
+    )
     assert "p99" in (res["invalid"].error or "")
     # the shared call failed as a whole, then each metric was asked alone
     assert [c.query["metricnames"][0] for c in arm_sites.calls("metrics:getBatch")] == [
-        "NoSuchMetric,Requests", "NoSuchMetric", "Requests"]
+        "NoSuchMetric,Requests",
+        "NoSuchMetric",
+        "Requests",
+    ]
 
 
 def test_validate_query() -> None:
@@ -215,9 +311,15 @@ def test_malformed_answers_stay_on_their_panel(make_provider: Any, arm_sites: An
     res = p.query([mq("r", "Requests")], W)
     assert not res["r"].ok and "unexpected answer" in (res["r"].error or "")
     # values that are not numbers or carry odd timestamps are skipped, not fatal
-    good = azd.metric_value(azd.site_id("checkout-api"), "Requests",
-                            [("2026-11-22T03:00:00Z", {"total": 4.0}), ("2026-11-22T02:00:00Z", {"total": 9.0}),
-                             ("2026-11-22T03:02:00Z", {"average": 1.0})])
+    good = azd.metric_value(
+        azd.site_id("checkout-api"),
+        "Requests",
+        [
+            ("2026-11-22T03:00:00Z", {"total": 4.0}),
+            ("2026-11-22T02:00:00Z", {"total": 9.0}),
+            ("2026-11-22T03:02:00Z", {"average": 1.0}),
+        ],
+    )
     route_metrics(arm_sites, {"values": [good]})
     (s,) = [x for x in p.query([mq("r", "Requests")], W)["r"].series if x.values[0] is not None]
     assert s.values[0] == 4.0 and s.values[2] is None

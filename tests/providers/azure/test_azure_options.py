@@ -26,8 +26,10 @@ def test_registry_and_capabilities() -> None:
 
 
 def test_import_is_cheap() -> None:
-    code = ("import sys, srvmon.providers.azure; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('azure', 'httpx', 'textual', 'requests')))")
+    code = (
+        "import sys, srvmon.providers.azure; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('azure', 'httpx', 'textual', 'requests')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -43,9 +45,15 @@ def test_options_reject_bad_values() -> None:
         AzureOptions(subscription_id="s", discovery_ttl="soon")
 
 
-@pytest.mark.parametrize(("kind", "cls_name"), [("default", "DefaultAzureCredential"), ("cli", "AzureCliCredential"),
-                                                ("managed_identity", "ManagedIdentityCredential"),
-                                                ("environment", "EnvironmentCredential")])
+@pytest.mark.parametrize(
+    ("kind", "cls_name"),
+    [
+        ("default", "DefaultAzureCredential"),
+        ("cli", "AzureCliCredential"),
+        ("managed_identity", "ManagedIdentityCredential"),
+        ("environment", "EnvironmentCredential"),
+    ],
+)
 def test_credential_choice(kind: str, cls_name: str, monkeypatch: Any) -> None:
     for var in ("AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID"):
         monkeypatch.delenv(var, raising=False)
@@ -65,20 +73,34 @@ def test_china_cloud_scopes_and_links(make_provider: Any, arm_sites: Any, azd: A
     assert not any("azure.com" in s for scopes in credential.scopes for s in scopes)
     o = AzureOptions(subscription_id="s", cloud="usgov")
     assert links.function_app(o, "/subscriptions/s/resourceGroups/g/providers/Microsoft.Web/sites/a") == (
-        "https://portal.azure.us/#@/resource/subscriptions/s/resourceGroups/g/providers/Microsoft.Web/sites/a/overview")
+        "https://portal.azure.us/#@/resource/subscriptions/s/resourceGroups/g/providers/Microsoft.Web/sites/a/overview"
+    )
     assert o.endpoints().metrics_host == "metrics.monitor.azure.us"
 
 
 def test_durable_drilldown_via_resources(make_provider: Any, arm_sites: Any, azd: Any) -> None:
     path = "/orders-worker/runtime/webhooks/durabletask/instances"
-    arm_sites.route("POST", azd.site_id("orders-worker") + "/host/default/listkeys",
-                    {"systemKeys": {"durabletask_extension": "k"}})
-    failed = {"name": "Fulfil", "instanceId": "f1", "runtimeStatus": "Failed", "input": None, "customStatus": None,
-              "output": "boom", "createdTime": "2026-11-22T03:10:00Z", "lastUpdatedTime": "2026-11-22T03:11:00Z"}
+    arm_sites.route(
+        "POST",
+        azd.site_id("orders-worker") + "/host/default/listkeys",
+        {"systemKeys": {"durabletask_extension": "k"}},
+    )
+    failed = {
+        "name": "Fulfil",
+        "instanceId": "f1",
+        "runtimeStatus": "Failed",
+        "input": None,
+        "customStatus": None,
+        "output": "boom",
+        "createdTime": "2026-11-22T03:10:00Z",
+        "lastUpdatedTime": "2026-11-22T03:11:00Z",
+    }
     arm_sites.route("GET", path, [failed])
     arm_sites.route("GET", path + "/f1", {**failed, "historyEvents": []})
     p = make_provider(durable_apps=["orders-worker"])
     res = p.logs(LogQuery("az", W, resources=("durable:*",)))
-    assert [(r.request_id, r.resource, r.message) for r in res.records] == [("f1", "orders-worker", "Fulfil f1 Failed: boom")]
+    assert [(r.request_id, r.resource, r.message) for r in res.records] == [
+        ("f1", "orders-worker", "Fulfil f1 Failed: boom")
+    ]
     assert res.records[0].timestamp == datetime(2026, 11, 22, 3, 11, tzinfo=UTC).timestamp()
     assert p.logs(LogQuery("az", W, resources=("durable:checkout-*",))).records == ()

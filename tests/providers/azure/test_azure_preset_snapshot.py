@@ -20,15 +20,23 @@ COMPONENT = f"/subscriptions/{SUB}/resourceGroups/rg-prod/providers/microsoft.in
 INTERVALS = {"PT1M": 60, "PT5M": 300, "PT15M": 900, "PT30M": 1800, "PT1H": 3600}
 # per app, per minute, in the last day (a week earlier: half)
 PER_MIN = {
-    ("checkout-api", "Requests"): 60.0, ("orders-worker", "Requests"): 30.0,
-    ("checkout-api", "FunctionExecutionCount"): 80.0, ("orders-worker", "FunctionExecutionCount"): 40.0,
-    ("checkout-api", "Http4xx"): 3.0, ("checkout-api", "Http5xx"): 0.6,
+    ("checkout-api", "Requests"): 60.0,
+    ("orders-worker", "Requests"): 30.0,
+    ("checkout-api", "FunctionExecutionCount"): 80.0,
+    ("orders-worker", "FunctionExecutionCount"): 40.0,
+    ("checkout-api", "Http4xx"): 3.0,
+    ("checkout-api", "Http5xx"): 0.6,
     ("checkout-api", "FunctionExecutionUnits"): 1024 * 1000.0,  # 1 GB-s a minute
     ("shop-ai", "exceptions/count"): 0.5,
 }
-AVG = {("checkout-api", "HttpResponseTime"): 0.2, ("orders-worker", "HttpResponseTime"): 0.9,
-       ("shop-ai", "requests/duration"): 150.0, ("shop-ai", "dependencies/duration"): 40.0,
-       ("checkout-api", "MemoryWorkingSet"): 3e8, ("orders-worker", "MemoryWorkingSet"): 5e8}
+AVG = {
+    ("checkout-api", "HttpResponseTime"): 0.2,
+    ("orders-worker", "HttpResponseTime"): 0.9,
+    ("shop-ai", "requests/duration"): 150.0,
+    ("shop-ai", "dependencies/duration"): 40.0,
+    ("checkout-api", "MemoryWorkingSet"): 3e8,
+    ("orders-worker", "MemoryWorkingSet"): 5e8,
+}
 
 
 def _iso(v: str) -> datetime:
@@ -49,17 +57,29 @@ def metrics_handler(azd: Any) -> Any:
                 while t < end:
                     recent = t >= NOW - timedelta(days=1)
                     if (app, metric) in PER_MIN:
-                        pts.append((t.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                    {field: PER_MIN[(app, metric)] * step / 60 * (2 if recent else 1)}))
+                        pts.append(
+                            (
+                                t.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                {field: PER_MIN[(app, metric)] * step / 60 * (2 if recent else 1)},
+                            )
+                        )
                     elif (app, metric) in AVG:
                         pts.append((t.strftime("%Y-%m-%dT%H:%M:%SZ"), {field: AVG[(app, metric)]}))
                     t += timedelta(seconds=step)
                 if "filter" in req.query and metric == "MemoryWorkingSet":  # split by Instance
                     n = {"orders-worker": 3, "checkout-api": 1}.get(app, 0)
-                    extra = [([{"name": {"value": "Instance", "localizedValue": "Instance"}, "value": f"i{k}"}], pts)
-                             for k in range(n)]
-                    values.append(azd.metric_value(rid, metric, [], extra_series=extra) if extra
-                                  else azd.metric_value(rid, metric, []))
+                    extra = [
+                        (
+                            [{"name": {"value": "Instance", "localizedValue": "Instance"}, "value": f"i{k}"}],
+                            pts,
+                        )
+                        for k in range(n)
+                    ]
+                    values.append(
+                        azd.metric_value(rid, metric, [], extra_series=extra)
+                        if extra
+                        else azd.metric_value(rid, metric, [])
+                    )
                     if extra:
                         values[-1]["value"][0]["timeseries"] = values[-1]["value"][0]["timeseries"][1:]
                 else:
@@ -69,33 +89,108 @@ def metrics_handler(azd: Any) -> Any:
     return handler
 
 
-LOG_COLS = [("ts", "datetime"), ("kind", "string"), ("app", "string"), ("fn", "string"), ("op", "string"),
-            ("code", "string"), ("ok", "bool"), ("duration_ms", "real"), ("level", "string"), ("text", "string")]
-HEALTH_COLS = [("fn", "string"), ("app", "string"), ("invocations", "long"), ("p50_ms", "real"),
-               ("p99_ms", "real"), ("ms_total", "real"), ("timeouts", "long"), ("oom", "long")]
+LOG_COLS = [
+    ("ts", "datetime"),
+    ("kind", "string"),
+    ("app", "string"),
+    ("fn", "string"),
+    ("op", "string"),
+    ("code", "string"),
+    ("ok", "bool"),
+    ("duration_ms", "real"),
+    ("level", "string"),
+    ("text", "string"),
+]
+HEALTH_COLS = [
+    ("fn", "string"),
+    ("app", "string"),
+    ("invocations", "long"),
+    ("p50_ms", "real"),
+    ("p99_ms", "real"),
+    ("ms_total", "real"),
+    ("timeouts", "long"),
+    ("oom", "long"),
+]
 
 
 def logs_handler(azd: Any) -> Any:
     def handler(req: Any) -> Any:
         if "summarize invocations" in req.body["query"]:
-            return 200, {}, azd.logs_table(HEALTH_COLS, [["PlaceOrder", "checkout-api", "960", 90.0, 250000.0, 1.0, "2", "0"],
-                                                          ["Sync", "orders-worker", "40", 20.0, 60.0, 1.0, "0", "0"]])
-        return 200, {}, azd.logs_table(LOG_COLS, [
-            ["2026-11-22T03:59:00Z", "exception", "checkout-api", "PlaceOrder", "op-9", "", False, None, "ERROR",
-             "System.InvalidOperationException: cart is empty"],
-            ["2026-11-22T03:58:00Z", "request", "checkout-api", "PlaceOrder", "op-8", "500", False, 812.0, "ERROR",
-             "PlaceOrder 500"]])
+            return (
+                200,
+                {},
+                azd.logs_table(
+                    HEALTH_COLS,
+                    [
+                        ["PlaceOrder", "checkout-api", "960", 90.0, 250000.0, 1.0, "2", "0"],
+                        ["Sync", "orders-worker", "40", 20.0, 60.0, 1.0, "0", "0"],
+                    ],
+                ),
+            )
+        return (
+            200,
+            {},
+            azd.logs_table(
+                LOG_COLS,
+                [
+                    [
+                        "2026-11-22T03:59:00Z",
+                        "exception",
+                        "checkout-api",
+                        "PlaceOrder",
+                        "op-9",
+                        "",
+                        False,
+                        None,
+                        "ERROR",
+                        "System.InvalidOperationException: cart is empty",
+                    ],
+                    [
+                        "2026-11-22T03:58:00Z",
+                        "request",
+                        "checkout-api",
+                        "PlaceOrder",
+                        "op-8",
+                        "500",
+                        False,
+                        812.0,
+                        "ERROR",
+                        "PlaceOrder 500",
+                    ],
+                ],
+            ),
+        )
 
     return handler
 
 
 def durable_handler(req: Any) -> Any:
     wanted = set(req.query["runtimeStatus"][0].split(","))
-    items = [{"name": "Fulfil", "instanceId": f"r{i}", "runtimeStatus": "Running", "input": None, "output": None,
-              "customStatus": None, "createdTime": f"2026-11-22T0{i}:00:00Z", "lastUpdatedTime": "2026-11-22T03:00:00Z"}
-             for i in (1, 2)]
-    items.append({"name": "Fulfil", "instanceId": "f1", "runtimeStatus": "Failed", "input": None, "output": "boom",
-                  "customStatus": None, "createdTime": "2026-11-22T03:10:00Z", "lastUpdatedTime": "2026-11-22T03:11:00Z"})
+    items = [
+        {
+            "name": "Fulfil",
+            "instanceId": f"r{i}",
+            "runtimeStatus": "Running",
+            "input": None,
+            "output": None,
+            "customStatus": None,
+            "createdTime": f"2026-11-22T0{i}:00:00Z",
+            "lastUpdatedTime": "2026-11-22T03:00:00Z",
+        }
+        for i in (1, 2)
+    ]
+    items.append(
+        {
+            "name": "Fulfil",
+            "instanceId": "f1",
+            "runtimeStatus": "Failed",
+            "input": None,
+            "output": "boom",
+            "customStatus": None,
+            "createdTime": "2026-11-22T03:10:00Z",
+            "lastUpdatedTime": "2026-11-22T03:11:00Z",
+        }
+    )
     return 200, {}, [i for i in items if i["runtimeStatus"] in wanted]
 
 
@@ -103,21 +198,63 @@ def durable_handler(req: Any) -> Any:
 def full_azure(arm_sites: Any, azd: Any) -> Any:
     s = arm_sites
     s.route("POST", r"/subscriptions/[^/]+/metrics:getBatch", metrics_handler(azd))
-    s.route("GET", COMPONENT, {"id": COMPONENT, "name": "shop-ai", "location": "westeurope", "kind": "web",
-                               "properties": {"ApplicationId": "shop-ai"}})
+    s.route(
+        "GET",
+        COMPONENT,
+        {
+            "id": COMPONENT,
+            "name": "shop-ai",
+            "location": "westeurope",
+            "kind": "web",
+            "properties": {"ApplicationId": "shop-ai"},
+        },
+    )
     s.route("POST", f"/v1/workspaces/{WS}/query", logs_handler(azd))
-    s.route("POST", azd.site_id("orders-worker") + "/host/default/listkeys",
-            {"systemKeys": {"durabletask_extension": "k"}})
+    s.route(
+        "POST",
+        azd.site_id("orders-worker") + "/host/default/listkeys",
+        {"systemKeys": {"durabletask_extension": "k"}},
+    )
     s.route("GET", "/orders-worker/runtime/webhooks/durabletask/instances", durable_handler)
-    s.route("GET", r"/subscriptions/[^/]+/providers/Microsoft.AlertsManagement/alerts", {"value": [
-        azd.alert("5xx-high", "Fired", "New", "Sev1", "checkout-api", "2026-11-22T03:50:00Z", "2026-11-22T03:50:00Z",
-                  description="Http5xx > 10")]})
-    cost_rows = [[10.0, 20261020, "Functions", "USD"], [12.0, 20261120, "Functions", "USD"],
-                 [1.0, 20261120, "Storage", "USD"]]
-    s.route("POST", r".*/providers/Microsoft.CostManagement/query", {"properties": {
-        "nextLink": None, "columns": [{"name": "Cost", "type": "Number"}, {"name": "UsageDate", "type": "Number"},
-                                      {"name": "ServiceName", "type": "String"}, {"name": "Currency", "type": "String"}],
-        "rows": cost_rows}})
+    s.route(
+        "GET",
+        r"/subscriptions/[^/]+/providers/Microsoft.AlertsManagement/alerts",
+        {
+            "value": [
+                azd.alert(
+                    "5xx-high",
+                    "Fired",
+                    "New",
+                    "Sev1",
+                    "checkout-api",
+                    "2026-11-22T03:50:00Z",
+                    "2026-11-22T03:50:00Z",
+                    description="Http5xx > 10",
+                )
+            ]
+        },
+    )
+    cost_rows = [
+        [10.0, 20261020, "Functions", "USD"],
+        [12.0, 20261120, "Functions", "USD"],
+        [1.0, 20261120, "Storage", "USD"],
+    ]
+    s.route(
+        "POST",
+        r".*/providers/Microsoft.CostManagement/query",
+        {
+            "properties": {
+                "nextLink": None,
+                "columns": [
+                    {"name": "Cost", "type": "Number"},
+                    {"name": "UsageDate", "type": "Number"},
+                    {"name": "ServiceName", "type": "String"},
+                    {"name": "Currency", "type": "String"},
+                ],
+                "rows": cost_rows,
+            }
+        },
+    )
     return s
 
 
@@ -176,7 +313,9 @@ cost_cache_dir = "{tmp_path}"
     assert P("fatal").value == 240.0 and P("fatal").status == "crit"  # 1/min over 4 h
     assert P("executions").value == 4.0
     gauge = P("instances_capacity")
-    assert gauge.value == pytest.approx(20.0) and gauge.limit is not None and gauge.limit.limit == 100.0  # 3 of 15
+    assert (
+        gauge.value == pytest.approx(20.0) and gauge.limit is not None and gauge.limit.limit == 100.0
+    )  # 3 of 15
     assert P("latency_front").value == pytest.approx(550.0)  # avg of 200 and 900 ms
     assert P("latency_front").status == "warn"
     assert P("latency_code").value == 150.0 and P("latency_deps").value == 40.0
@@ -187,10 +326,14 @@ cost_cache_dir = "{tmp_path}"
     assert series.compare_points is not None and series.compare_points[0] == (series.points[0][0], 90.0)
     assert calls.trend is not None and calls.trend.slope_per_h == pytest.approx(0.0)
     top = P("top_apps").rows
-    assert top is not None and [(r["name"], r["value"]) for r in top][:2] == [("checkout-api", 160 * 240.0),
-                                                                               ("orders-worker", 80 * 240.0)]
+    assert top is not None and [(r["name"], r["value"]) for r in top][:2] == [
+        ("checkout-api", 160 * 240.0),
+        ("orders-worker", 80 * 240.0),
+    ]
     slow = P("slowest_apps").rows
-    assert slow is not None and slow[0]["name"] == "orders-worker" and slow[0]["value"] == pytest.approx(900.0)
+    assert (
+        slow is not None and slow[0]["name"] == "orders-worker" and slow[0]["value"] == pytest.approx(900.0)
+    )
     assert slow[0]["status"] == "warn"
     assert P("slowest_apps_1w").rows is not None
     assert P("durable_running").value == 2.0 and P("durable_failed").value == 1.0

@@ -39,7 +39,14 @@ def test_panels_tile_the_12_column_grid_without_overlap():
     rows = {r for r, _ in cells}
     assert rows == set(range(max(rows) + 1))  # no empty rows
     top = sorted((p.position.col, p.id) for p in _preset().panels if p.position.row == 0)
-    assert [pid for _, pid in top] == ["requests", "user_errors", "backend_errors", "fatal", "throttles", "dlq"]
+    assert [pid for _, pid in top] == [
+        "requests",
+        "user_errors",
+        "backend_errors",
+        "fatal",
+        "throttles",
+        "dlq",
+    ]
     assert len(cells) == 12 * len(rows)  # every cell used: no holes on a wall screen
     # fits a 200x60 wall screen without scrolling: 8 grid rows of 7 lines
     assert max(rows) + 1 <= 8

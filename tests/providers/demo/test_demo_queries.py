@@ -135,7 +135,9 @@ def test_usage_counts_calls_and_is_free(demo, window4h):
 
 def test_provider_metadata(demo):
     assert (
-        DemoProvider.type_name == "demo" and DemoProvider.is_demo and DemoProvider.default_preset == "serverless"
+        DemoProvider.type_name == "demo"
+        and DemoProvider.is_demo
+        and DemoProvider.default_preset == "serverless"
     )
     assert DemoProvider.implemented() == {"metrics", "logs", "alarms", "cost", "limits", "health"}
     health = demo.check()

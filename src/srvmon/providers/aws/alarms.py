@@ -35,7 +35,9 @@ def fetch_alarms(sessions: Sessions, counter: UsageCounter, targets: list[Target
     for target in targets:
         client = sessions.client("cloudwatch", target)
         try:
-            pages = client.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+            pages = client.get_paginator("describe_alarms").paginate(
+                AlarmTypes=["MetricAlarm", "CompositeAlarm"]
+            )
             for page in pages:
                 counter.call("DescribeAlarms")
                 for kind in ("MetricAlarms", "CompositeAlarms"):

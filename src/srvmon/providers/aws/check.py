@@ -18,10 +18,24 @@ def _probes(now: Any) -> list[tuple[str, str, Callable[[Any], Any]]]:
     return [
         ("lambda:ListFunctions", "lambda", lambda c: c.list_functions(MaxItems=1)),
         ("lambda:GetAccountSettings", "lambda", lambda c: c.get_account_settings()),
-        ("cloudwatch:GetMetricData", "cloudwatch", lambda c: c.get_metric_data(
-            MetricDataQueries=[{"Id": "probe", "MetricStat": {"Metric": {"Namespace": "AWS/Lambda",
-                                "MetricName": "Invocations"}, "Period": 300, "Stat": "Sum"}}],
-            StartTime=start, EndTime=now)),
+        (
+            "cloudwatch:GetMetricData",
+            "cloudwatch",
+            lambda c: c.get_metric_data(
+                MetricDataQueries=[
+                    {
+                        "Id": "probe",
+                        "MetricStat": {
+                            "Metric": {"Namespace": "AWS/Lambda", "MetricName": "Invocations"},
+                            "Period": 300,
+                            "Stat": "Sum",
+                        },
+                    }
+                ],
+                StartTime=start,
+                EndTime=now,
+            ),
+        ),
         ("cloudwatch:DescribeAlarms", "cloudwatch", lambda c: c.describe_alarms(MaxRecords=1)),
         ("logs:DescribeLogGroups", "logs", lambda c: c.describe_log_groups(limit=1)),
         ("apigateway:GET", "apigateway", lambda c: c.get_rest_apis(limit=1)),
@@ -31,24 +45,36 @@ def _probes(now: Any) -> list[tuple[str, str, Callable[[Any], Any]]]:
     ]
 
 
-def run_check(sessions: Sessions, counter: UsageCounter, targets: list[Target], now: Any,
-              *, with_cost: bool = True) -> Health:
+def run_check(
+    sessions: Sessions, counter: UsageCounter, targets: list[Target], now: Any, *, with_cost: bool = True
+) -> Health:
     """Each probe once per target; AccessDenied -> missing permission, other failures -> details."""
     missing: list[str] = []
     details: list[str] = []
     probes = _probes(now)
     if with_cost:
         day = now.date()
-        probes.append(("ce:GetCostAndUsage", "ce", lambda c: c.get_cost_and_usage(
-            TimePeriod={"Start": (day - timedelta(days=1)).isoformat(), "End": day.isoformat()},
-            Granularity="DAILY", Metrics=["UnblendedCost"])))
+        probes.append(
+            (
+                "ce:GetCostAndUsage",
+                "ce",
+                lambda c: c.get_cost_and_usage(
+                    TimePeriod={"Start": (day - timedelta(days=1)).isoformat(), "End": day.isoformat()},
+                    Granularity="DAILY",
+                    Metrics=["UnblendedCost"],
+                ),
+            )
+        )
     for target in targets:
         where = f"{target.account}/{target.region}"
         for action, service, call in probes:
             client = sessions.client(service, target)
             op = action.split(":", 1)[1]
-            counter.call(op, metrics=1 if op == "GetMetricData" else 0,
-                         usd=0.01 if service == "ce" else (0.00001 if op == "GetMetricData" else 0.0))
+            counter.call(
+                op,
+                metrics=1 if op == "GetMetricData" else 0,
+                usd=0.01 if service == "ce" else (0.00001 if op == "GetMetricData" else 0.0),
+            )
             try:
                 call(client)
                 details.append(f"{where}: {action} ok")

@@ -42,16 +42,28 @@ class CostCache:
             data = json.loads(self._path(key).read_text())
             if data.get("key") != key or now.timestamp() - float(data["saved_at"]) >= self.ttl_s:
                 return None
-            return [CostItem(i["service"], date.fromisoformat(i["day"]), float(i["amount"]), bool(i["forecast"]))
-                    for i in data["items"]]
+            return [
+                CostItem(i["service"], date.fromisoformat(i["day"]), float(i["amount"]), bool(i["forecast"]))
+                for i in data["items"]
+            ]
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def put(self, key: str, now: datetime, items: Sequence[CostItem]) -> None:
         """Written atomically (temp file + rename); a failing cache never fails the panel."""
-        payload = {"key": key, "saved_at": now.timestamp(),
-                   "items": [{"service": i.service, "day": i.day.isoformat(), "amount": i.amount_usd,
-                              "forecast": i.forecast} for i in items]}
+        payload = {
+            "key": key,
+            "saved_at": now.timestamp(),
+            "items": [
+                {
+                    "service": i.service,
+                    "day": i.day.isoformat(),
+                    "amount": i.amount_usd,
+                    "forecast": i.forecast,
+                }
+                for i in items
+            ],
+        }
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
@@ -88,8 +100,15 @@ def _service_name(keys: Sequence[str], tag: str | None) -> str:
     return name
 
 
-def fetch_cost(sessions: Sessions, counter: UsageCounter, targets: Sequence[Target], window: TimeWindow,
-               now: datetime, tag: str | None, cache: CostCache) -> list[CostItem]:
+def fetch_cost(
+    sessions: Sessions,
+    counter: UsageCounter,
+    targets: Sequence[Target],
+    window: TimeWindow,
+    now: datetime,
+    tag: str | None,
+    cache: CostCache,
+) -> list[CostItem]:
     """Daily cost per service over `window` (End exclusive) plus the rest-of-month forecast ("Total")."""
     start = window.start.date()
     end = max(window.end.date(), start + timedelta(days=1))
@@ -107,8 +126,14 @@ def fetch_cost(sessions: Sessions, counter: UsageCounter, targets: Sequence[Targ
         if tag:
             group_by.append({"Type": "TAG", "Key": tag})
         try:
-            results = _pages(client, counter, TimePeriod={"Start": start.isoformat(), "End": end.isoformat()},
-                             Granularity="DAILY", Metrics=[METRIC], GroupBy=group_by)
+            results = _pages(
+                client,
+                counter,
+                TimePeriod={"Start": start.isoformat(), "End": end.isoformat()},
+                Granularity="DAILY",
+                Metrics=[METRIC],
+                GroupBy=group_by,
+            )
         except Exception as exc:
             raise provider_error(exc, "GetCostAndUsage") from exc
         prefix = f"{target.account}: " if multi else ""
@@ -133,15 +158,24 @@ def _forecast(client: Any, counter: UsageCounter, today: date, prefix: str) -> l
     end = _first_of_next_month(today)
     counter.call("GetCostForecast", usd=PRICE_PER_REQUEST)
     try:
-        resp = client.get_cost_forecast(TimePeriod={"Start": today.isoformat(), "End": end.isoformat()},
-                                        Metric="UNBLENDED_COST", Granularity="DAILY")
+        resp = client.get_cost_forecast(
+            TimePeriod={"Start": today.isoformat(), "End": end.isoformat()},
+            Metric="UNBLENDED_COST",
+            Granularity="DAILY",
+        )
     except Exception:
         return []
     out = []
     for r in resp.get("ForecastResultsByTime", []):
         try:
-            out.append(CostItem(prefix + "Total", date.fromisoformat(r["TimePeriod"]["Start"]),
-                                float(r["MeanValue"]), forecast=True))
+            out.append(
+                CostItem(
+                    prefix + "Total",
+                    date.fromisoformat(r["TimePeriod"]["Start"]),
+                    float(r["MeanValue"]),
+                    forecast=True,
+                )
+            )
         except (KeyError, TypeError, ValueError):
             continue
     return out

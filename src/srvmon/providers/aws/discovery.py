@@ -94,8 +94,14 @@ class Discovery:
         warnings: list[str] = []
         attempts, failures, throttled = 0, 0, False
         for target in self.sessions.targets():
-            for lister in (self._functions, self._rest_apis, self._http_apis, self._tables, self._queues,
-                           self._state_machines):
+            for lister in (
+                self._functions,
+                self._rest_apis,
+                self._http_apis,
+                self._tables,
+                self._queues,
+                self._state_machines,
+            ):
                 attempts += 1
                 try:
                     found.extend(lister(target))
@@ -103,7 +109,9 @@ class Discovery:
                     failures += 1
                     throttled = throttled or is_throttle(exc)
                     if is_throttle(exc) or is_denied(exc) or hasattr(exc, "response"):
-                        warnings.append(f"{target.account}/{target.region}: {describe(exc, lister.__name__[1:])}")
+                        warnings.append(
+                            f"{target.account}/{target.region}: {describe(exc, lister.__name__[1:])}"
+                        )
                     else:
                         warnings.append(f"{target.account}/{target.region}: {lister.__name__[1:]}: {exc}")
         if attempts and failures == attempts:
@@ -137,8 +145,13 @@ class Discovery:
             archs = fn.get("Architectures") or ["x86_64"]
             out.append(
                 Resource(
-                    "function", name, target, arn=fn.get("FunctionArn", ""), memory_mb=fn.get("MemorySize"),
-                    timeout_s=float(fn["Timeout"]) if fn.get("Timeout") else None, arch=archs[0],
+                    "function",
+                    name,
+                    target,
+                    arn=fn.get("FunctionArn", ""),
+                    memory_mb=fn.get("MemorySize"),
+                    timeout_s=float(fn["Timeout"]) if fn.get("Timeout") else None,
+                    arch=archs[0],
                     reserved=reserved,
                 )
             )
@@ -163,8 +176,13 @@ class Discovery:
     def _rest_apis(self, target: Target) -> list[Resource]:
         client = self.sessions.client("apigateway", target)
         return [
-            Resource("rest_api", api["name"], target, id=api["id"],
-                     arn=f"arn:aws:apigateway:{target.region}::/restapis/{api['id']}")
+            Resource(
+                "rest_api",
+                api["name"],
+                target,
+                id=api["id"],
+                arn=f"arn:aws:apigateway:{target.region}::/restapis/{api['id']}",
+            )
             for api in self._pages(client, "get_rest_apis", "items")
         ]
 
@@ -181,8 +199,13 @@ class Discovery:
                 break
             self.counter.call("GetApis")
         return [
-            Resource("http_api", api["Name"], target, id=api["ApiId"],
-                     arn=f"arn:aws:apigateway:{target.region}::/apis/{api['ApiId']}")
+            Resource(
+                "http_api",
+                api["Name"],
+                target,
+                id=api["ApiId"],
+                arn=f"arn:aws:apigateway:{target.region}::/apis/{api['ApiId']}",
+            )
             for api in items
             if api.get("ProtocolType", "HTTP") == "HTTP"
         ]
@@ -200,8 +223,14 @@ class Discovery:
             rcu = float(prov.get("ReadCapacityUnits") or 0) or None
             wcu = float(prov.get("WriteCapacityUnits") or 0) or None
             out.append(
-                Resource("table", name, target, arn=table.get("TableArn", ""),
-                         read_capacity=None if on_demand else rcu, write_capacity=None if on_demand else wcu)
+                Resource(
+                    "table",
+                    name,
+                    target,
+                    arn=table.get("TableArn", ""),
+                    read_capacity=None if on_demand else rcu,
+                    write_capacity=None if on_demand else wcu,
+                )
             )
         return out
 
@@ -227,8 +256,15 @@ class Discovery:
             arn = a.get("QueueArn", "")
             retention = a.get("MessageRetentionPeriod")
             out.append(
-                Resource("queue", url.rsplit("/", 1)[-1], target, arn=arn, id=url,
-                         retention_s=int(retention) if retention else None, is_dlq=arn in dlq_arns)
+                Resource(
+                    "queue",
+                    url.rsplit("/", 1)[-1],
+                    target,
+                    arn=arn,
+                    id=url,
+                    retention_s=int(retention) if retention else None,
+                    is_dlq=arn in dlq_arns,
+                )
             )
         return out
 

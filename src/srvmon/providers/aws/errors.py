@@ -19,7 +19,9 @@ THROTTLE_CODES = frozenset(
         "SlowDown",
     }
 )
-DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"})
+DENIED_CODES = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
+)
 
 
 def error_code(exc: BaseException) -> str:
@@ -31,7 +33,9 @@ def error_code(exc: BaseException) -> str:
 
 def is_throttle(exc: BaseException) -> bool:
     response: Any = getattr(exc, "response", None)
-    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode") if isinstance(response, dict) else None
+    status = (
+        response.get("ResponseMetadata", {}).get("HTTPStatusCode") if isinstance(response, dict) else None
+    )
     return error_code(exc) in THROTTLE_CODES or status == 429
 
 

@@ -22,8 +22,12 @@ def _peak(values: tuple[float | None, ...] | None) -> float | None:
 
 
 def fetch_limits(
-    sessions: Sessions, counter: UsageCounter, runner: MetricsRunner, inventory: Inventory,
-    targets: list[Target], now: datetime,
+    sessions: Sessions,
+    counter: UsageCounter,
+    runner: MetricsRunner,
+    inventory: Inventory,
+    targets: list[Target],
+    now: datetime,
 ) -> list[Limit]:
     """All limits in one GetMetricData round plus one GetAccountSettings per target.
 
@@ -48,17 +52,44 @@ def fetch_limits(
             leaves.append(Leaf(t, "AWS/Lambda", metric, (), "Maximum", ()))
     for fn in inventory.functions():
         if fn.reserved is not None and fn.target in targets:
-            leaves.append(Leaf(fn.target, "AWS/Lambda", "ConcurrentExecutions", (("FunctionName", fn.name),),
-                               "Maximum", ()))
+            leaves.append(
+                Leaf(
+                    fn.target,
+                    "AWS/Lambda",
+                    "ConcurrentExecutions",
+                    (("FunctionName", fn.name),),
+                    "Maximum",
+                    (),
+                )
+            )
     for table in inventory.of("table"):
-        for metric, cap in (("ConsumedReadCapacityUnits", table.read_capacity),
-                            ("ConsumedWriteCapacityUnits", table.write_capacity)):
+        for metric, cap in (
+            ("ConsumedReadCapacityUnits", table.read_capacity),
+            ("ConsumedWriteCapacityUnits", table.write_capacity),
+        ):
             if cap:
-                leaves.append(Leaf(table.target, "AWS/DynamoDB", metric, (("TableName", table.name),), "Sum", (),
-                                   capacity=cap))
+                leaves.append(
+                    Leaf(
+                        table.target,
+                        "AWS/DynamoDB",
+                        metric,
+                        (("TableName", table.name),),
+                        "Sum",
+                        (),
+                        capacity=cap,
+                    )
+                )
     for queue in inventory.of("queue"):
-        leaves.append(Leaf(queue.target, "AWS/SQS", "ApproximateAgeOfOldestMessage", (("QueueName", queue.name),),
-                           "Maximum", ()))
+        leaves.append(
+            Leaf(
+                queue.target,
+                "AWS/SQS",
+                "ApproximateAgeOfOldestMessage",
+                (("QueueName", queue.name),),
+                "Maximum",
+                (),
+            )
+        )
     fetched = runner.fetch(leaves, window, now)
     if fetched.errors and len(fetched.errors) == len({leaf.key() for leaf in leaves}) and not settings:
         first = next(iter(fetched.errors.values()))
@@ -86,29 +117,44 @@ def fetch_limits(
             used = peak(t, "AWS/Lambda", "UnreservedConcurrentExecutions", (), "Maximum")
             out.append(Limit("unreserved_concurrency", used or 0.0, unreserved, where, "executions"))
         if limit.get("TotalCodeSize"):
-            out.append(Limit("code_storage", float(usage.get("TotalCodeSize") or 0), float(limit["TotalCodeSize"]),
-                             where, "B"))
+            out.append(
+                Limit(
+                    "code_storage",
+                    float(usage.get("TotalCodeSize") or 0),
+                    float(limit["TotalCodeSize"]),
+                    where,
+                    "B",
+                )
+            )
     for fn in inventory.functions():
         if fn.reserved is not None and fn.target in targets:
-            used = peak(fn.target, "AWS/Lambda", "ConcurrentExecutions", (("FunctionName", fn.name),), "Maximum")
+            used = peak(
+                fn.target, "AWS/Lambda", "ConcurrentExecutions", (("FunctionName", fn.name),), "Maximum"
+            )
             out.append(Limit("reserved_concurrency", used or 0.0, float(fn.reserved), fn.name, "executions"))
     tables: list[Limit] = []
     for table in inventory.of("table"):
         pcts = []
-        for metric, cap in (("ConsumedReadCapacityUnits", table.read_capacity),
-                            ("ConsumedWriteCapacityUnits", table.write_capacity)):
+        for metric, cap in (
+            ("ConsumedReadCapacityUnits", table.read_capacity),
+            ("ConsumedWriteCapacityUnits", table.write_capacity),
+        ):
             total = peak(table.target, "AWS/DynamoDB", metric, (("TableName", table.name),), "Sum")
             if cap and total is not None:
                 pcts.append(total / 60.0 / cap * 100.0)
         if table.read_capacity or table.write_capacity:
-            tables.append(Limit("dynamodb_capacity", round(max(pcts, default=0.0), 3), 100.0, table.name, "%"))
+            tables.append(
+                Limit("dynamodb_capacity", round(max(pcts, default=0.0), 3), 100.0, table.name, "%")
+            )
     out.extend(tables)
     if tables:
         top = max(tables, key=lambda lim: lim.used)
         out.append(Limit("dynamodb_top_table", top.used, 100.0, top.resource, "%"))
     queues: list[Limit] = []
     for queue in inventory.of("queue"):
-        age = peak(queue.target, "AWS/SQS", "ApproximateAgeOfOldestMessage", (("QueueName", queue.name),), "Maximum")
+        age = peak(
+            queue.target, "AWS/SQS", "ApproximateAgeOfOldestMessage", (("QueueName", queue.name),), "Maximum"
+        )
         if queue.retention_s:
             queues.append(Limit("sqs_message_age", age or 0.0, float(queue.retention_s), queue.name, "s"))
     out.extend(queues)

@@ -84,7 +84,9 @@ def insights_query(query: LogQuery, limit: int) -> str:
     if query.status_class in _STATUS_RE:
         lines.append(f"| filter @message like /\\b{query.status_class[0]}\\d\\d\\b/")
     if query.request_id:
-        lines.append(f"| filter @requestId = {quoted(query.request_id)} or @message like /{regex_literal(query.request_id)}/")
+        lines.append(
+            f"| filter @requestId = {quoted(query.request_id)} or @message like /{regex_literal(query.request_id)}/"
+        )
     for key, value in sorted(query.fields.items()):
         if re.fullmatch(r"[A-Za-z_@][A-Za-z0-9_.@]*", key):
             lines.append(f"| filter {key} = {quoted(str(value))}")
@@ -123,8 +125,9 @@ def parse_timestamp(value: Any) -> float | None:
     return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp()
 
 
-def make_record(ts: float, group: str, message: str, region: str, stream: str = "",
-                extra: dict[str, Any] | None = None) -> LogRecord:
+def make_record(
+    ts: float, group: str, message: str, region: str, stream: str = "", extra: dict[str, Any] | None = None
+) -> LogRecord:
     level, request_id, duration = None, None, None
     m = _LAMBDA_LINE.match(message)
     if m:
@@ -142,8 +145,13 @@ def make_record(ts: float, group: str, message: str, region: str, stream: str = 
         level = "ERROR"
     fields = {"log_group": group, "log_stream": stream, **(extra or {})}
     return LogRecord(
-        timestamp=ts, resource=resource_of(group), message=message, level=level,
-        request_id=request_id, duration_ms=duration, fields=fields,
+        timestamp=ts,
+        resource=resource_of(group),
+        message=message,
+        level=level,
+        request_id=request_id,
+        duration_ms=duration,
+        fields=fields,
         link=log_stream_link(region, group, stream) if stream else None,
     )
 
@@ -159,22 +167,35 @@ class InsightsRun:
 class LogsReader:
     """Runs log reads for one provider; `sleep` and `monotonic` are injectable for tests."""
 
-    def __init__(self, counter: UsageCounter, budget_s: float, *, sleep: Callable[[float], None] = time.sleep,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        counter: UsageCounter,
+        budget_s: float,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.counter = counter
         self.budget_s = budget_s
         self.sleep = sleep
         self.monotonic = monotonic
 
     # -- Logs Insights -------------------------------------------------------------------------------
-    def insights(self, client: Any, groups: Sequence[str], window: TimeWindow, text: str, limit: int) -> InsightsRun:
+    def insights(
+        self, client: Any, groups: Sequence[str], window: TimeWindow, text: str, limit: int
+    ) -> InsightsRun:
         run = InsightsRun()
         deadline = self.monotonic() + self.budget_s
         for i in range(0, len(groups), MAX_GROUPS_PER_QUERY):
             chunk = list(groups[i : i + MAX_GROUPS_PER_QUERY])
             self.counter.call("StartQuery")
-            qid = client.start_query(logGroupNames=chunk, startTime=window.start_s, endTime=window.end_s - 1,
-                                     queryString=text, limit=limit)["queryId"]
+            qid = client.start_query(
+                logGroupNames=chunk,
+                startTime=window.start_s,
+                endTime=window.end_s - 1,
+                queryString=text,
+                limit=limit,
+            )["queryId"]
             self._poll(client, qid, deadline, limit, run)
             if not run.complete or len(run.rows) >= limit:
                 break
@@ -213,15 +234,26 @@ class LogsReader:
             token = resp.get("nextToken")
 
     # -- FilterLogEvents -----------------------------------------------------------------------------
-    def filter_events(self, client: Any, groups: Sequence[str], window: TimeWindow, pattern: str | None,
-                      limit: int, keep: Callable[[LogRecord], bool], region: str) -> tuple[list[LogRecord], bool]:
+    def filter_events(
+        self,
+        client: Any,
+        groups: Sequence[str],
+        window: TimeWindow,
+        pattern: str | None,
+        limit: int,
+        keep: Callable[[LogRecord], bool],
+        region: str,
+    ) -> tuple[list[LogRecord], bool]:
         """Pages each group until `limit` matching records or the budget; (records, complete)."""
         deadline = self.monotonic() + self.budget_s
         out: list[LogRecord] = []
         complete = True
         for group in groups:
-            kwargs: dict[str, Any] = {"logGroupName": group, "startTime": window.start_s * 1000,
-                                      "endTime": window.end_s * 1000 - 1}
+            kwargs: dict[str, Any] = {
+                "logGroupName": group,
+                "startTime": window.start_s * 1000,
+                "endTime": window.end_s * 1000 - 1,
+            }
             if pattern:
                 kwargs["filterPattern"] = pattern
             token = None
@@ -232,12 +264,20 @@ class LogsReader:
                 try:
                     resp = client.filter_log_events(**kwargs, **({"nextToken": token} if token else {}))
                 except Exception as exc:
-                    if getattr(exc, "response", {}).get("Error", {}).get("Code") == "ResourceNotFoundException":
+                    if (
+                        getattr(exc, "response", {}).get("Error", {}).get("Code")
+                        == "ResourceNotFoundException"
+                    ):
                         break
                     raise
                 for e in resp.get("events", []):
-                    rec = make_record(int(e.get("timestamp", 0)) / 1000.0, group, str(e.get("message", "")),
-                                      region, str(e.get("logStreamName", "")))
+                    rec = make_record(
+                        int(e.get("timestamp", 0)) / 1000.0,
+                        group,
+                        str(e.get("message", "")),
+                        region,
+                        str(e.get("logStreamName", "")),
+                    )
                     if keep(rec):
                         out.append(rec)
                 token = resp.get("nextToken")
@@ -265,7 +305,9 @@ def rows_to_records(rows: Iterable[dict[str, str]], default_group: str, region: 
         if ts is None:
             continue
         group = row.get("@log") or default_group
-        extra = {k: v for k, v in row.items() if k not in ("@timestamp", "@message", "@log", "@logStream", "@ptr")}
+        extra = {
+            k: v for k, v in row.items() if k not in ("@timestamp", "@message", "@log", "@logStream", "@ptr")
+        }
         rec = make_record(ts, group, row.get("@message", ""), region, row.get("@logStream", ""), extra)
         if row.get("@requestId") and rec.request_id is None:
             from dataclasses import replace
@@ -275,8 +317,9 @@ def rows_to_records(rows: Iterable[dict[str, str]], default_group: str, region: 
     return out
 
 
-def read_logs(reader: LogsReader, client: Any, target: Target, groups: Sequence[str], query: LogQuery,
-              mode: str) -> LogResult:
+def read_logs(
+    reader: LogsReader, client: Any, target: Target, groups: Sequence[str], query: LogQuery, mode: str
+) -> LogResult:
     """Logs Insights (falls back to FilterLogEvents when Insights is denied/unavailable)."""
     limit = max(1, min(query.limit, MAX_ROWS))
     warnings: list[str] = []
@@ -292,30 +335,53 @@ def read_logs(reader: LogsReader, client: Any, target: Target, groups: Sequence[
             if not (is_denied(exc) or hasattr(exc, "response")):
                 raise ProviderError(describe(exc, "StartQuery")) from exc
         else:
-            records = [r for r in rows_to_records(run.rows, groups[0] if groups else "", target.region)
-                       if matches(r, query)]
+            records = [
+                r
+                for r in rows_to_records(run.rows, groups[0] if groups else "", target.region)
+                if matches(r, query)
+            ]
             records.sort(key=lambda r: r.timestamp, reverse=True)
             partial = not run.complete or len(run.rows) >= limit
-            return LogResult(tuple(records[:limit]), filtered_by_provider=True, partial=partial,
-                             warnings=tuple(run.warnings), scanned_bytes=int(run.bytes_scanned))
+            return LogResult(
+                tuple(records[:limit]),
+                filtered_by_provider=True,
+                partial=partial,
+                warnings=tuple(run.warnings),
+                scanned_bytes=int(run.bytes_scanned),
+            )
     try:
-        records, complete = reader.filter_events(client, groups, query.window, filter_pattern(query), limit,
-                                                 lambda r: matches(r, query), target.region)
+        records, complete = reader.filter_events(
+            client,
+            groups,
+            query.window,
+            filter_pattern(query),
+            limit,
+            lambda r: matches(r, query),
+            target.region,
+        )
     except re.error as exc:
         raise ProviderError(f"invalid regex: {exc}") from exc
     except Exception as exc:
         raise ProviderError(describe(exc, "FilterLogEvents"), throttled=is_throttle(exc)) from exc
     records.sort(key=lambda r: r.timestamp, reverse=True)
-    return LogResult(tuple(records[:limit]), filtered_by_provider=True,
-                     partial=not complete or len(records) > limit, warnings=tuple(warnings))
+    return LogResult(
+        tuple(records[:limit]),
+        filtered_by_provider=True,
+        partial=not complete or len(records) > limit,
+        warnings=tuple(warnings),
+    )
 
 
-_HEALTH_RE = re.compile(r"^REPORT |Task timed out|Runtime exited|Runtime\.ExitError|Process exited before completing")
+_HEALTH_RE = re.compile(
+    r"^REPORT |Task timed out|Runtime exited|Runtime\.ExitError|Process exited before completing"
+)
 
 
-def filter_events_all(reader: LogsReader, client: Any, groups: Sequence[str], window: TimeWindow,
-                      region: str) -> list[LogRecord]:
+def filter_events_all(
+    reader: LogsReader, client: Any, groups: Sequence[str], window: TimeWindow, region: str
+) -> list[LogRecord]:
     """REPORT/timeout/OOM lines through FilterLogEvents (the health fallback when Insights is off)."""
-    records, _ = reader.filter_events(client, groups, window, None, MAX_ROWS,
-                                      lambda r: bool(_HEALTH_RE.search(r.message)), region)
+    records, _ = reader.filter_events(
+        client, groups, window, None, MAX_ROWS, lambda r: bool(_HEALTH_RE.search(r.message)), region
+    )
     return records

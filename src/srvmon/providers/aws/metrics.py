@@ -30,9 +30,7 @@ def _combiner(stat: str) -> Callable[[list[float]], float]:
     return statistics.fmean
 
 
-def align(
-    timestamps: Iterable[Any], values: Iterable[Any], window: TimeWindow, stat: str = "Sum"
-) -> Values:
+def align(timestamps: Iterable[Any], values: Iterable[Any], window: TimeWindow, stat: str = "Sum") -> Values:
     """Datapoints -> one value per bucket of window.timestamps(); None where nothing fell.
 
     Works whatever the server's bucket origin (AWS: period boundaries; moto: StartTime) and with
@@ -109,7 +107,9 @@ class MetricsRunner:
             by_target.setdefault(leaf.target, []).append(leaf)
         period = period_for(window, now)
         if period != window.step_s:
-            out.warnings.append(f"CloudWatch period {period}s (retention) is coarser than the {window.step_s}s step")
+            out.warnings.append(
+                f"CloudWatch period {period}s (retention) is coarser than the {window.step_s}s step"
+            )
         fetched = Fetched()
         for target, group in by_target.items():
             client = self.sessions.client("cloudwatch", target)
@@ -125,9 +125,13 @@ class MetricsRunner:
         out.calls, out.metrics = fetched.calls, fetched.metrics
         return out
 
-    def _batch(self, client: Any, batch: Sequence[Leaf], window: TimeWindow, period: int, out: Fetched) -> None:
+    def _batch(
+        self, client: Any, batch: Sequence[Leaf], window: TimeWindow, period: int, out: Fetched
+    ) -> None:
         ids = {f"m{i}": leaf for i, leaf in enumerate(batch)}
-        queries = [{"Id": i, "MetricStat": leaf.metric_stat(period), "ReturnData": True} for i, leaf in ids.items()]
+        queries = [
+            {"Id": i, "MetricStat": leaf.metric_stat(period), "ReturnData": True} for i, leaf in ids.items()
+        ]
         raw: dict[str, tuple[list[Any], list[Any]]] = {i: ([], []) for i in ids}
         token: str | None = None
         first = True
@@ -155,7 +159,9 @@ class MetricsRunner:
                         if result.get("StatusCode") == "Forbidden":
                             out.errors[ids[rid].key()] = ("GetMetricData: Forbidden", False)
                 for message in response.get("Messages", []):
-                    out.warnings.append(f"GetMetricData: {message.get('Code', '')} {message.get('Value', '')}".strip())
+                    out.warnings.append(
+                        f"GetMetricData: {message.get('Code', '')} {message.get('Value', '')}".strip()
+                    )
                 token = response.get("NextToken")
                 if not token:
                     break
@@ -211,8 +217,9 @@ def build_result(
         warnings.append("no matching resources discovered")
     if query.limit is not None and len(series) > query.limit:
         series = rank(series, query.limit, query.order)
-    return QueryResult(query.ref_id, series=tuple(series), warnings=tuple(warnings),
-                       throttled=any(t for _, t in failed))
+    return QueryResult(
+        query.ref_id, series=tuple(series), warnings=tuple(warnings), throttled=any(t for _, t in failed)
+    )
 
 
 def _utilization(members: Sequence[Leaf], fetched: Fetched, period: int, n: int) -> Values:
@@ -227,14 +234,21 @@ def _utilization(members: Sequence[Leaf], fetched: Fetched, period: int, n: int)
 
 def rank(series: Sequence[Series], limit: int, order: str = "desc") -> list[Series]:
     """The `limit` series with the largest (desc) or smallest (asc) window total."""
+
     def total(s: Series) -> float:
         return sum(s.present())
 
     return sorted(series, key=total, reverse=(order != "asc"))[:limit]
 
 
-def insights_result(query: MetricQuery, response: dict[str, Any], window: TimeWindow, key: str,
-                    target: Target | None = None, multi: bool = False) -> QueryResult:
+def insights_result(
+    query: MetricQuery,
+    response: dict[str, Any],
+    window: TimeWindow,
+    key: str,
+    target: Target | None = None,
+    multi: bool = False,
+) -> QueryResult:
     """Parse a Metrics Insights GROUP BY answer: each result's Label is the group's dimension value."""
     stamps = tuple(window.timestamps())
     series = []

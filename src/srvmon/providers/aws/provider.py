@@ -55,8 +55,15 @@ class AwsProvider(Provider):
     Options: ClassVar[type[ProviderOptions]] = AwsOptions
     default_preset: ClassVar[str | None] = "aws-serverless"
 
-    def __init__(self, name: str, options: ProviderOptions, clock: Clock | None = None, *,
-                 session_factory: Any = None, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        options: ProviderOptions,
+        clock: Clock | None = None,
+        *,
+        session_factory: Any = None,
+        cache_dir: Path | None = None,
+    ) -> None:
         super().__init__(name, options, clock)
         from srvmon.providers.aws.cost import CostCache, default_cache_dir
         from srvmon.providers.aws.discovery import Discovery
@@ -85,13 +92,15 @@ class AwsProvider(Provider):
         except Exception as exc:
             raise ProviderError(f"AWS session: {exc}") from exc
 
-    def _list_metrics(self, target: Any, namespace: str, metric: str,
-                      dims: tuple[tuple[str, str], ...]) -> list[tuple[tuple[str, str], ...]]:
+    def _list_metrics(
+        self, target: Any, namespace: str, metric: str, dims: tuple[tuple[str, str], ...]
+    ) -> list[tuple[tuple[str, str], ...]]:
         client = self.sessions.client("cloudwatch", target)
         filters = [{"Name": n, **({} if v == "*" else {"Value": v})} for n, v in dims]
         out = []
-        for page in client.get_paginator("list_metrics").paginate(Namespace=namespace, MetricName=metric,
-                                                                  Dimensions=filters):
+        for page in client.get_paginator("list_metrics").paginate(
+            Namespace=namespace, MetricName=metric, Dimensions=filters
+        ):
             self.counter.call("ListMetrics")
             for m in page.get("Metrics", []):
                 d = tuple(sorted((x["Name"], x["Value"]) for x in m.get("Dimensions", [])))
@@ -127,16 +136,23 @@ class AwsProvider(Provider):
                 if self._use_insights(spec, group, q, window, now):
                     insights.append((q, spec, group))
                     continue
-                leaves = expand(spec, inventory, targets, grouped=bool(set(group) - {"account", "region"}),
-                                filtered=self._filtered, list_metrics=self._list_metrics)
+                leaves = expand(
+                    spec,
+                    inventory,
+                    targets,
+                    grouped=bool(set(group) - {"account", "region"}),
+                    filtered=self._filtered,
+                    list_metrics=self._list_metrics,
+                )
                 plans.append((q, spec, leaves, group))
             except QueryError as exc:
                 results[q.ref_id] = QueryResult(q.ref_id, error=str(exc))
             except Exception as exc:  # e.g. ListMetrics denied
                 from srvmon.providers.aws.errors import describe, is_throttle
 
-                results[q.ref_id] = QueryResult(q.ref_id, error=describe(exc, "ListMetrics"),
-                                                throttled=is_throttle(exc))
+                results[q.ref_id] = QueryResult(
+                    q.ref_id, error=describe(exc, "ListMetrics"), throttled=is_throttle(exc)
+                )
         all_leaves = [leaf for _, _, leaves, _ in plans for leaf in leaves]
         fetched = self.runner.fetch(all_leaves, window, now)
         if all_leaves and len(fetched.errors) == len({leaf.key() for leaf in all_leaves}) and not insights:
@@ -151,10 +167,14 @@ class AwsProvider(Provider):
         if inventory.warnings:
             for ref, r in list(results.items()):
                 if r.ok and not r.series:
-                    results[ref] = QueryResult(ref, r.series, r.error, r.warnings + inventory.warnings, r.throttled)
+                    results[ref] = QueryResult(
+                        ref, r.series, r.error, r.warnings + inventory.warnings, r.throttled
+                    )
         return results
 
-    def _use_insights(self, spec: Any, group: tuple[str, ...], q: MetricQuery, window: TimeWindow, now: Any) -> bool:
+    def _use_insights(
+        self, spec: Any, group: tuple[str, ...], q: MetricQuery, window: TimeWindow, now: Any
+    ) -> bool:
         """Metrics Insights only when asked for, for one-dimension grouped top-N queries it can express,
         unfiltered (Insights cannot apply srvmon's name filters), within its 2-week lookback."""
         from srvmon.providers.aws.queries import SERVICES
@@ -170,8 +190,15 @@ class AwsProvider(Provider):
             and (now - window.start).total_seconds() <= 14 * 86400
         )
 
-    def _insights(self, q: MetricQuery, spec: Any, group: tuple[str, ...], window: TimeWindow, now: Any,
-                  targets: list[Any]) -> QueryResult:
+    def _insights(
+        self,
+        q: MetricQuery,
+        spec: Any,
+        group: tuple[str, ...],
+        window: TimeWindow,
+        now: Any,
+        targets: list[Any],
+    ) -> QueryResult:
         from srvmon.providers.aws.errors import describe, is_throttle
         from srvmon.providers.aws.metrics import insights_result
         from srvmon.providers.aws.queries import PRICE_PER_METRIC, SERVICES, insights_query, period_for
@@ -184,9 +211,18 @@ class AwsProvider(Provider):
             self.counter.call("GetMetricData", metrics=q.limit or 0, usd=(q.limit or 0) * PRICE_PER_METRIC)
             try:
                 resp = client.get_metric_data(
-                    MetricDataQueries=[{"Id": "q0", "Expression": text, "Period": period_for(window, now),
-                                        "ReturnData": True}],
-                    StartTime=window.start, EndTime=window.end, ScanBy="TimestampAscending")
+                    MetricDataQueries=[
+                        {
+                            "Id": "q0",
+                            "Expression": text,
+                            "Period": period_for(window, now),
+                            "ReturnData": True,
+                        }
+                    ],
+                    StartTime=window.start,
+                    EndTime=window.end,
+                    ScanBy="TimestampAscending",
+                )
             except Exception as exc:
                 return QueryResult(q.ref_id, error=describe(exc, "GetMetricData"), throttled=is_throttle(exc))
             series.extend(insights_result(q, resp, window, group[0], target, len(targets) > 1).series)
@@ -206,14 +242,27 @@ class AwsProvider(Provider):
     def limits(self) -> list[Limit]:
         from srvmon.providers.aws.limits import fetch_limits
 
-        return fetch_limits(self.sessions, self.counter, self.runner, self.discovery.inventory(),
-                            self._targets(), self.clock.now())
+        return fetch_limits(
+            self.sessions,
+            self.counter,
+            self.runner,
+            self.discovery.inventory(),
+            self._targets(),
+            self.clock.now(),
+        )
 
     def cost(self, window: TimeWindow) -> list[CostItem]:
         from srvmon.providers.aws.cost import fetch_cost
 
-        return fetch_cost(self.sessions, self.counter, self._targets(), window, self.clock.now(),
-                          self.opts.cost_tag, self.cost_cache)
+        return fetch_cost(
+            self.sessions,
+            self.counter,
+            self._targets(),
+            window,
+            self.clock.now(),
+            self.opts.cost_tag,
+            self.cost_cache,
+        )
 
     def _existing_groups(self, target: Any) -> set[str]:
         """Lambda log groups that exist (StartQuery fails on a missing one); cached with the inventory."""
@@ -222,7 +271,9 @@ class AwsProvider(Provider):
         if key not in self._log_groups:
             client = self.sessions.client("logs", target)
             found: set[str] = set()
-            for page in client.get_paginator("describe_log_groups").paginate(logGroupNamePrefix="/aws/lambda/"):
+            for page in client.get_paginator("describe_log_groups").paginate(
+                logGroupNamePrefix="/aws/lambda/"
+            ):
                 self.counter.call("DescribeLogGroups")
                 found.update(g["logGroupName"] for g in page.get("logGroups", []))
             self._log_groups = {k: v for k, v in self._log_groups.items() if k[1] == id(inventory)}
@@ -265,9 +316,13 @@ class AwsProvider(Provider):
             partial = partial or r.partial
             scanned += r.scanned_bytes
         records.sort(key=lambda rec: rec.timestamp, reverse=True)
-        return LogResult(tuple(records[: query.limit]), filtered_by_provider=True,
-                         partial=partial or len(records) > query.limit, warnings=tuple(warnings),
-                         scanned_bytes=scanned)
+        return LogResult(
+            tuple(records[: query.limit]),
+            filtered_by_provider=True,
+            partial=partial or len(records) > query.limit,
+            warnings=tuple(warnings),
+            scanned_bytes=scanned,
+        )
 
     def function_health(self, window: TimeWindow, resources: Sequence[str] = ()) -> list[FunctionHealth]:
         from srvmon.logmine import FunctionConfig, mine_health

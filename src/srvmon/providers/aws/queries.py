@@ -47,26 +47,56 @@ DIMENSIONS: dict[str, tuple[str, str]] = {
 }
 #: group_by spellings -> friendly label key
 GROUP_KEYS: dict[str, str] = {
-    "function": "function", "FunctionName": "function",
-    "api": "api", "ApiName": "api", "ApiId": "api",
-    "table": "table", "TableName": "table",
-    "queue": "queue", "QueueName": "queue",
-    "state_machine": "state_machine", "StateMachineArn": "state_machine",
-    "account": "account", "region": "region",
+    "function": "function",
+    "FunctionName": "function",
+    "api": "api",
+    "ApiName": "api",
+    "ApiId": "api",
+    "table": "table",
+    "TableName": "table",
+    "queue": "queue",
+    "QueueName": "queue",
+    "state_machine": "state_machine",
+    "StateMachineArn": "state_machine",
+    "account": "account",
+    "region": "region",
 }
 _APIGW_REST = {"4xx": "4XXError", "5xx": "5XXError", "4XXError": "4XXError", "5XXError": "5XXError"}
 _APIGW_HTTP = {"4xx": "4xx", "5xx": "5xx", "4XXError": "4xx", "5XXError": "5xx"}
-_STATS = {"sum": "Sum", "avg": "Average", "average": "Average", "mean": "Average", "max": "Maximum",
-          "maximum": "Maximum", "min": "Minimum", "minimum": "Minimum", "count": "SampleCount",
-          "samplecount": "SampleCount"}
+_STATS = {
+    "sum": "Sum",
+    "avg": "Average",
+    "average": "Average",
+    "mean": "Average",
+    "max": "Maximum",
+    "maximum": "Maximum",
+    "min": "Minimum",
+    "minimum": "Minimum",
+    "count": "SampleCount",
+    "samplecount": "SampleCount",
+}
 _PCT = re.compile(r"^(p|tm|wm|tc|ts)(\d{1,2}(\.\d{1,2})?|100)$", re.IGNORECASE)
 _NAME = re.compile(r"^[A-Za-z0-9_.:/#\-]{1,255}$")
-_MAX_STATS = ("ConcurrentExecutions", "UnreservedConcurrentExecutions", "ClaimedAccountConcurrency",
-              "ProvisionedConcurrentExecutions", "ApproximateAgeOfOldestMessage",
-              "ApproximateNumberOfMessagesVisible", "ApproximateNumberOfMessagesNotVisible",
-              "ProvisionedReadCapacityUnits", "ProvisionedWriteCapacityUnits")
-_AVG_STATS = ("Duration", "Latency", "IntegrationLatency", "SuccessfulRequestLatency", "ExecutionTime",
-              "IteratorAge", "PostRuntimeExtensionsDuration")
+_MAX_STATS = (
+    "ConcurrentExecutions",
+    "UnreservedConcurrentExecutions",
+    "ClaimedAccountConcurrency",
+    "ProvisionedConcurrentExecutions",
+    "ApproximateAgeOfOldestMessage",
+    "ApproximateNumberOfMessagesVisible",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ProvisionedReadCapacityUnits",
+    "ProvisionedWriteCapacityUnits",
+)
+_AVG_STATS = (
+    "Duration",
+    "Latency",
+    "IntegrationLatency",
+    "SuccessfulRequestLatency",
+    "ExecutionTime",
+    "IteratorAge",
+    "PostRuntimeExtensionsDuration",
+)
 
 
 class QueryError(ValueError):
@@ -153,24 +183,26 @@ def parse(query: str | Mapping[str, Any] | None, stat: str | None) -> Spec:
     if isinstance(query, Mapping):
         unknown = set(query) - {"namespace", "metric", "dimensions", "stat"}
         if unknown:
-            raise QueryError(f"unknown key(s) {sorted(unknown)}; allowed: namespace, metric, dimensions, stat")
+            raise QueryError(
+                f"unknown key(s) {sorted(unknown)}; allowed: namespace, metric, dimensions, stat"
+            )
         ns, name = query.get("namespace"), query.get("metric")
         if not isinstance(ns, str) or not _NAME.match(ns):
-            raise QueryError("`namespace` must be a CloudWatch namespace such as \"AWS/Lambda\"")
+            raise QueryError('`namespace` must be a CloudWatch namespace such as "AWS/Lambda"')
         if not isinstance(name, str) or not _NAME.match(name):
-            raise QueryError("`metric` must be a CloudWatch metric name such as \"Invocations\"")
+            raise QueryError('`metric` must be a CloudWatch metric name such as "Invocations"')
         dims = query.get("dimensions", {})
         if not isinstance(dims, Mapping) or not all(
             isinstance(k, str) and isinstance(v, str) and k and v for k, v in dims.items()
         ):
-            raise QueryError("`dimensions` must map dimension names to values (\"*\" = every resource)")
+            raise QueryError('`dimensions` must map dimension names to values ("*" = every resource)')
         if len(dims) > 30:
             raise QueryError("CloudWatch allows at most 30 dimensions")
         raw_stat = query.get("stat", stat)
         if raw_stat is not None and not isinstance(raw_stat, str):
             raise QueryError("`stat` must be a string")
         return Spec("custom", ns, name, cw_stat(raw_stat, name), tuple(sorted(dims.items())))
-    raise QueryError("a metric panel needs `query` (e.g. \"lambda:Invocations\")")
+    raise QueryError('a metric panel needs `query` (e.g. "lambda:Invocations")')
 
 
 def group_keys(group_by: Sequence[str], spec: Spec | None = None) -> tuple[str, ...]:
@@ -211,7 +243,9 @@ def expand(
     ns, kinds, dim, key = SERVICES[spec.service]
     if spec.service == "lambda" and not grouped and not filtered:
         for t in targets:
-            account: tuple[tuple[str, str], ...] = (("account", t.account), ("region", t.region)) if multi else ()
+            account: tuple[tuple[str, str], ...] = (
+                (("account", t.account), ("region", t.region)) if multi else ()
+            )
             leaves.append(Leaf(t, ns, spec.metric, (), spec.stat, account))
         return leaves
     for r in inventory.of(*kinds):
@@ -222,15 +256,33 @@ def expand(
         labels = _labels(key, r.name, r.target, multi)
         if spec.service == "apigw":
             if r.kind == "rest_api":
-                leaves.append(Leaf(r.target, ns, _APIGW_REST.get(spec.metric, spec.metric), (("ApiName", r.name),),
-                                   spec.stat, labels))
+                leaves.append(
+                    Leaf(
+                        r.target,
+                        ns,
+                        _APIGW_REST.get(spec.metric, spec.metric),
+                        (("ApiName", r.name),),
+                        spec.stat,
+                        labels,
+                    )
+                )
             else:
-                leaves.append(Leaf(r.target, ns, _APIGW_HTTP.get(spec.metric, spec.metric), (("ApiId", r.id),),
-                                   spec.stat, labels))
+                leaves.append(
+                    Leaf(
+                        r.target,
+                        ns,
+                        _APIGW_HTTP.get(spec.metric, spec.metric),
+                        (("ApiId", r.id),),
+                        spec.stat,
+                        labels,
+                    )
+                )
         elif spec.derived == "utilization":
             dims = (("TableName", r.name),)
-            for role, metric, cap in (("read", "ConsumedReadCapacityUnits", r.read_capacity),
-                                      ("write", "ConsumedWriteCapacityUnits", r.write_capacity)):
+            for role, metric, cap in (
+                ("read", "ConsumedReadCapacityUnits", r.read_capacity),
+                ("write", "ConsumedWriteCapacityUnits", r.write_capacity),
+            ):
                 if cap:
                     leaves.append(Leaf(r.target, ns, metric, dims, "Sum", labels, role, cap))
         else:
@@ -298,8 +350,9 @@ def _quote_ident(name: str) -> str:
 _INSIGHTS_FN = {"Sum": "SUM", "Average": "AVG", "Maximum": "MAX", "Minimum": "MIN", "SampleCount": "COUNT"}
 
 
-def insights_query(spec: Spec, dimension: str, *, limit: int | None = None, order: str = "desc",
-                   group: bool = True) -> str:
+def insights_query(
+    spec: Spec, dimension: str, *, limit: int | None = None, order: str = "desc", group: bool = True
+) -> str:
     """`SELECT SUM(Invocations) FROM SCHEMA("AWS/Lambda", FunctionName) GROUP BY FunctionName
     ORDER BY SUM() DESC LIMIT 10` (Insights has no percentiles: QueryError for pNN)."""
     fn = _INSIGHTS_FN.get(spec.stat)

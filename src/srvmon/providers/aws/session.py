@@ -52,7 +52,9 @@ class Sessions:
 
     def _base_session(self) -> Any:
         if self._base is None:
-            self._base = self._factory(profile_name=self.options.profile) if self.options.profile else self._factory()
+            self._base = (
+                self._factory(profile_name=self.options.profile) if self.options.profile else self._factory()
+            )
         return self._base
 
     def targets(self) -> list[Target]:

@@ -53,7 +53,11 @@ class SettledCache:
                 return None
             start, values = entry
             first = (window.start_s - start) // window.step_s
-            if window.start_s < start or (window.start_s - start) % window.step_s or first + window.points > len(values):
+            if (
+                window.start_s < start
+                or (window.start_s - start) % window.step_s
+                or first + window.points > len(values)
+            ):
                 return None
             self._data.move_to_end((key, window.step_s))
             return tuple(None if math.isnan(v) else v for v in values[first : first + window.points])

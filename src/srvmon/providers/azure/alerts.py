@@ -27,11 +27,16 @@ def alarm_from(item: dict[str, Any], options: AzureOptions) -> Alarm:
     fired = str(ess.get("monitorCondition") or "").lower() == "fired"
     closed = str(ess.get("alertState") or "").lower() == "closed"
     state = "ALARM" if fired and not closed else "OK"
-    since = _time(ess.get("startDateTime")) if state == "ALARM" else (
-        _time(ess.get("monitorConditionResolvedDateTime")) or _time(ess.get("lastModifiedDateTime")))
+    since = (
+        _time(ess.get("startDateTime"))
+        if state == "ALARM"
+        else (_time(ess.get("monitorConditionResolvedDateTime")) or _time(ess.get("lastModifiedDateTime")))
+    )
     reason = str(ess.get("description") or "")
     if not reason:
-        reason = f"{ess.get('signalType', '')} alert from {ess.get('monitorService', 'Azure Monitor')}".strip()
+        reason = (
+            f"{ess.get('signalType', '')} alert from {ess.get('monitorService', 'Azure Monitor')}".strip()
+        )
     return Alarm(
         name=str(item.get("name") or ""),
         state=state,  # type: ignore[arg-type]
@@ -57,7 +62,11 @@ def list_alarms(arm: ArmClient, options: AzureOptions, time_range: str = "1d") -
         key = f"{alarm.name}|{alarm.resource}"
         at = _time(ess.get("lastModifiedDateTime")) or alarm.since
         prev = latest.get(key)
-        if prev is None or (at and (prev[0] is None or at > prev[0])) or (alarm.state == "ALARM" and prev[1].state != "ALARM"):
+        if (
+            prev is None
+            or (at and (prev[0] is None or at > prev[0]))
+            or (alarm.state == "ALARM" and prev[1].state != "ALARM")
+        ):
             latest[key] = (at, alarm)
     alarms = [a for _, a in latest.values()]
     return sorted(alarms, key=lambda a: (a.state != "ALARM", a.severity or "Sev9", a.name))

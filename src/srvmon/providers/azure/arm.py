@@ -106,8 +106,13 @@ class ArmClient:
         return self.base + path_or_url
 
     def request(
-        self, method: str, path_or_url: str, *, params: dict[str, str] | None = None,
-        body: Any = None, operation: str = "arm",
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+        operation: str = "arm",
     ) -> Any:
         """One call; returns the decoded JSON (None for an empty body). Errors -> ProviderError."""
         from azure.core.exceptions import AzureError
@@ -135,7 +140,9 @@ class ArmClient:
     def get(self, path: str, params: dict[str, str] | None = None, *, operation: str = "arm") -> Any:
         return self.request("GET", path, params=params, operation=operation)
 
-    def list(self, path: str, params: dict[str, str] | None = None, *, operation: str = "arm") -> Iterator[dict[str, Any]]:
+    def list(
+        self, path: str, params: dict[str, str] | None = None, *, operation: str = "arm"
+    ) -> Iterator[dict[str, Any]]:
         """Every item of a `{"value": [...], "nextLink": ...}` listing."""
         page: Any = self.get(path, params, operation=operation)
         for _ in range(MAX_PAGES):

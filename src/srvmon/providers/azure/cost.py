@@ -37,8 +37,10 @@ def _body(window: TimeWindow) -> dict[str, Any]:
     return {
         "type": "ActualCost",
         "timeframe": "Custom",
-        "timePeriod": {"from": window.start.strftime("%Y-%m-%dT00:00:00Z"),
-                       "to": last.strftime("%Y-%m-%dT23:59:59Z")},
+        "timePeriod": {
+            "from": window.start.strftime("%Y-%m-%dT00:00:00Z"),
+            "to": last.strftime("%Y-%m-%dT23:59:59Z"),
+        },
         "dataset": {
             "granularity": "Daily",
             "aggregation": {"totalCost": {"name": "Cost", "function": "Sum"}},
@@ -114,8 +116,13 @@ class CostReader:
         for svc, day, amount, cur in rows:
             totals[(svc, day)] = totals.get((svc, day), 0.0) + amount
             currencies.add(cur)
-        self.warnings = [f"costs are in {', '.join(sorted(currencies))}, not USD"] if currencies - {"USD"} else []
-        return [CostItem(svc, date.fromisoformat(day), round(amount, 6)) for (svc, day), amount in sorted(totals.items())]
+        self.warnings = (
+            [f"costs are in {', '.join(sorted(currencies))}, not USD"] if currencies - {"USD"} else []
+        )
+        return [
+            CostItem(svc, date.fromisoformat(day), round(amount, 6))
+            for (svc, day), amount in sorted(totals.items())
+        ]
 
     def _fetch(self, window: TimeWindow) -> list[tuple[str, str, float, str]]:
         rows: list[tuple[str, str, float, str]] = []

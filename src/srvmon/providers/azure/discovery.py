@@ -90,19 +90,27 @@ def _runtime_of(props: Mapping[str, Any]) -> str:
     if "|" in fx:
         lang, _, ver = fx.partition("|")
         return f"{lang.lower()} {ver}".strip()
-    for key, label in (("powerShellVersion", "powershell"), ("nodeVersion", "node"),
-                       ("pythonVersion", "python"), ("javaVersion", "java")):
+    for key, label in (
+        ("powerShellVersion", "powershell"),
+        ("nodeVersion", "node"),
+        ("pythonVersion", "python"),
+        ("javaVersion", "java"),
+    ):
         if cfg.get(key):
             return f"{label} {cfg[key]}"
     return "unknown"
 
 
-def _scale_of(plan: str, props: Mapping[str, Any], farm: Mapping[str, Any] | None) -> tuple[int | None, int | None]:
+def _scale_of(
+    plan: str, props: Mapping[str, Any], farm: Mapping[str, Any] | None
+) -> tuple[int | None, int | None]:
     cfg = props.get("siteConfig") or {}
     limit = _int(cfg.get("functionAppScaleLimit")) or None
     if plan == "Flex":
         sc = (props.get("functionAppConfig") or {}).get("scaleAndConcurrency") or {}
-        ready = sum(_int(a.get("instanceCount")) or 0 for a in sc.get("alwaysReady") or [] if isinstance(a, dict))
+        ready = sum(
+            _int(a.get("instanceCount")) or 0 for a in sc.get("alwaysReady") or [] if isinstance(a, dict)
+        )
         return ready, _int(sc.get("maximumInstanceCount")) or DEFAULT_MAX_INSTANCES["Flex"]
     if plan == "Consumption":
         return 0, limit or DEFAULT_MAX_INSTANCES["Consumption"]
@@ -111,14 +119,18 @@ def _scale_of(plan: str, props: Mapping[str, Any], farm: Mapping[str, Any] | Non
         mx = _int(fprops.get("maximumElasticWorkerCount"))
         if limit and mx:
             mx = min(mx, limit)
-        mn = _int(cfg.get("minimumElasticInstanceCount")) or _int(((farm or {}).get("sku") or {}).get("capacity"))
+        mn = _int(cfg.get("minimumElasticInstanceCount")) or _int(
+            ((farm or {}).get("sku") or {}).get("capacity")
+        )
         return mn, mx or limit
     fprops = (farm or {}).get("properties") or {}
     workers = _int(((farm or {}).get("sku") or {}).get("capacity")) or _int(fprops.get("numberOfWorkers"))
     return workers, workers
 
 
-def function_app_from(site: Mapping[str, Any], farm: Mapping[str, Any] | None, default_region: str | None) -> FunctionApp:
+def function_app_from(
+    site: Mapping[str, Any], farm: Mapping[str, Any] | None, default_region: str | None
+) -> FunctionApp:
     """Build a FunctionApp from an ARM site (and its server farm, when known)."""
     rid = str(site.get("id") or "")
     ids = parse_resource_id(rid)
@@ -174,11 +186,21 @@ class Discovery:
                 for rid in self.options.app_insights:
                     body = self.arm.get(rid, {"api-version": INSIGHTS_API}, operation="GetComponent") or {}
                     ids = parse_resource_id(rid)
-                    comps.append(FunctionApp(
-                        id=rid, name=str(body.get("name") or ids.get("name", "")),
-                        resource_group=ids.get("resource_group", ""), subscription=ids.get("subscription", ""),
-                        region=normalise_region(str(body.get("location") or self.options.region or "")),
-                        host="", plan="AppInsights", sku="", runtime="", min_instances=None, max_instances=None))
+                    comps.append(
+                        FunctionApp(
+                            id=rid,
+                            name=str(body.get("name") or ids.get("name", "")),
+                            resource_group=ids.get("resource_group", ""),
+                            subscription=ids.get("subscription", ""),
+                            region=normalise_region(str(body.get("location") or self.options.region or "")),
+                            host="",
+                            plan="AppInsights",
+                            sku="",
+                            runtime="",
+                            min_instances=None,
+                            max_instances=None,
+                        )
+                    )
                 self._components = comps
             return list(self._components)
 
@@ -199,10 +221,14 @@ class Discovery:
         farms: dict[str, dict[str, Any]] = {}
         params = {"api-version": WEB_API}
         for scope in self._scopes():
-            for site in self.arm.list(f"{scope}/providers/Microsoft.Web/sites", params, operation="ListSites"):
+            for site in self.arm.list(
+                f"{scope}/providers/Microsoft.Web/sites", params, operation="ListSites"
+            ):
                 if "functionapp" in str(site.get("kind") or "").lower():
                     sites[str(site.get("id", "")).lower()] = site
-            for farm in self.arm.list(f"{scope}/providers/Microsoft.Web/serverfarms", params, operation="ListPlans"):
+            for farm in self.arm.list(
+                f"{scope}/providers/Microsoft.Web/serverfarms", params, operation="ListPlans"
+            ):
                 farms[str(farm.get("id", "")).lower()] = farm
         for rid in self.options.resource_ids:
             if rid.lower() not in sites:

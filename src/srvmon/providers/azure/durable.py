@@ -73,11 +73,20 @@ class DurableClient:
         if self.options.durable_key_env:
             value = os.environ.get(self.options.durable_key_env)
             if not value:
-                raise ProviderError(f"durable: environment variable {self.options.durable_key_env} is not set")
+                raise ProviderError(
+                    f"durable: environment variable {self.options.durable_key_env} is not set"
+                )
             return value
         if app.id not in self._keys:
-            body = self.arm.request("POST", f"{app.id}/host/default/listkeys", params={"api-version": WEB_API},
-                                    operation="ListHostKeys") or {}
+            body = (
+                self.arm.request(
+                    "POST",
+                    f"{app.id}/host/default/listkeys",
+                    params={"api-version": WEB_API},
+                    operation="ListHostKeys",
+                )
+                or {}
+            )
             key = (body.get("systemKeys") or {}).get("durabletask_extension")
             if not key:
                 raise ProviderError(f"durable: {app.name} has no durabletask_extension system key")
@@ -94,17 +103,27 @@ class DurableClient:
             raise ProviderError(f"durable: {type(exc).__name__}: {exc}") from exc
         if resp.status_code == 429:
             wait = retry_after(resp.headers)
-            raise ProviderError(f"durable: throttled (HTTP 429){'; retry after ' + wait + 's' if wait else ''}",
-                                throttled=True)
+            raise ProviderError(
+                f"durable: throttled (HTTP 429){'; retry after ' + wait + 's' if wait else ''}",
+                throttled=True,
+            )
         if resp.status_code >= 400:
             raise ProviderError(f"durable: HTTP {resp.status_code} from {url.split('?')[0]}")
         return resp
 
-    def instances(self, app: FunctionApp, statuses: Sequence[str], created_from: datetime | None = None,
-                  ) -> Iterator[dict[str, Any]]:
+    def instances(
+        self,
+        app: FunctionApp,
+        statuses: Sequence[str],
+        created_from: datetime | None = None,
+    ) -> Iterator[dict[str, Any]]:
         """Every instance with one of `statuses`, page by page."""
-        params = {"runtimeStatus": ",".join(statuses), "top": str(PAGE), "showInput": "false",
-                  "code": self.key(app)}
+        params = {
+            "runtimeStatus": ",".join(statuses),
+            "top": str(PAGE),
+            "showInput": "false",
+            "code": self.key(app),
+        }
         if created_from is not None:
             params["createdTimeFrom"] = created_from.strftime("%Y-%m-%dT%H:%M:%SZ")
         token: str | None = None
@@ -123,8 +142,9 @@ class DurableClient:
                 return
         raise ProviderError(f"durable: more than {MAX_PAGES * PAGE} instances; narrow the window")
 
-    def summary(self, apps: Sequence[FunctionApp], statuses: Sequence[str],
-                created_from: datetime | None = None) -> dict[str, DurableSummary]:
+    def summary(
+        self, apps: Sequence[FunctionApp], statuses: Sequence[str], created_from: datetime | None = None
+    ) -> dict[str, DurableSummary]:
         """Per app: counts of the asked statuses and the oldest running instance."""
         out: dict[str, DurableSummary] = {}
         for app in apps:
@@ -136,8 +156,9 @@ class DurableClient:
                 created = _parse_time(inst.get("createdTime"))
                 if status == "Running" and created and (oldest is None or created < oldest[0]):
                     oldest = (created, str(inst.get("instanceId") or ""))
-            out[app.name] = DurableSummary(dict(counts), oldest[0] if oldest else None,
-                                           oldest[1] if oldest else None)
+            out[app.name] = DurableSummary(
+                dict(counts), oldest[0] if oldest else None, oldest[1] if oldest else None
+            )
         return out
 
     def failures(self, app: FunctionApp, created_from: datetime, limit: int = 100) -> list[LogRecord]:
@@ -151,16 +172,24 @@ class DurableClient:
             history = detail.get("historyEvents") or []
             failed = [h for h in history if isinstance(h, dict) and "Failed" in str(h.get("EventType", ""))]
             created = _parse_time(inst.get("lastUpdatedTime") or inst.get("createdTime"))
-            out.append(LogRecord(
-                timestamp=created.timestamp() if created else 0.0,
-                resource=app.name,
-                message=f"{inst.get('name', 'orchestration')} {iid} Failed: {str(detail.get('output', inst.get('output', '')))}",
-                level="ERROR",
-                request_id=iid,
-                fields={"kind": "durable", "instanceId": iid, "name": str(inst.get("name") or ""),
-                        "runtimeStatus": "Failed", "output": detail.get("output", inst.get("output")),
-                        "failedEvents": failed, "history": history},
-            ))
+            out.append(
+                LogRecord(
+                    timestamp=created.timestamp() if created else 0.0,
+                    resource=app.name,
+                    message=f"{inst.get('name', 'orchestration')} {iid} Failed: {str(detail.get('output', inst.get('output', '')))}",
+                    level="ERROR",
+                    request_id=iid,
+                    fields={
+                        "kind": "durable",
+                        "instanceId": iid,
+                        "name": str(inst.get("name") or ""),
+                        "runtimeStatus": "Failed",
+                        "output": detail.get("output", inst.get("output")),
+                        "failedEvents": failed,
+                        "history": history,
+                    },
+                )
+            )
         return out
 
     def instance(self, app: FunctionApp, instance_id: str) -> dict[str, Any]:
@@ -168,7 +197,11 @@ class DurableClient:
         from urllib.parse import quote
 
         url = f"{self.base_url(app)}{PATH}/{quote(instance_id, safe='')}"
-        params = {"showHistory": "true", "showHistoryOutput": "true", "showInput": "false",
-                  "code": self.key(app)}
+        params = {
+            "showHistory": "true",
+            "showHistoryOutput": "true",
+            "showInput": "false",
+            "code": self.key(app),
+        }
         body = self._get(url, params, {}).json()
         return body if isinstance(body, dict) else {}

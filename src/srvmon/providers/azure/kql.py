@@ -59,12 +59,42 @@ class Schema:
     role_instance: str
 
 
-CLASSIC = Schema("requests", "exceptions", "traces", "timestamp", "cloud_RoleName", "operation_Name",
-                 "operation_Id", "resultCode", "success", "duration", "name", "type", "outerMessage",
-                 "message", "severityLevel", "cloud_RoleInstance")
-WORKSPACE = Schema("AppRequests", "AppExceptions", "AppTraces", "TimeGenerated", "AppRoleName",
-                   "OperationName", "OperationId", "ResultCode", "Success", "DurationMs", "Name",
-                   "ExceptionType", "OuterMessage", "Message", "SeverityLevel", "AppRoleInstance")
+CLASSIC = Schema(
+    "requests",
+    "exceptions",
+    "traces",
+    "timestamp",
+    "cloud_RoleName",
+    "operation_Name",
+    "operation_Id",
+    "resultCode",
+    "success",
+    "duration",
+    "name",
+    "type",
+    "outerMessage",
+    "message",
+    "severityLevel",
+    "cloud_RoleInstance",
+)
+WORKSPACE = Schema(
+    "AppRequests",
+    "AppExceptions",
+    "AppTraces",
+    "TimeGenerated",
+    "AppRoleName",
+    "OperationName",
+    "OperationId",
+    "ResultCode",
+    "Success",
+    "DurationMs",
+    "Name",
+    "ExceptionType",
+    "OuterMessage",
+    "Message",
+    "SeverityLevel",
+    "AppRoleInstance",
+)
 
 #: Columns every row of the union has, in this order.
 COLUMNS = ("ts", "kind", "app", "fn", "op", "code", "ok", "duration_ms", "level", "text")
@@ -79,16 +109,16 @@ def logs_query(q: LogQuery, s: Schema) -> str:
         scope = f"| where {s.role} in~ {names} or {s.op_name} in~ {names}"
     common = f"ts={s.time}, app={s.role}, fn={s.op_name}, op={s.op_id}"
     parts = [
-        f"let _req = {s.requests} {base} {scope} | project {common}, kind=\"request\", "
+        f'let _req = {s.requests} {base} {scope} | project {common}, kind="request", '
         f"code=tostring({s.result_code}), ok=tobool({s.success}), duration_ms=todouble({s.duration}), "
-        f"level=iff(tobool({s.success}), \"INFO\", \"ERROR\"), "
-        f"text=strcat({s.req_name}, \" \", tostring({s.result_code}));",
-        f"let _exc = {s.exceptions} {base} {scope} | project {common}, kind=\"exception\", "
-        f"code=\"\", ok=false, duration_ms=real(null), level=\"ERROR\", "
-        f"text=strcat({s.exc_type}, \": \", {s.exc_message});",
-        f"let _trc = {s.traces} {base} {scope} | project {common}, kind=\"trace\", "
-        f"code=\"\", ok=toint({s.severity}) < 3, duration_ms=real(null), "
-        f"level=case(toint({s.severity}) >= 3, \"ERROR\", toint({s.severity}) == 2, \"WARNING\", \"INFO\"), "
+        f'level=iff(tobool({s.success}), "INFO", "ERROR"), '
+        f'text=strcat({s.req_name}, " ", tostring({s.result_code}));',
+        f'let _exc = {s.exceptions} {base} {scope} | project {common}, kind="exception", '
+        f'code="", ok=false, duration_ms=real(null), level="ERROR", '
+        f'text=strcat({s.exc_type}, ": ", {s.exc_message});',
+        f'let _trc = {s.traces} {base} {scope} | project {common}, kind="trace", '
+        f'code="", ok=toint({s.severity}) < 3, duration_ms=real(null), '
+        f'level=case(toint({s.severity}) >= 3, "ERROR", toint({s.severity}) == 2, "WARNING", "INFO"), '
         f"text=tostring({s.message});",
         "union _req, _exc, _trc",
     ]
@@ -121,21 +151,23 @@ def health_query(start: datetime, end: datetime, resources: Sequence[str], s: Sc
     if resources:
         names = kql_list(resources)
         scope = f"| where {s.role} in~ {names} or {s.op_name} in~ {names}"
-    return "\n".join([
-        f"let _exc = {s.exceptions} {base} {scope}",
-        f"| summarize timeouts=countif({s.exc_type} has \"FunctionTimeoutException\" or "
-        f"{s.exc_message} has \"Timeout value of\"), oom=countif({s.exc_type} has \"OutOfMemory\" or "
-        f"{s.exc_message} has \"OutOfMemory\") by fn={s.op_name};",
-        f"let _cold = {s.requests} {base} {scope} | where isnotempty({s.role_instance})",
-        f"| summarize arg_min({s.time}, {s.op_name}) by {s.role_instance}",
-        f"| summarize cold_starts=count() by fn={s.op_name};",
-        f"{s.requests} {base} {scope}",
-        f"| summarize invocations=count(), p50_ms=percentile(todouble({s.duration}), 50), "
-        f"p99_ms=percentile(todouble({s.duration}), 99), ms_total=sum(todouble({s.duration})), "
-        f"app=take_any({s.role}) by fn={s.op_name}",
-        "| join kind=leftouter _exc on fn",
-        "| join kind=leftouter _cold on fn",
-        "| project fn, app, invocations, p50_ms, p99_ms, ms_total, timeouts=coalesce(timeouts, 0), "
-        "oom=coalesce(oom, 0), cold_starts=coalesce(cold_starts, 0)",
-        "| order by invocations desc",
-    ])
+    return "\n".join(
+        [
+            f"let _exc = {s.exceptions} {base} {scope}",
+            f'| summarize timeouts=countif({s.exc_type} has "FunctionTimeoutException" or '
+            f'{s.exc_message} has "Timeout value of"), oom=countif({s.exc_type} has "OutOfMemory" or '
+            f'{s.exc_message} has "OutOfMemory") by fn={s.op_name};',
+            f"let _cold = {s.requests} {base} {scope} | where isnotempty({s.role_instance})",
+            f"| summarize arg_min({s.time}, {s.op_name}) by {s.role_instance}",
+            f"| summarize cold_starts=count() by fn={s.op_name};",
+            f"{s.requests} {base} {scope}",
+            f"| summarize invocations=count(), p50_ms=percentile(todouble({s.duration}), 50), "
+            f"p99_ms=percentile(todouble({s.duration}), 99), ms_total=sum(todouble({s.duration})), "
+            f"app=take_any({s.role}) by fn={s.op_name}",
+            "| join kind=leftouter _exc on fn",
+            "| join kind=leftouter _cold on fn",
+            "| project fn, app, invocations, p50_ms, p99_ms, ms_total, timeouts=coalesce(timeouts, 0), "
+            "oom=coalesce(oom, 0), cold_starts=coalesce(cold_starts, 0)",
+            "| order by invocations desc",
+        ]
+    )

@@ -27,8 +27,10 @@ def logs(options: AzureOptions, scope_id: str) -> str:
 
 def transaction(options: AzureOptions, component_id: str, operation_id: str) -> str:
     """App Insights end-to-end transaction search for one operation id."""
-    return (f"{_portal(options)}/#@/resource{quote(component_id, safe='/')}/searchV1"
-            f"?q={quote(operation_id, safe='')}")
+    return (
+        f"{_portal(options)}/#@/resource{quote(component_id, safe='/')}/searchV1"
+        f"?q={quote(operation_id, safe='')}"
+    )
 
 
 def alert(options: AzureOptions, alert_id: str) -> str:
@@ -37,5 +39,4 @@ def alert(options: AzureOptions, alert_id: str) -> str:
 
 
 def cost_analysis(options: AzureOptions) -> str:
-    return (f"{_portal(options)}/#@/resource/subscriptions/{options.subscription_id}"
-            "/costByResource")
+    return f"{_portal(options)}/#@/resource/subscriptions/{options.subscription_id}/costByResource"

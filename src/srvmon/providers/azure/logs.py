@@ -58,8 +58,10 @@ class LogsFetcher:
 
             cloud = self.options.endpoints()
             self._client = LogsQueryClient(
-                self.credential, endpoint=self.options.logs_endpoint or cloud.logs,
-                audience=cloud.logs.rstrip("/"), **client_kwargs(self.options),
+                self.credential,
+                endpoint=self.options.logs_endpoint or cloud.logs,
+                audience=cloud.logs.rstrip("/"),
+                **client_kwargs(self.options),
             )
         return self._client
 
@@ -100,8 +102,10 @@ class LogsFetcher:
             if res.status == LogsQueryStatus.PARTIAL:
                 partial = True
                 err = res.partial_error
-                warnings.append(f"partial result from {target}: {getattr(err, 'code', '')} "
-                                f"{getattr(err, 'message', '')}".strip())
+                warnings.append(
+                    f"partial result from {target}: {getattr(err, 'code', '')} "
+                    f"{getattr(err, 'message', '')}".strip()
+                )
                 data = res.partial_data or []
             elif res.status == LogsQueryStatus.SUCCESS:
                 data = res.tables or []
@@ -119,8 +123,9 @@ class LogsFetcher:
                 r = dict(zip(cols, list(row), strict=False))
                 records.append(self._record(r, target))
         records.sort(key=lambda r: r.timestamp, reverse=True)
-        return LogResult(tuple(records[: q.limit]), filtered_by_provider=True, partial=partial,
-                         warnings=tuple(warnings))
+        return LogResult(
+            tuple(records[: q.limit]), filtered_by_provider=True, partial=partial, warnings=tuple(warnings)
+        )
 
     def _record(self, r: dict[str, Any], target: str) -> LogRecord:
         code = str(r.get("code") or "")
@@ -140,13 +145,19 @@ class LogsFetcher:
             status=int(code) if code.isdigit() else None,
             duration_ms=_num(r.get("duration_ms")),
             request_id=op,
-            fields={"kind": str(r.get("kind") or ""), "app": app, "function": fn,
-                    "success": _bool(r.get("ok")), "result_code": code},
+            fields={
+                "kind": str(r.get("kind") or ""),
+                "app": app,
+                "function": fn,
+                "success": _bool(r.get("ok")),
+                "result_code": code,
+            },
             link=link,
         )
 
-    def health(self, window: TimeWindow, resources: Sequence[str],
-               timeouts_s: Mapping[str, float] | None = None) -> list[FunctionHealth]:
+    def health(
+        self, window: TimeWindow, resources: Sequence[str], timeouts_s: Mapping[str, float] | None = None
+    ) -> list[FunctionHealth]:
         """Per-function health; `timeouts_s` (app name, lower case -> functionTimeout) gives timeout_pct."""
         tables, _, _ = self.run(lambda s: health_query(window.start, window.end, resources, s), window)
         out: list[FunctionHealth] = []
@@ -159,11 +170,20 @@ class LogsFetcher:
                 limit = (timeouts_s or {}).get(str(r.get("app") or "").lower())
                 pct = round(p99 / (limit * 1000) * 100, 4) if p99 is not None and limit else None
                 cold = int(_num(r.get("cold_starts")) or 0)
-                out.append(FunctionHealth(
-                    function=str(r.get("fn") or ""), invocations=n, cold_starts=cold,
-                    cold_start_pct=round(cold / n * 100, 4) if n else None,
-                    init_ms_avg=None, timeouts=int(_num(r.get("timeouts")) or 0),
-                    oom=int(_num(r.get("oom")) or 0), p50_ms=_num(r.get("p50_ms")),
-                    p99_ms=p99, timeout_pct=pct, gb_seconds=0.0, cost_usd=0.0,
-                ))
+                out.append(
+                    FunctionHealth(
+                        function=str(r.get("fn") or ""),
+                        invocations=n,
+                        cold_starts=cold,
+                        cold_start_pct=round(cold / n * 100, 4) if n else None,
+                        init_ms_avg=None,
+                        timeouts=int(_num(r.get("timeouts")) or 0),
+                        oom=int(_num(r.get("oom")) or 0),
+                        p50_ms=_num(r.get("p50_ms")),
+                        p99_ms=p99,
+                        timeout_pct=pct,
+                        gb_seconds=0.0,
+                        cost_usd=0.0,
+                    )
+                )
         return out

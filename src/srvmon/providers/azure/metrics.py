@@ -92,8 +92,13 @@ class MetricsFetcher:
 
     # -- fetching ----------------------------------------------------------------------------
     def fetch(
-        self, apps: Sequence[FunctionApp], namespace: str, metric_names: Sequence[str], aggregation: str,
-        filter_: str | None, window: TimeWindow,
+        self,
+        apps: Sequence[FunctionApp],
+        namespace: str,
+        metric_names: Sequence[str],
+        aggregation: str,
+        filter_: str | None,
+        window: TimeWindow,
     ) -> dict[str, list[_Raw]]:
         """metric name -> raw series for every app; batches per subscription+region."""
         from azure.core.exceptions import AzureError
@@ -106,7 +111,9 @@ class MetricsFetcher:
         for (_, region), members in sorted(groups.items()):
             if not region and not self.options.metrics_endpoint:
                 listed = ", ".join(a.name for a in members[:3])
-                raise ProviderError(f"metrics: no region known for {listed}; set `region` in the provider options")
+                raise ProviderError(
+                    f"metrics: no region known for {listed}; set `region` in the provider options"
+                )
             by_id = {a.id.lower(): a for a in members}
             for i in range(0, len(members), MAX_RESOURCES):
                 chunk = members[i : i + MAX_RESOURCES]
@@ -127,7 +134,9 @@ class MetricsFetcher:
                     except AzureError as exc:
                         raise to_provider_error(exc, "metrics:getBatch") from exc
                     except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a malformed answer
-                        raise ProviderError(f"metrics:getBatch: unexpected answer ({type(exc).__name__}: {exc})") from exc
+                        raise ProviderError(
+                            f"metrics:getBatch: unexpected answer ({type(exc).__name__}: {exc})"
+                        ) from exc
                     for res in results:
                         for metric in res.metrics or []:
                             owner = _app_of(str(metric.id or ""), by_id)
@@ -146,7 +155,13 @@ def _app_of(metric_id: str, by_id: dict[str, FunctionApp]) -> FunctionApp | None
     return by_id.get(rid)
 
 
-_FIELD = {"Total": "total", "Average": "average", "Maximum": "maximum", "Minimum": "minimum", "Count": "count"}
+_FIELD = {
+    "Total": "total",
+    "Average": "average",
+    "Maximum": "maximum",
+    "Minimum": "minimum",
+    "Count": "count",
+}
 
 
 def _bucket(data: Iterable[Any], aggregation: str, window: TimeWindow) -> Points:
@@ -170,6 +185,7 @@ def _bucket(data: Iterable[Any], aggregation: str, window: TimeWindow) -> Points
 
 # -- turning raw series into panel series ----------------------------------------------------------
 
+
 def labels_for(raw: _Raw, group_by: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for g in group_by:
@@ -187,8 +203,13 @@ def labels_for(raw: _Raw, group_by: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def group_series(raws: Sequence[_Raw], group_by: Sequence[str], aggregation: str, window: TimeWindow,
-                 transform: Callable[[float], float] = lambda v: v) -> tuple[Series, ...]:
+def group_series(
+    raws: Sequence[_Raw],
+    group_by: Sequence[str],
+    aggregation: str,
+    window: TimeWindow,
+    transform: Callable[[float], float] = lambda v: v,
+) -> tuple[Series, ...]:
     """Combine raw series sharing the same group_by labels, per bucket, aligned to the window."""
     groups: dict[tuple[tuple[str, str], ...], list[Points]] = defaultdict(list)
     for raw in raws:
@@ -213,9 +234,7 @@ def instance_series(raws: Sequence[_Raw], group_by: Sequence[str], window: TimeW
         apps[raw.app.id] = raw.app
         for t in raw.points:
             per_app[raw.app.id].add((inst, t))
-    counted = [
-        _Raw(apps[aid], {}, _count(seen)) for aid, seen in per_app.items()
-    ]
+    counted = [_Raw(apps[aid], {}, _count(seen)) for aid, seen in per_app.items()]
     return group_series(counted, [g for g in group_by if g in APP_GROUPS], "Total", window)
 
 
@@ -232,7 +251,9 @@ def select_apps(apps: Sequence[FunctionApp], patterns: Sequence[str]) -> list[Fu
     return [a for a in apps if any(fnmatch.fnmatchcase(a.name.lower(), p.lower()) for p in patterns)]
 
 
-def instance_pct_series(raws: Sequence[_Raw], group_by: Sequence[str], window: TimeWindow) -> tuple[Series, ...]:
+def instance_pct_series(
+    raws: Sequence[_Raw], group_by: Sequence[str], window: TimeWindow
+) -> tuple[Series, ...]:
     """Instances as % of each app's scale-out ceiling; without `app` in group_by, the fullest app per bucket."""
     ceilings = {raw.app.name: raw.app.max_instances for raw in raws}
     per_app = instance_series(raws, ("app",), window)
@@ -241,18 +262,26 @@ def instance_pct_series(raws: Sequence[_Raw], group_by: Sequence[str], window: T
         ceiling = ceilings.get(s.labels.get("app", ""))
         if not ceiling:
             continue
-        pct.append(Series(s.labels, s.timestamps,
-                          tuple(None if v is None else v / ceiling * 100.0 for v in s.values)))
+        pct.append(
+            Series(
+                s.labels, s.timestamps, tuple(None if v is None else v / ceiling * 100.0 for v in s.values)
+            )
+        )
     if "app" in group_by or not pct:
         return tuple(pct)
-    values = tuple(max((s.values[i] for s in pct if s.values[i] is not None), default=None)  # type: ignore[type-var]
-                   for i in range(len(pct[0].values)))
+    values = tuple(
+        max((s.values[i] for s in pct if s.values[i] is not None), default=None)  # type: ignore[type-var]
+        for i in range(len(pct[0].values))
+    )
     return (Series({}, pct[0].timestamps, values),)
 
 
 def run_queries(
-    fetcher: MetricsFetcher, specs: dict[str, tuple[MetricQuery, MetricSpec]], apps: Sequence[FunctionApp],
-    window: TimeWindow, components: Sequence[FunctionApp] = (),
+    fetcher: MetricsFetcher,
+    specs: dict[str, tuple[MetricQuery, MetricSpec]],
+    apps: Sequence[FunctionApp],
+    window: TimeWindow,
+    components: Sequence[FunctionApp] = (),
 ) -> dict[str, QueryResult]:
     """Answer every metric/derived spec, sharing batch calls between queries that can share them."""
     results: dict[str, QueryResult] = {}
@@ -264,7 +293,9 @@ def run_queries(
         metric, agg, filt = spec.metric, spec.aggregation, spec.filter
         instances = spec.metric in ("InstanceCount", "InstancePct")
         if spec.kind == "derived":
-            metric, agg = ("MemoryWorkingSet", "Average") if instances else ("FunctionExecutionUnits", "Total")
+            metric, agg = (
+                ("MemoryWorkingSet", "Average") if instances else ("FunctionExecutionUnits", "Total")
+            )
             filt = "Instance eq '*'" if instances else None
         else:
             dims = [g for g in q.group_by if g not in APP_GROUPS]

@@ -37,8 +37,9 @@ class AzureProvider(Provider):
     Options: ClassVar[type[ProviderOptions]] = AzureOptions
     default_preset: ClassVar[str | None] = "azure-functions"
 
-    def __init__(self, name: str, options: ProviderOptions, clock: Clock | None = None,
-                 *, credential: Any = None) -> None:
+    def __init__(
+        self, name: str, options: ProviderOptions, clock: Clock | None = None, *, credential: Any = None
+    ) -> None:
         super().__init__(name, options, clock)
         assert isinstance(options, AzureOptions)
         self.opts: AzureOptions = options
@@ -115,15 +116,18 @@ class AzureProvider(Provider):
             results.update(self._durable(durable_specs, durable_apps, window))
         return results
 
-    def _durable(self, specs: dict[str, tuple[MetricQuery, q.MetricSpec]], apps: Sequence[Any],
-                 window: TimeWindow) -> dict[str, QueryResult]:
+    def _durable(
+        self, specs: dict[str, tuple[MetricQuery, q.MetricSpec]], apps: Sequence[Any], window: TimeWindow
+    ) -> dict[str, QueryResult]:
         """Current orchestration counts, placed on the window's last bucket (they describe 'now')."""
         from .metrics import select_apps
 
         if not apps:
             msg = "no Durable Functions apps: list them in durable_apps"
             return {ref: QueryResult(ref, error=msg) for ref in specs}
-        statuses = sorted({s.metric for _, s in specs.values() if s.metric in q.DURABLE_STATUSES} | {"Running"})
+        statuses = sorted(
+            {s.metric for _, s in specs.values() if s.metric in q.DURABLE_STATUSES} | {"Running"}
+        )
         try:
             summary = self._part("durable").summary(apps, statuses)
         except ProviderError as exc:
@@ -140,7 +144,9 @@ class AzureProvider(Provider):
                 if name not in chosen:
                     continue
                 if spec.metric == "OldestRunningAge":
-                    per_app[name] = max(0.0, (now - s.oldest_running).total_seconds()) if s.oldest_running else 0.0
+                    per_app[name] = (
+                        max(0.0, (now - s.oldest_running).total_seconds()) if s.oldest_running else 0.0
+                    )
                 else:
                     per_app[name] = float(s.counts.get(spec.metric, 0))
             if "app" in mq.group_by:
@@ -163,7 +169,11 @@ class AzureProvider(Provider):
         """Failed orchestrations: resources 'durable:<app pattern>' (or fields source = durable)."""
         from .metrics import select_apps
 
-        apps = select_apps(self._part("discovery").apps(), self.opts.durable_apps) if self.opts.durable_apps else []
+        apps = (
+            select_apps(self._part("discovery").apps(), self.opts.durable_apps)
+            if self.opts.durable_apps
+            else []
+        )
         wanted = [p for p in patterns if p] or [r for r in query.resources if not r.startswith("durable:")]
         apps = select_apps(apps, wanted)
         records = []
@@ -194,8 +204,12 @@ class AzureProvider(Provider):
         for s in res["instances"].series:
             present = s.present()
             used[s.labels.get("app", "")] = present[-1] if present else 0.0
-        limits = [Limit(f"instances:{a.name}", used.get(a.name, 0.0), float(a.max_instances or 0), a.name, "instances")
-                  for a in apps]
+        limits = [
+            Limit(
+                f"instances:{a.name}", used.get(a.name, 0.0), float(a.max_instances or 0), a.name, "instances"
+            )
+            for a in apps
+        ]
         top = max(limits, key=lambda lim: lim.used / lim.limit if lim.limit else 0.0)
         return [Limit("instances", top.used, top.limit, top.resource, top.unit), *limits]
 
@@ -211,10 +225,15 @@ class AzureProvider(Provider):
         try:
             apps = self._part("discovery").apps(refresh=True)
         except ProviderError as exc:
-            return Health(ok=False, message=str(exc),
-                          missing_permissions=("Microsoft.Web/sites/read",) if "403" in str(exc) else ())
+            return Health(
+                ok=False,
+                message=str(exc),
+                missing_permissions=("Microsoft.Web/sites/read",) if "403" in str(exc) else (),
+            )
         details = tuple(f"{a.name}: {a.plan} {a.sku} {a.runtime} ({a.region})" for a in apps)
-        logs = "logs: " + ("configured" if self._part("logs").configured else "not configured (set workspace_id)")
+        logs = "logs: " + (
+            "configured" if self._part("logs").configured else "not configured (set workspace_id)"
+        )
         return Health(ok=True, message=f"{len(apps)} Function App(s) found; {logs}", details=details)
 
     def close(self) -> None:
@@ -229,6 +248,3 @@ def _last_bucket(labels: dict[str, str], stamps: tuple[int, ...], value: float) 
     if values:
         values[-1] = value
     return Series(labels, stamps, tuple(values))
-
-
-

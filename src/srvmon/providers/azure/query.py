@@ -22,8 +22,18 @@ from typing import Any
 
 SITES_NS = "Microsoft.Web/sites"
 AGGREGATIONS = ("Total", "Average", "Maximum", "Minimum", "Count")
-STATS = {"sum": "Total", "total": "Total", "avg": "Average", "average": "Average", "mean": "Average",
-         "max": "Maximum", "maximum": "Maximum", "min": "Minimum", "minimum": "Minimum", "count": "Count"}
+STATS = {
+    "sum": "Total",
+    "total": "Total",
+    "avg": "Average",
+    "average": "Average",
+    "mean": "Average",
+    "max": "Maximum",
+    "maximum": "Maximum",
+    "min": "Minimum",
+    "minimum": "Minimum",
+    "count": "Count",
+}
 #: Default aggregation of the Microsoft.Web/sites metrics srvmon knows.
 DEFAULT_AGG: dict[str, str] = {
     "FunctionExecutionCount": "Total",
@@ -75,11 +85,12 @@ class MetricSpec:
     target: str = "apps"  # "apps" (Function Apps) | "app_insights" (the configured components)
 
 
-def parse(query: str | Mapping[str, Any] | None, stat: str | None = None,
-          group_by: tuple[str, ...] = ()) -> MetricSpec:
+def parse(
+    query: str | Mapping[str, Any] | None, stat: str | None = None, group_by: tuple[str, ...] = ()
+) -> MetricSpec:
     """Parse a panel query; ValueError with a readable message when it is not valid."""
     if query is None:
-        raise ValueError("an Azure metric panel needs `query`, e.g. query = \"FunctionExecutionCount\"")
+        raise ValueError('an Azure metric panel needs `query`, e.g. query = "FunctionExecutionCount"')
     if isinstance(query, str):
         q: dict[str, Any] = {"metric": query.strip()}
     elif isinstance(query, Mapping):
@@ -102,7 +113,9 @@ def parse(query: str | Mapping[str, Any] | None, stat: str | None = None,
         name, default = AI_SHORTCUTS[metric]
         agg_ai = STATS.get(str(stat).lower(), default) if stat else default
         if stat and stat.lower() not in STATS:
-            raise ValueError(f"stat {stat!r} is not supported by Azure Monitor metrics; use sum, avg, max, min or count")
+            raise ValueError(
+                f"stat {stat!r} is not supported by Azure Monitor metrics; use sum, avg, max, min or count"
+            )
         return MetricSpec("metric", name, AI_NS, agg_ai, None, _apps(q), "app_insights")
     if not metric or not _NAME.match(metric):
         raise ValueError(f"{metric!r} is not an Azure metric name (e.g. FunctionExecutionCount, Http5xx)")
@@ -113,13 +126,21 @@ def parse(query: str | Mapping[str, Any] | None, stat: str | None = None,
     if filt is not None and (not isinstance(filt, str) or len(filt) > 500):
         raise ValueError("query.filter must be an OData string such as \"Instance eq '*'\"")
     if metric in DERIVED:
-        return MetricSpec("derived", metric, SITES_NS, "Average" if metric.startswith("Instance") else "Total",
-                          None, _apps(q))
+        return MetricSpec(
+            "derived",
+            metric,
+            SITES_NS,
+            "Average" if metric.startswith("Instance") else "Total",
+            None,
+            _apps(q),
+        )
     agg = q.get("aggregation")
     if stat:
         mapped = STATS.get(stat.lower())
         if mapped is None:
-            raise ValueError(f"stat {stat!r} is not supported by Azure Monitor metrics; use sum, avg, max, min or count")
+            raise ValueError(
+                f"stat {stat!r} is not supported by Azure Monitor metrics; use sum, avg, max, min or count"
+            )
         agg = agg or mapped
     agg = str(agg or DEFAULT_AGG.get(metric, "Average"))
     agg = STATS.get(agg.lower(), agg)

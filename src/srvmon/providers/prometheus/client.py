@@ -39,8 +39,12 @@ class PromClient:
         self.options = options
         self.counter = counter
         timeout = options.timeout_s
-        limits = HttpLimits(connect_s=min(5.0, timeout), read_s=timeout, deadline_s=timeout,
-                            max_bytes=options.max_response_bytes)
+        limits = HttpLimits(
+            connect_s=min(5.0, timeout),
+            read_s=timeout,
+            deadline_s=timeout,
+            max_bytes=options.max_response_bytes,
+        )
         self.http = BoundedHttp(limits, self._build)
 
     def _build(self) -> dict[str, Any]:

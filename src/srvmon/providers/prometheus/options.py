@@ -54,4 +54,3 @@ class PrometheusOptions(NetworkOptions):
     @property
     def scrape_s(self) -> int:
         return parse_duration(self.scrape_interval)
-
