@@ -131,7 +131,11 @@ def test_gauge_needs_limit(scripted, tmp_path):
 
 def test_bad_kind(scripted, tmp_path):
     e = one(load(GOOD.replace('kind = "stat"', 'kind = "pie"'), tmp_path))
-    assert e.key == "boards[0].panels[0].kind" and "'timeseries'" in e.message
+    assert (
+        e.key == "boards[0].panels[0].kind"
+        and "unknown panel kind 'pie'" in e.message
+        and "timeseries" in e.message
+    )
 
 
 def test_invalid_provider_query(scripted, tmp_path):
