@@ -18,7 +18,7 @@ from typing import Any
 from srvmon.providers.base import ProviderError, UsageCounter
 from srvmon.providers.cloudflare.budget import QueryBudget, Refusal, budget_key
 from srvmon.providers.cloudflare.options import CloudflareOptions
-from srvmon.providers.httpio import BoundedHttp, HttpError, HttpLimits
+from srvmon.providers.httpio import BoundedHttp, HttpError, HttpLimits, Response
 
 #: Messages Cloudflare's GraphQL API uses for its rate limits (developers.cloudflare.com, "Error responses").
 _RATE_LIMITED = re.compile(r"rate limiter|budget depleted|quota exceeded|too many requests", re.I)
@@ -131,6 +131,7 @@ class CloudflareClient:
             if exc.throttled:
                 self._note_throttle(exc.retry_after_s, str(exc))
             raise
+        _no_redirect(resp, f"Cloudflare {operation}", self.options.endpoint)
         body = resp.json()
         if not isinstance(body, dict):
             raise ProviderError(f"Cloudflare {operation} did not answer JSON: {resp.text[:200]!r}")
@@ -164,6 +165,7 @@ class CloudflareClient:
                     str(exc), throttled=True, retry_after_s=exc.retry_after_s or 60.0
                 ) from exc
             raise
+        _no_redirect(resp, "Cloudflare GraphQL API", self.options.endpoint)
         body = resp.json()
         if not isinstance(body, dict):
             raise ProviderError(f"Cloudflare GraphQL API did not answer JSON: {resp.text[:200]!r}")
@@ -190,6 +192,18 @@ class CloudflareClient:
             return self.budget.left(self.now())
         except TokenMissing:
             return None
+
+
+def _no_redirect(resp: Response, what: str, endpoint: str) -> None:
+    """Only a 2xx answer counts; a redirect is reported, never followed (the token stays with `endpoint`)."""
+    if not 200 <= resp.status < 300:
+        where = resp.headers.get("location", "")
+        raise HttpError(
+            f"{what} answered {resp.status}"
+            + (f" redirecting to {where[:200]!r}" if where else "")
+            + f"; redirects are not followed, so the API token is only sent to {endpoint}",
+            status=resp.status,
+        )
 
 
 def _throttled(refusal: Refusal) -> ProviderError:

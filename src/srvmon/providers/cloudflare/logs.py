@@ -71,6 +71,10 @@ def _get(d: Any, *path: str) -> Any:
     return d
 
 
+def _obj(v: Any) -> Mapping[str, Any]:
+    return v if isinstance(v, Mapping) else {}
+
+
 def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
 
@@ -80,8 +84,8 @@ def record(event: Mapping[str, Any], link: str | None) -> LogRecord | None:
     ts = _num(event.get("timestamp"))
     if ts is None:
         return None
-    meta = event.get("$metadata") if isinstance(event.get("$metadata"), Mapping) else {}
-    wk = event.get("$workers") if isinstance(event.get("$workers"), Mapping) else {}
+    meta = _obj(event.get("$metadata"))
+    wk = _obj(event.get("$workers"))
     message = str(meta.get("message") or "")
     error = meta.get("error")
     if isinstance(error, str) and error and error not in message:

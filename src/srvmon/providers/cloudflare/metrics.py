@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -303,7 +303,7 @@ def _assemble(plan: _Plan, fetched: dict[_Key, _Fetched], window: TimeWindow) ->
         for row in f.rows:
             if not isinstance(row, dict):
                 continue
-            dims = row.get("dimensions") if isinstance(row.get("dimensions"), dict) else {}
+            dims = _obj(row.get("dimensions"))
             t = gq.parse_time(dims.get(plan.time_dim))
             if t is None:
                 continue
@@ -312,13 +312,13 @@ def _assemble(plan: _Plan, fetched: dict[_Key, _Fetched], window: TimeWindow) ->
                 continue
             labels = tuple((label(d), _text(dims.get(d))) for d in plan.dims)
             seen.add(labels)
-            sm = row.get("sum") if isinstance(row.get("sum"), dict) else {}
+            sm = _obj(row.get("sum"))
             for fld in ("requests", "errors", "subrequests"):
                 v = _num(sm.get(fld))
                 if v is not None:
                     sums[labels][fld][idx] += v
             if spec.kind == "quantile":
-                qs = row.get("quantiles") if isinstance(row.get("quantiles"), dict) else {}
+                qs = _obj(row.get("quantiles"))
                 v = _num(qs.get(spec.field))
                 if v is not None:
                     quant[labels][idx].append((v, _num(sm.get("requests")) or 0.0))
@@ -355,6 +355,10 @@ def _combine(parts: list[tuple[float, float]], worst: bool) -> float:
     if weight <= 0:
         return sum(v for v, _ in parts) / len(parts)
     return sum(v * w for v, w in parts) / weight
+
+
+def _obj(v: Any) -> Mapping[str, Any]:
+    return v if isinstance(v, Mapping) else {}
 
 
 def _num(v: Any) -> float | None:
