@@ -82,3 +82,16 @@ def test_scripts_list_refused(make_provider: Any, cf_server: Any) -> None:
     assert p.resources() == []
     res = p.query([MetricQuery("a", "cf", "workers:requests")], TimeWindow.ending_at(NOW, 3600))["a"]
     assert not res.ok and "Workers Scripts Read" in (res.error or "")
+
+
+def test_available_fields_are_read_in_either_spelling() -> None:
+    from srvmon.providers.cloudflare.graphql import parse_settings
+
+    dotted = parse_settings(
+        {"availableFields": ["sum.requests", "quantiles.cpuTimeP50", "dimensions.datetimeHour"]}
+    )
+    assert dotted.has("quantiles_cpuTimeP50") and dotted.has("dimensions_datetimeHour")
+    assert not dotted.has("quantiles_wallTimeP99")
+    odd = parse_settings({"availableFields": ["something/else"]})  # a form that names no known field
+    assert odd.has("quantiles_wallTimeP99")
+    assert parse_settings({"maxDuration": -5, "notOlderThan": "x"}).max_duration_s == 31 * 86400

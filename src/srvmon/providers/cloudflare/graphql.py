@@ -48,11 +48,14 @@ class DatasetSettings:
     from_server: bool = True
 
     def has(self, path: str) -> bool:
-        """Whether a field (e.g. "quantiles_wallTimeP99") may be asked for; True when the list is unknown."""
-        if not self.available:
+        """Whether a field ("quantiles_wallTimeP99", "dimensions_datetimeHour") may be asked for.
+
+        True when the list is unknown: empty, or in a form that does not even name `sum_requests`
+        (then it is not trusted to rule anything out)."""
+        names = self.available | {a.split("_", 1)[-1] for a in self.available}
+        if not self.available or not {"sum_requests", "requests"} & names:
             return True
-        flat = path.replace(".", "_")
-        return flat in self.available or flat.split("_", 1)[-1] in self.available
+        return path in names or path.split("_", 1)[-1] in names
 
 
 def parse_settings(node: Any) -> DatasetSettings:
@@ -71,7 +74,9 @@ def parse_settings(node: Any) -> DatasetSettings:
         not_older_than_s=num("notOlderThan", DEFAULT_NOT_OLDER_THAN_S),
         max_page_size=num("maxPageSize", DEFAULT_MAX_PAGE_SIZE),
         max_fields=num("maxNumberOfFields", DEFAULT_MAX_FIELDS),
-        available=frozenset(str(f) for f in fields) if isinstance(fields, list) else frozenset(),
+        available=frozenset(str(f).replace(".", "_") for f in fields)
+        if isinstance(fields, list)
+        else frozenset(),
     )
 
 
