@@ -33,7 +33,7 @@ def test_preset_is_valid_and_every_query_parses() -> None:
 @pytest.fixture(scope="module")
 def snapshot(tls: Any, tmp_path_factory: Any) -> Any:
     """One poll of the preset board (module-scoped: one server, one provider)."""
-    from conftest import start_server
+    from cfserver import start_server
 
     fake, stop = start_server(tls)
     mp = pytest.MonkeyPatch()
