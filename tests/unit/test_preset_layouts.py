@@ -13,7 +13,15 @@ MAX_ROWS = 8
 
 
 def test_every_preset_is_checked() -> None:
-    expected = {"serverless", "aws-serverless", "azure-functions", "openfaas", "knative", "fn"}
+    expected = {
+        "serverless",
+        "aws-serverless",
+        "azure-functions",
+        "openfaas",
+        "knative",
+        "fn",
+        "cloudflare-workers",
+    }
     assert expected <= set(preset_names())
 
 
