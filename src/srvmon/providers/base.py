@@ -38,6 +38,7 @@ BUILTINS: dict[str, str] = {
     "aws": "srvmon.providers.aws.provider:AwsProvider",
     "azure": "srvmon.providers.azure:AzureProvider",
     "prometheus": "srvmon.providers.prometheus:PrometheusProvider",
+    "gcp": "srvmon.providers.gcp.provider:GcpProvider",
 }
 
 
