@@ -33,6 +33,8 @@ Panel queries (validated when the config is loaded):
   Units: latencies in ms (gen1 execution_times converted from ns), memory in bytes.
   ``group_by`` takes label names or the aliases ``service`` (service_name / function_name),
   ``region`` (location / region), ``project`` (project_id), which also name the result labels.
+* ``run:instances_pct`` - each Cloud Run service's instances in % of its max instances (discovery),
+  the busiest kept per group (``group_by = ["service"]`` lists them).
 * ``quota:usage_pct`` - quota use in % of its limit (serviceruntime.googleapis.com/quota/*: allocation
   quotas now, per-minute rate quotas over $__rate_interval), max over quotas; ``group_by = ["quota"]``
   ranks them. Gauges use the `quota` limit (100 %); limits() also gives every quota's raw figures.

@@ -79,6 +79,8 @@ CATALOG: dict[str, Metric] = dict(
     ]
 )
 
+#: Figures the provider computes from a query and discovery: Cloud Run instances in % of max instances.
+RUN_FIGURES = ("run:instances_pct",)
 #: Named figures of the `quota:` family (serviceruntime.googleapis.com/quota/*).
 QUOTA_FIGURES = ("quota:usage_pct",)
 QUOTA_USAGE = "serviceruntime_googleapis_com:quota_allocation_usage"
@@ -170,6 +172,10 @@ class Compiled:
     """Server label -> the name the panel asked for (service_name -> service)."""
     merge: Literal["sum", "max"]
     """How the same series from several projects combine."""
+    post: str | None = None
+    """A figure the provider finishes after the query (`instances_pct`: divided by max instances)."""
+    wanted: tuple[str, ...] = ()
+    """For `post` figures: the group_by the panel asked for (aliases resolved)."""
 
 
 def _parse_matchers(text: str, family_key: str) -> list[str]:
@@ -234,9 +240,15 @@ def compile_query(
         if stat not in (None, "max"):
             raise ValueError(f"{name} is a percentage: stat must be max (or unset), not {stat!r}")
         return Compiled(_quota_pct(sel, prom_groups), prom_groups, rename, "max")
+    if name in RUN_FIGURES:
+        if stat not in (None, "max"):
+            raise ValueError(f"{name} is a percentage: stat must be max (or unset), not {stat!r}")
+        keys = ("project_id", "service_name")
+        expr = f"sum by ({', '.join(keys)}) (avg_over_time(run_googleapis_com:container_instance_count{sel}[$__interval]))"
+        return Compiled(expr, keys, rename, "max", post="instances_pct", wanted=prom_groups)
     metric = CATALOG.get(name)
     if metric is None:
-        known = ", ".join(k for k in CATALOG if k.startswith(family_key + ":"))
+        known = ", ".join(k for k in [*CATALOG, *RUN_FIGURES] if k.startswith(family_key + ":"))
         raise ValueError(f"unknown metric {name!r}; known: {known}; or write PromQL")
     return _short(metric, stat, prom_groups, sel, rename)
 

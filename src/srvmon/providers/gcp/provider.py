@@ -84,6 +84,8 @@ class GcpProvider(Provider):
                 compiled[mq.ref_id] = gq.compile_query(mq.query, mq.stat, mq.group_by, self.opts)
             except ValueError as exc:
                 out[mq.ref_id] = QueryResult(mq.ref_id, error=str(exc))
+        if compiled:
+            self.api.auth_headers()  # no credentials: the whole call fails (ProviderError), not each panel
         jobs = [(mq, p) for mq in queries if mq.ref_id in compiled for p in self.opts.metric_projects()]
         answers = self._map(lambda job: self._fetch(compiled[job[0].ref_id], job[1], window), jobs)
         by_ref: dict[str, list[tuple[str, Any]]] = {}
@@ -146,6 +148,25 @@ class GcpProvider(Provider):
             ]
         series = pq.rank(series, mq.limit, mq.order)
         return QueryResult(mq.ref_id, tuple(series), warnings=tuple(notes))
+
+    def _instances_pct(self, series: list[Series], wanted: tuple[str, ...]) -> list[Series]:
+        """Each service's instances in % of its max instances (discovery), then the busiest per group."""
+        from .discovery import RUN_DEFAULT_MAX_INSTANCES
+
+        ceilings = {(w.project, w.metrics_name): w.max_instances for w in self.discovery.workloads()
+                    if w.generation != "gen1"}  # fmt: skip
+        groups: dict[tuple[tuple[str, str], ...], list[float | None]] = {}
+        stamps: tuple[int, ...] = ()
+        for s in series:
+            key = (s.labels.get("project_id", ""), s.labels.get("service_name", ""))
+            ceiling = float(ceilings.get(key) or RUN_DEFAULT_MAX_INSTANCES)
+            labels = tuple((g, s.labels.get(g, "")) for g in wanted)
+            pct = [None if v is None else 100.0 * v / ceiling for v in s.values]
+            old = groups.get(labels)
+            groups[labels] = pct if old is None else [
+                b if a is None else a if b is None else max(a, b) for a, b in zip(old, pct, strict=True)]  # fmt: skip
+            stamps = s.timestamps
+        return [Series(dict(k), stamps, tuple(v)) for k, v in groups.items()]
 
     def instant(self, expr: str) -> list[tuple[dict[str, str], float]]:
         """An instant query at the clock's now over every metrics project; QueryError/ProviderError if all fail."""

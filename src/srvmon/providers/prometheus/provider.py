@@ -227,4 +227,3 @@ class PrometheusProvider(Provider):
 
     def close(self) -> None:
         self.client.close()
-
