@@ -141,6 +141,11 @@ class GcpProvider(Provider):
             notes += align_notes
         else:
             series = _merge(per_project, c.merge)
+        if c.post == "instances_pct":
+            try:
+                series = self._instances_pct(series, c.wanted)
+            except ProviderError as exc:
+                return QueryResult(mq.ref_id, error=f"max instances unknown: {exc}", throttled=exc.throttled)
         if c.rename:
             series = [
                 Series({c.rename.get(k, k): v for k, v in s.labels.items()}, s.timestamps, s.values)
