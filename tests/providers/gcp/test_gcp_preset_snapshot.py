@@ -93,7 +93,7 @@ def check(panel: PanelSnapshot, now: float, before: float) -> None:
     assert panel.delta_pct == pytest.approx((now - before) / before * 100, rel=1e-2), panel.id
 
 
-def test_preset_is_valid_and_the_default(proxied: Any) -> None:
+def test_preset_is_valid_and_the_default() -> None:
     preset = load_preset("gcp-serverless")
     assert preset.provider_type == "gcp" and GcpProvider.default_preset == "gcp-serverless"
     assert {p.kind for p in preset.panels} == {"stat", "gauge", "timeseries", "alarms", "toplist", "cost", "logs"}

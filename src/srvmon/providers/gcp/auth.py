@@ -118,11 +118,8 @@ class GoogleApi:
         transport = BoundedTransport(self.auth_http)
         try:
             if self.opts.credentials_file:
-                creds, _ = google.auth.load_credentials_from_file(
-                    self.opts.credentials_file, scopes=SCOPES, request=transport
-                )
-            else:
-                creds, _ = google.auth.default(scopes=SCOPES, request=transport)
+                return load_file(self.opts.credentials_file)
+            creds, _ = google.auth.default(scopes=SCOPES, request=transport)
         except DefaultCredentialsError as exc:
             raise ProviderError(f"no usable Google credentials: {exc}; fix: {FIX}") from exc
         return creds
@@ -181,6 +178,32 @@ class GoogleApi:
         return fetch_json(
             self.http, self.counter, url, params, operation, metrics=1, headers=self.auth_headers()
         )
+
+
+def load_file(path: str) -> Any:
+    """credentials_file: a service-account key or an authorized-user (gcloud) file, loaded by the class of
+    its `type` (external-account and other configurations are refused: they can point token exchanges at
+    arbitrary URLs, so they belong to the default chain the operator controls)."""
+    from google.oauth2 import credentials as user_credentials
+    from google.oauth2 import service_account
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            info = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise ProviderError(f"credentials_file {path}: cannot read it as JSON ({exc})") from exc
+    kind = info.get("type") if isinstance(info, dict) else None
+    try:
+        if kind == "service_account":
+            return service_account.Credentials.from_service_account_info(info, scopes=SCOPES)
+        if kind == "authorized_user":
+            return user_credentials.Credentials.from_authorized_user_info(info, scopes=SCOPES)
+    except ValueError as exc:
+        raise ProviderError(f"credentials_file {path}: {exc}") from exc
+    raise ProviderError(
+        f"credentials_file {path} has type {kind!r}; srvmon loads service_account or authorized_user files "
+        "(use GOOGLE_APPLICATION_CREDENTIALS for other credential configurations)"
+    )
 
 
 def _what(url: str) -> str:
