@@ -130,6 +130,7 @@ class GcpProvider(Provider):
         for project, body in bodies:
             notes += pq.server_notes(body)
             raw = pq.matrix_items(body)
+            self.counter.add("monitoring_series_read", len(raw))  # reads are free for system metrics
             if keep_project:
                 items += [{**i, "metric": {"project_id": project, **(i.get("metric") or {})}} for i in raw]
             else:
