@@ -13,7 +13,15 @@ MAX_ROWS = 8
 
 
 def test_every_preset_is_checked() -> None:
-    expected = {"serverless", "aws-serverless", "azure-functions", "gcp-serverless", "openfaas", "knative", "fn"}
+    expected = {
+        "serverless",
+        "aws-serverless",
+        "azure-functions",
+        "gcp-serverless",
+        "openfaas",
+        "knative",
+        "fn",
+    }
     assert expected <= set(preset_names())
 
 

@@ -50,8 +50,14 @@ def test_check_names_each_missing_permission_and_disabled_api(google: Any, make_
     assert health.missing_permissions == ("monitoring.timeSeries.list", "logging.logEntries.list")
     text = "\n".join(health.details)
     assert "FAILED shop-prod-123456: missing permission monitoring.timeSeries.list" in text
-    assert "cloudfunctions.googleapis.com is not enabled: gcloud services enable cloudfunctions.googleapis.com" in text
-    assert "ok shop-prod-123456: run.services.list" in text and "ok shop-prod-123456: monitoring.alertPolicies.list" in text
+    assert (
+        "cloudfunctions.googleapis.com is not enabled: gcloud services enable cloudfunctions.googleapis.com"
+        in text
+    )
+    assert (
+        "ok shop-prod-123456: run.services.list" in text
+        and "ok shop-prod-123456: monitoring.alertPolicies.list" in text
+    )
     assert health.message.startswith("3 checks failed")
 
 
@@ -83,7 +89,9 @@ def test_config_errors_name_the_key_and_line() -> None:
             '[[boards.panels]]\nid = "x"\ntitle = "X"\nkind = "stat"\nquery = "run:request_count"\nstat = "p99"\n')  # fmt: skip
     with pytest.raises(ConfigError) as caught:
         parse_config(text, "srvmon.toml")
-    assert "srvmon.toml" in str(caught.value) and "does not apply to run.googleapis.com/request_count" in str(caught.value)
+    assert "srvmon.toml" in str(caught.value) and "does not apply to run.googleapis.com/request_count" in str(
+        caught.value
+    )
 
 
 # ---- faults: the bearer token comes from injected google-auth credentials here ----------------------
@@ -126,7 +134,9 @@ def test_stalled_token_endpoint_ends_within_the_deadline(fault_server: Any, tmp_
     key.write_text(json.dumps({"type": "service_account", "project_id": PROJECT, "private_key_id": "1",
                                "private_key": sa_key[0].decode(), "client_email": gcpdata.SA_EMAIL,
                                "token_uri": f"{fault_server.url}/token"}))  # fmt: skip
-    opts = GcpOptions(projects=[PROJECT], monitoring_endpoint=fault_server.url, credentials_file=str(key), timeout="1s")
+    opts = GcpOptions(
+        projects=[PROJECT], monitoring_endpoint=fault_server.url, credentials_file=str(key), timeout="1s"
+    )
     p = GcpProvider("gcp", opts, FrozenClock(gcpdata.NOW))
     took, out = timed(lambda: p.query([MetricQuery("a", "gcp", "run:request_count")], WINDOW))
     p.close()
@@ -150,7 +160,10 @@ def test_threshold_translation() -> None:
     gauge = {"filter": 'metric.type = "cloudfunctions.googleapis.com/function/active_instances"',
              "aggregations": [{"alignmentPeriod": "60s", "perSeriesAligner": "ALIGN_MAX", "crossSeriesReducer": "REDUCE_SUM"}],
              "comparison": "COMPARISON_GE", "thresholdValue": 10}  # fmt: skip
-    assert threshold_promql(gauge) == "(sum (max_over_time(cloudfunctions_googleapis_com:function_active_instances{}[60s]))) >= 10"
+    assert (
+        threshold_promql(gauge)
+        == "(sum (max_over_time(cloudfunctions_googleapis_com:function_active_instances{}[60s]))) >= 10"
+    )
     for bad in ('metric.type=starts_with("run")', 'metric.type="x/y" OR resource.type="z"'):
         with pytest.raises(Unsupported):
             threshold_promql({**gauge, "filter": bad})
@@ -176,7 +189,9 @@ def test_credentials_file_of_another_type_is_refused(tmp_path: Any) -> None:
 
     path = tmp_path / "ext.json"
     path.write_text(json.dumps({"type": "external_account", "token_url": "https://sts.example/token"}))
-    p = GcpProvider("gcp", GcpOptions(projects=[PROJECT], credentials_file=str(path)), FrozenClock(gcpdata.NOW))
+    p = GcpProvider(
+        "gcp", GcpOptions(projects=[PROJECT], credentials_file=str(path)), FrozenClock(gcpdata.NOW)
+    )
     with pytest.raises(ProviderError, match="type 'external_account'.*service_account or authorized_user"):
         p.query([MetricQuery("a", "gcp", "run:request_count")], WINDOW)
     p.close()

@@ -25,7 +25,11 @@ def test_discovery_pages_filters_and_reads_sizes(google: Any, make_provider: Any
     def services(req: Any) -> Any:
         project = req.path.split("/")[3]
         if req.query.get("pageToken") == ["p2"]:
-            return 200, {}, {"services": [gcpdata.service(project, "us-central1", "images", cpu="2000m", memory="1Gi")]}
+            return (
+                200,
+                {},
+                {"services": [gcpdata.service(project, "us-central1", "images", cpu="2000m", memory="1Gi")]},
+            )
         return 200, {}, {"services": [gcpdata.service(project, "europe-west1", "checkout"),
                                       gcpdata.service(project, "europe-west1", "checkout-canary")],
                          "nextPageToken": "p2"}  # fmt: skip
@@ -41,12 +45,23 @@ def test_discovery_pages_filters_and_reads_sizes(google: Any, make_provider: Any
         (pr, n, g) for pr in (PROJECT, OTHER)
         for n, g in (("checkout", "run"), ("images", "run"), ("resize", "gen1"), ("Thumbnail", "gen2")))  # fmt: skip
     images = next(w for w in found if w.name == "images")
-    assert (images.vcpu, images.memory_gib, images.region, images.max_instances) == (2.0, 1.0, "us-central1", 20)
+    assert (images.vcpu, images.memory_gib, images.region, images.max_instances) == (
+        2.0,
+        1.0,
+        "us-central1",
+        20,
+    )
     thumb = next(w for w in found if w.name == "Thumbnail")
-    assert thumb.service == "thumbnail" and thumb.metrics_name == "thumbnail" and thumb.memory_gib == pytest.approx(256e6 / 2**30)
+    assert (
+        thumb.service == "thumbnail"
+        and thumb.metrics_name == "thumbnail"
+        and thumb.memory_gib == pytest.approx(256e6 / 2**30)
+    )
     assert any("asia-east1 was unreachable" in w for w in p.discovery.warnings())
     pages = google.calls(SERVICES)
-    assert [r.query.get("pageToken") for r in pages[:2]] == [None, ["p2"]] and pages[0].query["pageSize"] == ["100"]
+    assert [r.query.get("pageToken") for r in pages[:2]] == [None, ["p2"]] and pages[0].query["pageSize"] == [
+        "100"
+    ]
     assert p.resources() == ["Thumbnail", "checkout", "images", "resize"]
     calls = len(google.requests)
     p.discovery.workloads()  # cached for discovery_ttl
@@ -62,7 +77,9 @@ def test_discovery_per_region_and_bounded_pages(google: Any, make_provider: Any)
     assert any(f"stopped after {MAX_PAGES} pages" in w for w in p.discovery.warnings())
 
 
-def test_discovery_refused_everywhere_is_an_error_naming_the_permission(google: Any, make_provider: Any) -> None:
+def test_discovery_refused_everywhere_is_an_error_naming_the_permission(
+    google: Any, make_provider: Any
+) -> None:
     google.deny(r"/services$", "run.services.list")
     google.deny(r"/functions$", "cloudfunctions.functions.list")
     p = make_provider()
@@ -84,7 +101,9 @@ def _filter(make_provider: Any, google: Any, **query: Any) -> str:
 
 
 def test_logs_filter_from_the_panel(google: Any, make_provider: Any) -> None:
-    flt = _filter(make_provider, google, resources=("checkout", "Thumbnail"), errors_only=True, status_class="5xx")
+    flt = _filter(
+        make_provider, google, resources=("checkout", "Thumbnail"), errors_only=True, status_class="5xx"
+    )
     assert flt == (
         '((resource.type="cloud_run_revision" AND resource.labels.service_name="checkout") OR '
         '(resource.type="cloud_function" AND resource.labels.function_name="checkout") OR '
@@ -149,7 +168,9 @@ def test_logs_records_newest_first_and_bounded(google: Any, make_provider: Any) 
     assert (first.resource, first.status, first.duration_ms, first.level, first.request_id) == (
         "checkout", 500, 250.0, "ERROR", "abc123")  # fmt: skip
     assert first.fields["project"] == PROJECT and first.fields["revision"] == "checkout-00004-abc"
-    assert first.link is not None and first.link.startswith("https://console.cloud.google.com/logs/query;query=insertId")
+    assert first.link is not None and first.link.startswith(
+        "https://console.cloud.google.com/logs/query;query=insertId"
+    )
     assert len(google.calls("entries:list")) == 3
     small = make_provider().logs(LogQuery("gcp", WINDOW, limit=3))
     assert len(small.records) == 3 and small.partial

@@ -96,7 +96,15 @@ def check(panel: PanelSnapshot, now: float, before: float) -> None:
 def test_preset_is_valid_and_the_default() -> None:
     preset = load_preset("gcp-serverless")
     assert preset.provider_type == "gcp" and GcpProvider.default_preset == "gcp-serverless"
-    assert {p.kind for p in preset.panels} == {"stat", "gauge", "timeseries", "alarms", "toplist", "cost", "logs"}
+    assert {p.kind for p in preset.panels} == {
+        "stat",
+        "gauge",
+        "timeseries",
+        "alarms",
+        "toplist",
+        "cost",
+        "logs",
+    }
     for p in preset.panels:
         if p.query is not None:
             assert GcpProvider.validate_query(p.query, p.stat) is None, p.id
@@ -152,7 +160,10 @@ def test_full_board_snapshot(proxied: Any, gcp_prom: Any, sa_file: Any) -> None:
         ("images", pytest.approx(14400, rel=2e-3), pytest.approx(14400, rel=2e-3)),
     ]
     slow = P("slowest_services").rows or ()
-    assert {r["name"]: r["value"] for r in slow} == {"checkout": pytest.approx(492.0), "images": pytest.approx(492.0)}
+    assert {r["name"]: r["value"] for r in slow} == {
+        "checkout": pytest.approx(492.0),
+        "images": pytest.approx(492.0),
+    }
     billable = P("billable_time").rows or ()
     assert [(r["name"], r["value"]) for r in billable] == [
         ("checkout", pytest.approx(3.0 * 14400, rel=2e-3)), ("images", pytest.approx(0.5 * 14400, rel=2e-3))]  # fmt: skip
@@ -170,7 +181,10 @@ def test_full_board_snapshot(proxied: Any, gcp_prom: Any, sa_file: Any) -> None:
     cost = P("cost")
     assert cost.rows and all(r["service"].endswith("(estimate)") for r in cost.rows)
     logs = P("errors_log").rows or ()
-    assert [(r["resource"], r["status"], r["level"]) for r in logs] == [("checkout", 503, "ERROR"), ("resize", None, "CRITICAL")]
+    assert [(r["resource"], r["status"], r["level"]) for r in logs] == [
+        ("checkout", 503, "ERROR"),
+        ("resize", None, "CRITICAL"),
+    ]
     assert logs[1]["message"] == "MemoryError: out of memory"
     (prov,) = snap.providers
     assert prov.ok and prov.type == "gcp" and prov.api_calls > 30
@@ -182,7 +196,9 @@ def test_full_board_snapshot(proxied: Any, gcp_prom: Any, sa_file: Any) -> None:
 
 def test_cost_estimate_is_billable_time_times_list_price(proxied: Any, gcp_prom: Any, sa_file: Any) -> None:
     seed(proxied)
-    p = GcpProvider("gcp", gcpdata.options(proxied, regions=[REGION], exclude=["*-canary"]), FrozenClock(gcp_prom.now))
+    p = GcpProvider(
+        "gcp", gcpdata.options(proxied, regions=[REGION], exclude=["*-canary"]), FrozenClock(gcp_prom.now)
+    )
     try:
         today = gcp_prom.now.date()
         from srvmon.poll import _cost_window  # the window the poller passes
@@ -204,13 +220,17 @@ def test_cost_estimate_is_billable_time_times_list_price(proxied: Any, gcp_prom:
 
 def test_limits_quota_and_instances(proxied: Any, gcp_prom: Any, sa_file: Any) -> None:
     seed(proxied)
-    p = GcpProvider("gcp", gcpdata.options(proxied, regions=[REGION], exclude=["*-canary"]), FrozenClock(gcp_prom.now))
+    p = GcpProvider(
+        "gcp", gcpdata.options(proxied, regions=[REGION], exclude=["*-canary"]), FrozenClock(gcp_prom.now)
+    )
     try:
         limits = {lim.name: lim for lim in p.limits()}
     finally:
         p.close()
     assert (limits["quota"].used, limits["quota"].limit, limits["quota"].unit) == (90.0, 100.0, "%")
-    rate = limits["quota:appengine.googleapis.com/appengine.googleapis.com/default_requests/DefaultRequestsPerMinutePerProject"]
+    rate = limits[
+        "quota:appengine.googleapis.com/appengine.googleapis.com/default_requests/DefaultRequestsPerMinutePerProject"
+    ]
     assert (rate.used, rate.limit) == (pytest.approx(900.0), 1000.0) and rate.unit == "per minute"
     alloc = limits["quota:run.googleapis.com/run.googleapis.com/cpu_allocation/CpuAllocPerProjectRegion"]
     assert (alloc.used, alloc.limit) == (60.0, 100.0)

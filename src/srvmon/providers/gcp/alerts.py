@@ -138,12 +138,15 @@ def to_alarm(policy: Mapping[str, Any], project: str, instant: Instant) -> Alarm
     link = (f"https://console.cloud.google.com/monitoring/alerting/policies/{urlquote(policy_id, safe='')}"
             f"?project={urlquote(project, safe='')}") if policy_id else None  # fmt: skip
     severity = str(policy["severity"]).lower() if policy.get("severity") else None
-    base = {"name": name, "resource": project, "link": link, "severity": severity, "since": None}
+
+    def alarm(state: AlarmState, reason: str) -> Alarm:
+        return Alarm(name=name, state=state, reason=reason, resource=project, link=link, severity=severity)
+
     if policy.get("enabled") is False:
-        return Alarm(state="INSUFFICIENT_DATA", reason="disabled", **base)
+        return alarm("INSUFFICIENT_DATA", "disabled")
     conditions = [c for c in policy.get("conditions") or [] if isinstance(c, Mapping)]
     if not conditions:
-        return Alarm(state="INSUFFICIENT_DATA", reason="no conditions", **base)
+        return alarm("INSUFFICIENT_DATA", "no conditions")
     held: list[str] = []
     quiet: list[str] = []
     unknown: list[str] = []
@@ -172,7 +175,8 @@ def to_alarm(policy: Mapping[str, Any], project: str, instant: Instant) -> Alarm
     else:  # AND, AND_WITH_MATCHING_RESOURCE: every condition must hold
         state = "OK" if quiet else ("INSUFFICIENT_DATA" if unknown else "ALARM")
     reason = "; ".join(held + unknown) if state != "OK" else ""
-    doc = policy.get("documentation") if isinstance(policy.get("documentation"), Mapping) else {}
-    if state == "ALARM" and doc.get("subject"):
-        reason = f"{doc['subject']}: {reason}"
-    return Alarm(state=state, reason=reason, **base)
+    doc = policy.get("documentation")
+    subject = doc.get("subject") if isinstance(doc, Mapping) else None
+    if state == "ALARM" and subject:
+        reason = f"{subject}: {reason}"
+    return alarm(state, reason)

@@ -188,10 +188,10 @@ def _message(entry: Mapping[str, Any]) -> str:
 
 def record(entry: Mapping[str, Any]) -> LogRecord:
     """A LogEntry -> LogRecord (the message is data: never interpreted)."""
-    res = entry.get("resource") or {}
-    labels = res.get("labels") or {} if isinstance(res, Mapping) else {}
-    http = entry.get("httpRequest") if isinstance(entry.get("httpRequest"), Mapping) else {}
-    elabels = entry.get("labels") if isinstance(entry.get("labels"), Mapping) else {}
+    res = _map(entry.get("resource"))
+    labels = _map(res.get("labels"))
+    http = _map(entry.get("httpRequest"))
+    elabels = _map(entry.get("labels"))
     name = labels.get("service_name") or labels.get("function_name") or ""
     trace = str(entry.get("trace") or "")
     request_id = elabels.get("execution_id") or (trace.rsplit("/", 1)[-1] if trace else None)
@@ -204,7 +204,7 @@ def record(entry: Mapping[str, Any]) -> LogRecord:
         link = f"https://console.cloud.google.com/logs/query;query={q}?project={urlquote(project, safe='')}"
     fields = {k: v for k, v in {
         "project": project, "region": labels.get("location") or labels.get("region"),
-        "revision": labels.get("revision_name"), "resource_type": res.get("type") if isinstance(res, Mapping) else None,
+        "revision": labels.get("revision_name"), "resource_type": res.get("type"),
         "log": entry.get("logName"), "insert_id": insert_id or None, "trace": trace or None,
         "url": http.get("requestUrl"), "method": http.get("requestMethod"),
     }.items() if v}  # fmt: skip
@@ -219,6 +219,10 @@ def record(entry: Mapping[str, Any]) -> LogRecord:
         fields=fields,
         link=link,
     )
+
+
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _project_of(log_name: Any) -> str:

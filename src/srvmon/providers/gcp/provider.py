@@ -3,6 +3,7 @@ alert policies, Cloud Logging drill-down, discovery and an estimated compute cos
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -245,7 +246,8 @@ class GcpProvider(Provider):
                 errors.append(f"{project}: {exc}")
                 continue
             where = self.opts.metrics_scope_project or project
-            out += [to_alarm(p, project, lambda expr, w=where: self._instant_in(w, expr)) for p in found]
+            instant = functools.partial(self._instant_in, where)
+            out += [to_alarm(p, project, instant) for p in found]
         if errors and len(errors) == len(self.opts.projects):
             raise ProviderError("; ".join(errors))
         return out
