@@ -224,7 +224,7 @@ def test_config_example_loads():
     example = Path(__file__).resolve().parents[2] / "config.example.toml"
     cfg = load_config(example)
     assert len(cfg.boards) >= 2
-    assert {s.type for s in cfg.providers.values()} >= {"demo", "aws", "azure", "prometheus"}
+    assert {s.type for s in cfg.providers.values()} >= {"demo", "aws", "azure", "prometheus", "gcp"}
 
 
 def test_config_example_documents_every_option():

@@ -21,6 +21,7 @@ def test_every_preset_is_checked() -> None:
         "knative",
         "fn",
         "cloudflare-workers",
+        "gcp-serverless",
     }
     assert expected <= set(preset_names())
 

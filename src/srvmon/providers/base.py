@@ -39,6 +39,7 @@ BUILTINS: dict[str, str] = {
     "azure": "srvmon.providers.azure:AzureProvider",
     "prometheus": "srvmon.providers.prometheus:PrometheusProvider",
     "cloudflare": "srvmon.providers.cloudflare.provider:CloudflareProvider",
+    "gcp": "srvmon.providers.gcp.provider:GcpProvider",
 }
 
 
