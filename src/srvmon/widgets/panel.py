@@ -107,6 +107,11 @@ class PanelFrame(Widget, can_focus=True):
         return self.head.kind
 
     @property
+    def symbol(self) -> str:
+        """The status symbol the title shows now ('…' while loading)."""
+        return self._chrome[0] if self._chrome is not None else "…"
+
+    @property
     def title(self) -> str:
         return self.head.title
 
