@@ -9,7 +9,7 @@ resource (the name an operator knows: function, API, app, deployment), later ent
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 
@@ -86,16 +86,29 @@ def events_for(
 
 
 def dedupe(
-    events: Iterable[ChangeEvent], *, prefer: Sequence[str] = (), within_s: float = 120.0
+    events: Iterable[ChangeEvent],
+    *,
+    prefer: Sequence[str] = (),
+    within_s: float = 120.0,
+    loose_sources: Collection[str] = (),
 ) -> list[ChangeEvent]:
     """One event per change, oldest first, when several sources saw it.
 
-    Events with the same non-empty `id` are one change. Events of the same kind on the same primary
-    resource from *different* sources, at most `within_s` apart and not naming different versions, are
-    one change too (a Lambda LastModified and the CloudTrail UpdateFunctionCode behind it). The kept
-    event is the one whose `source` comes first in `prefer` (an audit log before a listing: exact time
-    and actor); missing actor, link and version are filled from the others."""
+    Events with the same non-empty `id` are one change (sources that know a change's identity, e.g.
+    "lambda:NAME:version:42", give it the same id). `loose_sources` only infer a change from a
+    timestamp and cannot name it (a Lambda LastModified cannot even tell code from config): an event
+    of theirs is the same change as an event from another source on the same primary resource, at
+    most `within_s` apart, of a deploy/config/scale kind (or the same kind) and not naming another
+    version. The kept event is the non-loose one, else the one whose `source` comes first in `prefer`
+    (an audit log before a listing: exact time and actor); missing actor, link and version are filled
+    from the others."""
     rank = {s: i for i, s in enumerate(prefer)}
+    changes = {"deploy", "config", "scale"}
+
+    def alike(m: ChangeEvent, e: ChangeEvent) -> bool:
+        if not (m.source in loose_sources or e.source in loose_sources):
+            return False
+        return m.kind == e.kind or (m.kind in changes and e.kind in changes)
 
     def better(e: ChangeEvent) -> tuple[int, float]:
         return (rank.get(e.source, len(rank)), e.time.timestamp())
@@ -111,7 +124,7 @@ def dedupe(
                 if gap > 2 * within_s:
                     break
                 if (
-                    m.kind == e.kind
+                    alike(m, e)
                     and m.source != e.source
                     and m.resources[:1] == e.resources[:1]
                     and abs(gap) <= within_s
@@ -125,6 +138,8 @@ def dedupe(
             merged.append(e)
             continue
         kept, other = (merged[at], e) if better(merged[at]) <= better(e) else (e, merged[at])
+        if kept.source in loose_sources and other.source not in loose_sources:
+            kept, other = other, kept
         merged[at] = replace(
             kept,
             actor=kept.actor or other.actor,

@@ -103,7 +103,10 @@ def test_no_false_alarm_on_noise(name: str, make) -> None:  # type: ignore[no-un
         ("flat then climbing", lambda r: [100 + max(0, i - 120) * 1.0 + r.gauss(0, 5) for i in range(N)]),
         ("late steep climb", lambda r: [100 + max(0, i - 200) * 5.0 + r.gauss(0, 5) for i in range(N)]),
         ("climb then flat", lambda r: [100 + min(i, 120) * 1.0 + r.gauss(0, 5) for i in range(N)]),
-        ("a day's wave", lambda r: [100 + 40 * math.sin(2 * math.pi * i / N) + r.gauss(0, 5) for i in range(N)]),
+        (
+            "a day's wave",
+            lambda r: [100 + 40 * math.sin(2 * math.pi * i / N) + r.gauss(0, 5) for i in range(N)],
+        ),
     ],
 )
 def test_ramps_are_not_reported_as_steps(name: str, make) -> None:  # type: ignore[no-untyped-def]

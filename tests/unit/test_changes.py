@@ -24,7 +24,16 @@ def ev(
     link: str | None = None,
 ) -> ChangeEvent:
     return ChangeEvent(
-        at, kind, f"{kind} of {resources[0]}", resources, actor, link, "aws", source, id, version  # type: ignore[arg-type]
+        at,
+        kind,
+        f"{kind} of {resources[0]}",
+        resources,
+        actor,
+        link,
+        "aws",
+        source,
+        id,
+        version,  # type: ignore[arg-type]
     )
 
 
@@ -40,7 +49,9 @@ def test_normalise_strips_arns_ids_and_account_prefixes() -> None:
     assert normalise("arn:aws:lambda:us-east-1:123456789012:function:Checkout-API:live") == "checkout-api"
     assert normalise("arn:aws:states:us-east-1:123456789012:stateMachine:order-flow") == "order-flow"
     assert normalise("arn:aws:dynamodb:us-east-1:123456789012:table/orders") == "orders"
-    assert normalise("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/Orders-Fn") == "orders-fn"
+    assert (
+        normalise("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/Orders-Fn") == "orders-fn"
+    )
     assert normalise("123456789012/eu-west-1:checkout-api") == "checkout-api"
     assert normalise("  images ") == "images"
 
@@ -76,7 +87,9 @@ def test_events_for_a_panel() -> None:
 def test_same_id_from_two_sources_is_one_event_preferring_the_audit_log() -> None:
     listing = ev(source="Lambda versions", id="lambda:checkout-api:v42", at=T + timedelta(seconds=4),
                  version="42", link="https://version")  # fmt: skip
-    trail = ev(source="CloudTrail", id="lambda:checkout-api:v42", actor="deploy-role/gh-123", link="https://trail")
+    trail = ev(
+        source="CloudTrail", id="lambda:checkout-api:v42", actor="deploy-role/gh-123", link="https://trail"
+    )
     out = dedupe([listing, trail], prefer=("CloudTrail", "Lambda versions"))
     assert len(out) == 1
     kept = out[0]
@@ -91,8 +104,22 @@ def test_near_events_of_one_kind_and_resource_from_other_sources_merge() -> None
     far = ev(source="Lambda LastModified", id="lm:2", at=T + timedelta(minutes=30))
     other_fn = ev(resources=("images",), source="Lambda LastModified", id="lm:3")
     same_source = ev(source="CloudTrail", id="ct:2", at=T + timedelta(seconds=50))
-    out = dedupe([modified, trail, far, other_fn, same_source], prefer=("CloudTrail",))
-    assert [(e.id, e.actor) for e in out] == [("ct:1", "alice"), ("lm:3", None), ("ct:2", None), ("lm:2", None)]
+    loose = ("Lambda LastModified",)
+    out = dedupe([modified, trail, far, other_fn, same_source], prefer=("CloudTrail",), loose_sources=loose)
+    assert [(e.id, e.actor) for e in out] == [
+        ("ct:1", "alice"),
+        ("lm:3", None),
+        ("ct:2", None),
+        ("lm:2", None),
+    ]
+    # a guessed kind merges with the audit log's, whose kind is kept
+    guessed = ev("deploy", source="Lambda LastModified", id="lm:9", at=T + timedelta(seconds=5))
+    exact = ev("config", source="CloudTrail", id="ct:9", actor="bob")
+    assert [(e.id, e.kind) for e in dedupe([guessed, exact], loose_sources=loose)] == [("ct:9", "config")]
+    # two sources that know their changes' identities never merge by proximity
+    published = ev(source="Lambda versions", id="lambda:f:version:2", version="2")
+    moved = ev(source="Lambda aliases", id="lambda:f:alias:live:2", version="2", at=T + timedelta(seconds=60))
+    assert len(dedupe([published, moved], loose_sources=loose)) == 2
 
 
 def test_different_versions_never_merge() -> None:
@@ -111,20 +138,28 @@ def test_in_window_is_half_open() -> None:
 
 def test_the_sentence() -> None:
     deploy = ev(resources=("checkout-api", "checkout"), version="42")
-    assert explain(shift(), [deploy], "ms", label="p99") == "p99 +212% since checkout-api deploy at 11:25 (v42)"
+    assert (
+        explain(shift(), [deploy], "ms", label="p99") == "p99 +212% since checkout-api deploy at 11:25 (v42)"
+    )
 
 
 def test_the_time_is_shown_in_the_given_zone_and_named_versions_stay_as_they_are() -> None:
     deploy = ev(version="v2.14.0")
     tokyo = timezone(timedelta(hours=9))
-    assert explain(shift(), [deploy], "ms", tokyo, label="p99") == "p99 +212% since checkout-api deploy at 20:25 (v2.14.0)"
+    assert (
+        explain(shift(), [deploy], "ms", tokyo, label="p99")
+        == "p99 +212% since checkout-api deploy at 20:25 (v2.14.0)"
+    )
 
 
 def test_only_an_event_shortly_before_the_shift_explains_it() -> None:
     s = shift(at=T + timedelta(minutes=1))
     assert explain(s, [ev(at=T - timedelta(minutes=9))], label="p99") is not None
     assert explain(s, [ev(at=T - timedelta(minutes=20))], label="p99") is None  # too long before
-    assert explain(s, [ev(at=T + timedelta(minutes=2))], label="p99") == "p99 +212% since checkout-api deploy at 11:27"
+    assert (
+        explain(s, [ev(at=T + timedelta(minutes=2))], label="p99")
+        == "p99 +212% since checkout-api deploy at 11:27"
+    )
     assert explain(s, [ev(at=T + timedelta(minutes=3))], label="p99") is None  # after the shift
     assert explain(None, [ev()]) is None
     assert explain(s, []) is None
