@@ -395,16 +395,19 @@ class EventsReader:
             r.id: r.name for r in self._inventory().of("rest_api", "http_api") if r.target == target and r.id
         }
         budget = _Budget(self.options.cloudtrail_max_calls)
+        partial: list[ChangeEvent] = []  # read by a lookup the budget cut short: shown, not all cached
         for name in trail.EVENT_NAMES:
             key = ("trail", target, name)
             for a, b in self.trail_cache.missing(key, window.start_s, window.end_s, now_s):
-                self._lookup(client, limiter, budget, key, name, a, b, now_s, target.region, api_names)
+                partial += self._lookup(
+                    client, limiter, budget, key, name, a, b, now_s, target.region, api_names
+                )
         if budget.spent_out:
             warnings.append(
                 f"{where}CloudTrail: {self.options.cloudtrail_max_calls} LookupEvents calls spent "
                 "(cloudtrail_max_calls); older hours follow on the next refreshes"
             )
-        return [
+        return partial + [
             e
             for name in trail.EVENT_NAMES
             for e in self.trail_cache.get(("trail", target, name), window.start_s, window.end_s)
@@ -422,7 +425,9 @@ class EventsReader:
         now_s: float,
         region: str,
         api_names: dict[str, str],
-    ) -> None:
+    ) -> list[ChangeEvent]:
+        """Page one lookup within the budget. LookupEvents answers newest first, so a cut-short listing
+        is complete from its oldest record on: those hours are cached; its events are returned."""
         collected: list[ChangeEvent] = []
         oldest = float(end_s)
         token: str | None = None
@@ -433,7 +438,7 @@ class EventsReader:
                     self.trail_cache.put(
                         key, start_s, end_s, collected, now_s, complete_from_s=int(oldest) + 1
                     )
-                return
+                return collected
             limiter.wait()
             pages += 1
             resp = self._call(
@@ -456,6 +461,7 @@ class EventsReader:
             if not token:
                 break
         self.trail_cache.put(key, start_s, end_s, collected, now_s)
+        return []
 
     # -- CloudWatch alarm history ------------------------------------------------------------------
     def _history(
@@ -464,6 +470,7 @@ class EventsReader:
         client = self.sessions.client("cloudwatch", target)
         key = ("history", target)
         now_s = now.timestamp()
+        partial: list[ChangeEvent] = []
         for a, b in self.history_cache.missing(key, window.start_s, window.end_s, now_s):
             collected: list[ChangeEvent] = []
             token: str | None = None
@@ -494,11 +501,13 @@ class EventsReader:
                 token = resp.get("NextToken")
                 if not token:
                     break
-            if pages:
+            if pages:  # newest first (ScanBy): a cut-short listing is complete from its oldest item on
                 self.history_cache.put(
                     key, a, b, collected, now_s, complete_from_s=None if complete else int(oldest) + 1
                 )
-        events = self.history_cache.get(key, window.start_s, window.end_s)
+            if not complete:
+                partial += collected
+        events = partial + self.history_cache.get(key, window.start_s, window.end_s)
         resources = self._resources_of(client, target, {e.resources[0] for e in events}, budget)
         return [replace(e, resources=resources.get(e.resources[0], e.resources)) for e in events]
 
