@@ -593,3 +593,41 @@ def test_alarm_transitions_land_on_the_alarms_dimensions(tmp_path: Path) -> None
     assert (ops["DescribeAlarmHistory"], ops["DescribeAlarms"]) == (2, 1)
     _assert_in_policy(calls)
     p.close()
+
+
+def test_regions_are_read_in_parallel_each_with_its_own_pace(tmp_path: Path) -> None:
+    clock = FrozenClock(NOW)
+    p, mono = _provider("http://127.0.0.1:9", clock, tmp_path, events_sources=["cloudtrail"],
+                        regions=[REGION, "eu-west-1"])  # fmt: skip
+    from srvmon.providers.aws.discovery import Inventory
+
+    p.events_reader = EventsReader(p.sessions, p.counter, p.opts, Inventory, monotonic=mono, sleep=mono.sleep)
+    window = TimeWindow.ending_at(NOW, 3600, 60)
+    targets = p._targets()
+    assert [t.region for t in targets] == [REGION, "eu-west-1"]
+    stubs = [Stubber(p.sessions.client("cloudtrail", t)) for t in targets]
+    publish = trail_item("PublishVersion20150331", NOW - timedelta(minutes=20), {"functionName": "eu-fn"},
+                         {"version": "3"}, event_id="eu-1")  # fmt: skip
+    for stub, target in zip(stubs, targets, strict=True):
+        for name in EVENT_NAMES:
+            events = [publish] if target.region == "eu-west-1" and name.startswith("PublishVersion") else []
+            stub.add_response("lookup_events", {"Events": events})
+        stub.activate()
+    try:
+        events = p.events(window)
+        for stub in stubs:
+            stub.assert_no_pending_responses()
+    finally:
+        for stub in stubs:
+            stub.deactivate()
+    assert [(e.resources, e.version) for e in events] == [(("eu-fn",), "3")]
+    assert (
+        events[0].link
+        == "https://eu-west-1.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events/eu-1"
+    )
+    assert p.usage().by_operation["LookupEvents"] == 2 * len(EVENT_NAMES)
+    # two limiters: each region's calls were spaced on their own (8 waits each), not one queue of 17
+    assert len(mono.slept) == 2 * (len(EVENT_NAMES) - 1) and max(mono.slept) == pytest.approx(
+        0.5 * (len(EVENT_NAMES) - 1)
+    )
+    p.close()

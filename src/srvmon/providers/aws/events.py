@@ -84,6 +84,17 @@ class _Budget:
 
 
 @dataclass
+class _Part:
+    """What one account/region contributed to a read."""
+
+    events: list[ChangeEvent] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    attempts: int = 0
+    failures: int = 0
+    throttled: bool = False
+
+
+@dataclass
 class _Listing:
     """What the last version/alias listing of one function said."""
 
@@ -134,6 +145,7 @@ class EventsReader:
         self.trail_cache = HourCache(TRAIL_SETTLE_S, FRESH_S, monotonic)
         self.history_cache = HourCache(HISTORY_SETTLE_S, FRESH_S, monotonic)
         self._read_lock = threading.Lock()
+        self._state_lock = threading.Lock()
         self._limiters: dict[Target, RateLimiter] = {}
         self._functions: dict[Target, tuple[float, dict[str, dict[str, Any]]]] = {}
         self._listings: dict[tuple[Target, str], _Listing] = {}
@@ -145,9 +157,10 @@ class EventsReader:
 
     def limiter(self, target: Target) -> RateLimiter:
         """The LookupEvents pacing of one account and region (2 requests/s)."""
-        if target not in self._limiters:
-            self._limiters[target] = RateLimiter(TRAIL_RATE_PER_S, self._monotonic, self._sleep)
-        return self._limiters[target]
+        with self._state_lock:
+            if target not in self._limiters:
+                self._limiters[target] = RateLimiter(TRAIL_RATE_PER_S, self._monotonic, self._sleep)
+            return self._limiters[target]
 
     def _call(self, operation: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
         self.counter.call(operation, usd=PRICE_USD.get(operation, 0.0))
@@ -157,44 +170,62 @@ class EventsReader:
     def read(
         self, targets: Sequence[Target], window: TimeWindow, resources: Sequence[str], now: datetime
     ) -> list[ChangeEvent]:
-        """Every change event of `targets` in `window` concerning `resources` (all when empty)."""
+        """Every change event of `targets` in `window` concerning `resources` (all when empty).
+
+        Accounts and regions are read in parallel (each has its own LookupEvents rate), so several
+        of them cost the time of one."""
         with self._read_lock:
-            sources = set(self.options.events_sources)
             wanted = [r for r in resources if str(r).strip()]
-            found: list[ChangeEvent] = []
-            warnings: list[str] = []
-            attempts = failures = 0
-            throttled = False
             multi = len(targets) > 1
-            for target in targets:
-                budget = _Budget(self.options.events_max_calls)
-                where = f"{target.account}/{target.region}: " if multi else ""
-                for source, run in (
-                    ("lambda", lambda t=target, b=budget: self._lambda(t, window, wanted, b, now)),
-                    ("cloudtrail", lambda t=target, w=where: self._trail(t, window, now, warnings, w)),
-                    ("alarms", lambda t=target, b=budget: self._history(t, window, b, now)),
-                ):
-                    if source not in sources:
-                        continue
-                    attempts += 1
-                    try:
-                        found.extend(run())
-                    except Exception as exc:
-                        failures += 1
-                        throttled = throttled or is_throttle(exc)
-                        warnings.append(f"{where}{source} events: {describe(exc)}")
-                if budget.spent_out:
-                    warnings.append(
-                        f"{where}events: {self.options.events_max_calls} listing calls spent "
-                        "(events_max_calls); the rest keep their last answer"
+            if multi:
+                from concurrent.futures import ThreadPoolExecutor
+
+                with ThreadPoolExecutor(max_workers=min(8, len(targets))) as pool:
+                    parts = list(
+                        pool.map(lambda t: self._read_target(t, window, wanted, now, multi), targets)
                     )
+            else:
+                parts = [self._read_target(t, window, wanted, now, multi) for t in targets]
+            found = [e for part in parts for e in part.events]
+            warnings = [w for part in parts for w in part.warnings]
+            attempts = sum(part.attempts for part in parts)
+            failures = sum(part.failures for part in parts)
             self.warnings = tuple(warnings)
             if attempts and failures == attempts:
+                throttled = any(part.throttled for part in parts)
                 raise ProviderError(f"change events: {warnings[0]}", throttled=throttled)
             merged = dedupe(found, prefer=PREFER, loose_sources=(LAMBDA_MODIFIED,))
             if wanted:
                 merged = [e for e in merged if any(names_match(w, r) for w in wanted for r in e.resources)]
             return in_window(merged, window.start, window.end)
+
+    def _read_target(
+        self, target: Target, window: TimeWindow, wanted: Sequence[str], now: datetime, multi: bool
+    ) -> _Part:
+        part = _Part()
+        budget = _Budget(self.options.events_max_calls)
+        where = f"{target.account}/{target.region}: " if multi else ""
+        sources = set(self.options.events_sources)
+        for source, run in (
+            ("lambda", lambda: self._lambda(target, window, wanted, budget, now)),
+            ("cloudtrail", lambda: self._trail(target, window, now, part.warnings, where)),
+            ("alarms", lambda: self._history(target, window, budget, now)),
+        ):
+            if source not in sources:
+                continue
+            part.attempts += 1
+            try:
+                part.events.extend(run())
+            except Exception as exc:
+                part.failures += 1
+                part.throttled = part.throttled or is_throttle(exc)
+                part.warnings.append(f"{where}{source} events: {describe(exc)}")
+        if budget.spent_out:
+            part.warnings.append(
+                f"{where}events: {self.options.events_max_calls} listing calls spent "
+                "(events_max_calls); the rest keep their last answer"
+            )
+        return part
 
     # -- Lambda listings ---------------------------------------------------------------------------
     def _list_functions(self, target: Target, budget: _Budget) -> dict[str, dict[str, Any]]:

@@ -332,21 +332,21 @@ class PromEvents:
     def _alerts(self, window: TimeWindow, step: int, present: frozenset[str]) -> list[ChangeEvent] | None:
         if ALERTS in present:
             expr = 'ALERTS{{alertstate="firing"}}{off}'
-            out = []
-            link = f"{self.p.opts.url}/alerts"
+            out: list[ChangeEvent] = []
+            rules = f"{self.p.opts.url}/alerts"
             for pt in self._range(
                 f'ALERTS{{alertstate="firing"}} unless ALERTS{{alertstate="firing"}} offset {step}s',
                 window, step, "events_alerts_fired",
             ):  # fmt: skip
-                out.append(self._alert_event(pt, pt.t - step, "firing", link))
+                out.append(self._alert_event(pt, pt.t - step, "firing", rules))
             for pt in self._ends(expr, window, step, "events_alerts_resolved"):
-                out.append(self._alert_event(pt, pt.t - step, "resolved", link))
+                out.append(self._alert_event(pt, pt.t - step, "resolved", rules))
             return out
         am = self.p.opts.alertmanager_url
         if not am:
             return None
         body = self.p.client.get(am, "/api/v2/alerts", {"active": "true"}, "events_alertmanager")
-        out = []
+        out = []  # the Alertmanager's view
         for item in body if isinstance(body, list) else []:
             if not isinstance(item, Mapping):
                 continue
