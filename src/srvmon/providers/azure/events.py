@@ -70,6 +70,11 @@ def _iso(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _odata(text: str) -> str:
+    """An OData string literal: single quotes doubled, so a name can never end the literal early."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
 def _time(value: Any) -> datetime | None:
     text = str(value or "").strip()
     if not text:
@@ -241,7 +246,7 @@ class AzureEvents:
     def _scopes(self) -> list[tuple[str, str]]:
         """(cache key, the filter clause) per Activity Log query."""
         groups = list(self.options.resource_groups)
-        out = [(f"rg:{g.lower()}", f"resourceGroupName eq '{g}'") for g in groups]
+        out = [(f"rg:{g.lower()}", f"resourceGroupName eq {_odata(g)}") for g in groups]
         if not groups:
             out.append(("provider:microsoft.web", "resourceProvider eq 'Microsoft.Web'"))
         for rid in self.options.resource_ids:
@@ -249,7 +254,7 @@ class AzureEvents:
                 rid.split("/resourceGroups/", 1)[1].split("/", 1)[0] if "/resourceGroups/" in rid else ""
             ).lower()
             if not groups or rg not in {g.lower() for g in groups}:
-                out.append((f"uri:{rid.lower()}", f"resourceUri eq '{rid}'"))
+                out.append((f"uri:{rid.lower()}", f"resourceUri eq {_odata(rid)}"))
         return out
 
     def _activity(self, window: TimeWindow, now: datetime, budget: list[int]) -> list[ChangeEvent]:
