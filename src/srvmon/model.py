@@ -270,6 +270,9 @@ class ChangeEvent:
     #: Where it was read (e.g. "CloudTrail", "Lambda versions", "Activity Log"), and a stable id for dedup.
     source: str = ""
     id: str = ""
+    #: The version/revision the change introduced when the source names one ("42", "hello-00003",
+    #: "v2.14.0"); shown as "(v42)" in explanations. Untrusted text, like `summary`.
+    version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

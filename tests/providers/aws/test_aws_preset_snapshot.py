@@ -16,7 +16,7 @@ from srvmon.poll import Poller
 from srvmon.presets import load_preset
 from srvmon.providers.aws import AwsProvider
 
-READ_ONLY = re.compile(r"^(Describe|Get|List)\w+$|^(StartQuery|StopQuery|FilterLogEvents)$")
+READ_ONLY = re.compile(r"^(Describe|Get|List)\w+$|^(StartQuery|StopQuery|FilterLogEvents|LookupEvents)$")
 
 
 def test_preset_is_valid_and_every_query_parses() -> None:

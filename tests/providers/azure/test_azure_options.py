@@ -22,7 +22,7 @@ W = TimeWindow.ending_at(datetime(2026, 11, 22, 4, 0, tzinfo=UTC), 3600)
 def test_registry_and_capabilities() -> None:
     cls = load_provider_class("azure")
     assert cls.type_name == "azure" and cls.Options is AzureOptions
-    assert cls.implemented() == {"metrics", "logs", "alarms", "cost", "limits", "health"}
+    assert cls.implemented() == {"metrics", "logs", "alarms", "cost", "limits", "health", "events"}
 
 
 def test_import_is_cheap() -> None:

@@ -139,7 +139,7 @@ def test_provider_metadata(demo):
         and DemoProvider.is_demo
         and DemoProvider.default_preset == "serverless"
     )
-    assert DemoProvider.implemented() == {"metrics", "logs", "alarms", "cost", "limits", "health"}
+    assert DemoProvider.implemented() == {"metrics", "logs", "alarms", "cost", "limits", "health", "events"}
     health = demo.check()
     assert health.ok and "40 functions" in health.message
     assert len(demo.resources()) == 40 and len(set(demo.resources())) == 40

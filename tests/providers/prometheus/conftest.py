@@ -445,3 +445,44 @@ def _stub(tls: Any) -> Iterator[StubServer]:
         release.set()
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def prom_events(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A third backfilled Prometheus whose series encode change events (events_history.py)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(
+        "events_history", Path(__file__).with_name("events_history.py")
+    )
+    assert spec and spec.loader
+    history = sys.modules.get("events_history") or importlib.util.module_from_spec(spec)
+    if "events_history" not in sys.modules:
+        sys.modules["events_history"] = history  # dataclasses look their module up
+        spec.loader.exec_module(history)
+    base = tmp_path_factory.mktemp("prom_events")
+    now_s = int(time.time()) // 3600 * 3600 - 3600
+    om = base / "events.om.txt"
+    om.write_text(history.openmetrics(now_s))
+    data = base / "data"
+    done = subprocess.run(
+        [PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", str(om), str(data)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    if done.returncode != 0:
+        pytest.fail(
+            f"promtool backfill failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        )
+    (base / "prom.yml").write_text("scrape_configs: []\n")
+    proc, url = _launch(base, data, base / "prometheus.log")
+    try:
+        yield history.Events(url, now_s)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(data, ignore_errors=True)

@@ -1,4 +1,5 @@
-"""AWS console deep links: functions, log groups (optionally with a Logs Insights query), alarms."""
+"""AWS console deep links: functions and their versions, log groups (optionally with a Logs Insights query),
+alarms, CloudTrail events."""
 
 from __future__ import annotations
 
@@ -48,3 +49,14 @@ def alarm_link(region: str, name: str) -> str:
 
 def log_stream_link(region: str, group: str, stream: str) -> str:
     return f"{log_group_link(region, group)}/log-events/{_fragment(stream)}"
+
+
+def function_version_link(region: str, name: str, version: str) -> str:
+    """A published version (or alias) of a function in the Lambda console."""
+    kind = "versions" if version.isdigit() else "aliases"
+    return f"{function_link(region, name)}/{kind}/{quote(version, safe='')}"
+
+
+def cloudtrail_event_link(region: str, event_id: str) -> str:
+    """One event of CloudTrail's Event history (who did what, with the full record)."""
+    return f"{_console(region, 'cloudtrailv2')}#/events/{quote(event_id, safe='')}"

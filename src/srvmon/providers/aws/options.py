@@ -54,6 +54,15 @@ class AwsOptions(ProviderOptions):
     """USD per GB-second used to estimate function cost in the health panel."""
     max_attempts: int = Field(default=5, ge=1, le=20)
     """botocore adaptive-retry attempts per call."""
+    events_sources: list[Literal["lambda", "cloudtrail", "alarms"]] = ["lambda", "cloudtrail", "alarms"]
+    """Where change events come from: Lambda versions, aliases and LastModified; CloudTrail
+    LookupEvents (deploy and config writes, with who made them); CloudWatch alarm history."""
+    cloudtrail_max_calls: int = Field(default=20, ge=1, le=1000)
+    """LookupEvents requests per refresh per account and region. AWS allows 2 a second, so srvmon
+    spaces them (20 take about 10 s); settled hours are cached and never asked again."""
+    events_max_calls: int = Field(default=60, ge=1, le=10_000)
+    """Lambda listing (ListFunctions, ListVersionsByFunction, ListAliases) and DescribeAlarmHistory
+    requests per refresh per account and region; what is not re-read keeps its last answer."""
 
     @field_validator("include", "exclude")
     @classmethod

@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 from srvmon.clock import Clock
 from srvmon.model import (
     Alarm,
+    ChangeEvent,
     CostItem,
     FunctionHealth,
     Health,
@@ -80,6 +81,9 @@ class AwsProvider(Provider):
         directory = cache_dir or (Path(options.cache_dir) if options.cache_dir else default_cache_dir())
         self.cost_cache = CostCache(directory, parse_duration(options.cost_cache_ttl))
         self._log_groups: dict[tuple[Any, int], set[str]] = {}
+        from srvmon.providers.aws.events import EventsReader
+
+        self.events_reader = EventsReader(self.sessions, self.counter, options, self.discovery.inventory)
 
     # -- helpers -----------------------------------------------------------------------------------
     @property
@@ -352,6 +356,14 @@ class AwsProvider(Provider):
             except Exception as exc:
                 raise ProviderError(describe(exc, "StartQuery"), throttled=is_throttle(exc)) from exc
         return mine_health(records, configs, price_per_gb_s=self.opts.lambda_price_per_gb_s)
+
+    def events(self, window: TimeWindow, resources: Sequence[str] = ()) -> list[ChangeEvent]:
+        """Deploys, config changes and alarm transitions in `window` (see providers/aws/events.py);
+        `self.events_reader.warnings` says why an answer is incomplete."""
+        from dataclasses import replace
+
+        found = self.events_reader.read(self._targets(), window, resources, self.clock.now())
+        return [replace(e, provider=self.name) for e in found]
 
     def check(self) -> Health:
         from srvmon.providers.aws.check import run_check

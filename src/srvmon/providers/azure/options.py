@@ -112,6 +112,9 @@ class AzureOptions(ProviderOptions):
     """Directory of the on-disk cost cache; default: the user cache dir."""
     cost_cache_ttl: Annotated[Duration, _COST_TTL] = "6h"
     """How long a Cost Management answer is reused (at least 1h; the API is heavily throttled)."""
+    events_max_calls: int = Field(default=20, ge=1, le=1000)
+    """Activity Log and alert pages read per refresh for change events; settled hours are cached, so a
+    long window fills in over a few refreshes."""
 
     @field_validator("resource_ids", "app_insights")
     @classmethod

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from srvmon.clock import Clock
 from srvmon.model import (
     Alarm,
+    ChangeEvent,
     CostItem,
     FunctionHealth,
     Health,
@@ -82,6 +83,10 @@ class AzureProvider(Provider):
             from .cost import CostReader
 
             part = CostReader(self._part("arm"), o, self.clock)
+        elif key == "events":
+            from .events import AzureEvents
+
+            part = AzureEvents(self._part("arm"), o, lambda: self._part("discovery").apps())
         else:
             raise KeyError(key)
         return part
@@ -220,6 +225,19 @@ class AzureProvider(Provider):
 
     def resources(self) -> list[str]:
         return [a.name for a in self._part("discovery").apps()]
+
+    def events(self, window: TimeWindow, resources: Sequence[str] = ()) -> list[ChangeEvent]:
+        """Activity Log writes on the Function Apps and alert transitions (see azure/events.py);
+        `self.events_reader.warnings` says why an answer is incomplete."""
+        from dataclasses import replace
+
+        found = self.events_reader.read(window, resources, self.clock.now())
+        return [replace(e, provider=self.name) for e in found]
+
+    @property
+    def events_reader(self) -> Any:
+        """The change-event reader (azure/events.py AzureEvents); `.warnings` tells a partial answer."""
+        return self._part("events")
 
     def check(self) -> Health:
         try:

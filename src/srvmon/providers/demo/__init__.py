@@ -14,6 +14,10 @@ triples the checkout API's p99 and raises its 5xx; the `orders` table climbing t
 capacity (a few hours to the limit); one function throttling; the DLQ growing; one service's cost
 +30 % over the last 7 days; 2 of 12 alarms in ALARM; timeouts, OOM kills and cold starts in the logs.
 
+Change events (`events()`, see events.py): the deploy 35 min ago (v2.14.0 on the checkout service),
+the release before it, a reserved-concurrency change on the throttling function 3 h ago, and the
+alarm transitions behind `alarms()`.
+
 Query syntax (panel `query`):
   query = "api.requests"                                   # a metric name
   query = { metric = "sqs.visible", where = { dlq = "true" } }   # where: dim = value | [values]

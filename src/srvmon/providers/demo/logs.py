@@ -57,7 +57,8 @@ _DEPLOY_ERROR = (
     "at priceOrder (/var/task/src/pricing.js:88:31)",
 )
 _RID = re.compile(r"^([0-9a-f]{8})-([0-9a-f]{4})-4([0-9a-f]{3})-([0-9a-f]{4})-([0-9a-f]{12})$")
-_NEW_VERSION, _OLD_VERSION = "v2.14.0", "v2.13.4"
+#: The release the bad deploy shipped, and the one before it (logs and change events agree).
+NEW_VERSION, OLD_VERSION = "v2.14.0", "v2.13.4"
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +186,7 @@ def invocation(fleet: Fleet, inc: Incidents, fn: Function, minute: int, k: int) 
         status, message = _DEPLOY_ERROR if deployed else _SERVER_ERRORS[int(u[7] * len(_SERVER_ERRORS))]
     else:
         status, message = None, ""
-    version = _NEW_VERSION if deployed else (_OLD_VERSION if fn.service == inc.deploy_service else "v1.8.2")
+    version = NEW_VERSION if deployed else (OLD_VERSION if fn.service == inc.deploy_service else "v1.8.2")
     offset = u[2] * max(0.0, 59.9 - dur / 1000.0)
     return Invocation(
         fn,

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator
 from srvmon.clock import Clock
 from srvmon.model import (
     Alarm,
+    ChangeEvent,
     CostItem,
     FunctionHealth,
     Health,
@@ -159,6 +160,20 @@ class DemoProvider(Provider):
     def limits(self) -> list[Limit]:
         self.counter.call("limits")
         return account.limits(self.fleet, self.incidents, self._now_s())
+
+    def events(self, window: TimeWindow, resources: Sequence[str] = ()) -> list[ChangeEvent]:
+        """The demo's change events (providers/demo/events.py) in `window`, for `resources` or all."""
+        from dataclasses import replace
+
+        from srvmon.changes import names_match
+        from srvmon.providers.demo import events
+
+        self.counter.call("events")
+        found = events.events(self.fleet, self.incidents, window, self._now_s())
+        wanted = [r for r in resources if str(r).strip()]
+        if wanted:
+            found = [e for e in found if any(names_match(w, r) for w in wanted for r in e.resources)]
+        return [replace(e, provider=self.name) for e in found]
 
     def check(self) -> Health:
         f = self.fleet

@@ -8,7 +8,17 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
 from srvmon.clock import Clock
-from srvmon.model import Alarm, Health, Limit, LogQuery, LogResult, MetricQuery, QueryResult, TimeWindow
+from srvmon.model import (
+    Alarm,
+    ChangeEvent,
+    Health,
+    Limit,
+    LogQuery,
+    LogResult,
+    MetricQuery,
+    QueryResult,
+    TimeWindow,
+)
 from srvmon.providers.base import NotSupported, Provider, ProviderError, ProviderOptions
 from srvmon.providers.prometheus import alerts, detect, loki, promql
 from srvmon.providers.prometheus.client import PromClient, QueryError
@@ -47,6 +57,10 @@ class PrometheusProvider(Provider):
         self.client = PromClient(options, self.counter)
         self._seen: dict[str, tuple[float, bool]] = {}  # metric name -> (checked at, exists)
         self._names_lock = threading.Lock()
+        from srvmon.providers.prometheus.events import PromEvents
+
+        #: Change events (prometheus/events.py); `.warnings` tells a partial answer.
+        self.events_reader = PromEvents(self)
 
     def unavailable(self) -> dict[str, str]:
         return {} if self.opts.loki_url else {"logs": "no loki_url configured: logs need a Loki server"}
@@ -161,6 +175,15 @@ class PrometheusProvider(Provider):
             return [Limit("max_scale", 0.0, ceiling, unit="replicas")]
         labels, used = max(rows, key=lambda r: r[1])
         return [Limit("max_scale", used, ceiling, resource=",".join(labels.values()), unit="replicas")]
+
+    # -- change events ------------------------------------------------------------------------------
+    def events(self, window: TimeWindow, resources: Sequence[str] = ()) -> list[ChangeEvent]:
+        """Deployments, revisions, scaling, replica limits and alert transitions the server's metrics
+        show (see prometheus/events.py), for `resources` or all."""
+        from dataclasses import replace
+
+        found = self.events_reader.read(window, resources)
+        return [replace(e, provider=self.name) for e in found]
 
     # -- logs ---------------------------------------------------------------------------------------
     def logs(self, query: LogQuery) -> LogResult:
