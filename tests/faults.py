@@ -2,6 +2,7 @@
 
 Routes map a path to a Fault; anything else answers 404. The server runs in daemon threads and is
 closed by the fixture (`fault_server` in tests/conftest.py), which also unblocks stalled handlers.
+`FaultServer(tls=ctx)` serves HTTPS (clients that refuse bearer tokens over plain HTTP, e.g. azure-core).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -34,7 +36,7 @@ class Fault:
 
 
 class FaultServer:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Fault] = {}
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         self.stop = threading.Event()
@@ -75,12 +77,18 @@ class FaultServer:
         self.handler = Handler
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        self.scheme = "http"
+        if tls is not None:  # the handshake runs in the handler thread, so a stalled client blocks nobody
+            self.httpd.socket = tls.wrap_socket(
+                self.httpd.socket, server_side=True, do_handshake_on_connect=False
+            )
+            self.scheme = "https"
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        return f"{self.scheme}://127.0.0.1:{self.httpd.server_address[1]}"
 
     def act(self, h: Any, f: Fault) -> None:
         body = f.body if isinstance(f.body, bytes) else json.dumps(f.body).encode()

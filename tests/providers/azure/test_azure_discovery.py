@@ -12,12 +12,13 @@ def test_discovers_function_apps_with_plans(make_provider: Any, arm_sites: Any, 
     apps = {a.name: a for a in p._part("discovery").apps()}
     assert sorted(apps) == ["checkout-api", "orders-worker", "reports-flex"]  # web-frontend is kind=app
     c = apps["checkout-api"]
-    assert (c.plan, c.sku, c.runtime, c.min_instances, c.max_instances) == (
+    assert (c.plan, c.sku, c.runtime, c.min_instances, c.max_instances, c.os) == (
         "Consumption",
         "Y1",
         "python 3.11",
         0,
-        200,
+        100,  # Linux Consumption scales to 100 instances (Windows: 200)
+        "linux",
     )
     assert (
         c.region == "westeurope"
@@ -59,17 +60,46 @@ def test_name_patterns_and_resources(make_provider: Any, arm_sites: Any) -> None
     assert p.resources() == ["checkout-api", "reports-flex"]
 
 
+def test_consumption_ceiling_follows_the_os(make_provider: Any, arm_sites: Any, azd: Any) -> None:
+    base = f"/subscriptions/{azd.SUB}/resourceGroups/rg-prod/providers/Microsoft.Web"
+    windows = azd.site("legacy-win", "plan-y1", kind="functionapp", site_config={"functionAppScaleLimit": 0})
+    capped = azd.site("capped-win", "plan-y1", kind="functionapp", site_config={"functionAppScaleLimit": 30})
+    linux = azd.site("new-linux", "plan-y1", kind="functionapp,linux")
+    arm_sites.route("GET", base + "/sites", {"value": [windows, capped, linux]})
+    apps = {a.name: a for a in make_provider()._part("discovery").apps()}
+    assert (apps["legacy-win"].os, apps["legacy-win"].max_instances) == ("windows", 200)
+    assert apps["capped-win"].max_instances == 30
+    assert (apps["new-linux"].os, apps["new-linux"].max_instances) == ("linux", 100)
+
+
 def test_check_reports_apps_and_403(make_provider: Any, arm_sites: Any, azure_server: Any) -> None:
+    azure_server.route("POST", r"/subscriptions/[^/]+/metrics:getBatch", {"values": []})
+    azure_server.route(
+        "GET", r"/subscriptions/[^/]+/providers/Microsoft.AlertsManagement/alerts", {"value": []}
+    )
     p = make_provider()
     h = p.check()
-    assert h.ok and h.message.startswith("3 Function App(s) found")
-    assert "orders-worker: Premium EP1 node 20 (westeurope)" in h.details
+    assert h.ok and h.message == "3 Function App(s) found; all probes answered", h
+    assert "  orders-worker: Premium EP1 node 20 (westeurope)" in h.details
+    assert "metrics: ok (checkout-api, westeurope)" in h.details
+    assert any(d.startswith("logs: not configured") for d in h.details)
+    azure_server.route(
+        "POST",
+        r"/subscriptions/[^/]+/metrics:getBatch",
+        {"error": {"code": "AuthorizationFailed", "message": "no metrics"}},
+        status=403,
+    )
+    h = p.check()
+    assert not h.ok and h.message.startswith("metrics: metrics:getBatch: HTTP 403"), h
+    assert "grant the identity Monitoring Reader" in h.message
+    assert h.missing_permissions == ("Microsoft.Insights/metrics/read (Monitoring Reader)",)
     azure_server.route(
         "GET", r".*/sites", {"error": {"code": "AuthorizationFailed", "message": "no read"}}, status=403
     )
     h = p.check()
     assert not h.ok and "HTTP 403" in h.message and "AuthorizationFailed" in h.message
-    assert h.missing_permissions == ("Microsoft.Web/sites/read",)
+    assert "grant the identity Reader on the subscription" in h.message
+    assert h.missing_permissions == ("Microsoft.Web/sites/read (Reader)",)
 
 
 def test_helpers() -> None:

@@ -193,10 +193,15 @@ class PrometheusProvider(Provider):
             )
         except QueryError as exc:
             raise ProviderError(f"Loki refused {expr}: {exc}") from exc
-        recs = loki.records(body, self.opts.loki_resource_label, query.limit)
-        warnings = tuple(str(w) for w in body.get("warnings") or []) if isinstance(body, dict) else ()
+        limit = max(1, min(query.limit, loki.MAX_LINES))
+        recs = loki.records(body, self.opts.loki_resource_label, limit + 1)
+        warnings = [str(w) for w in body.get("warnings") or []] if isinstance(body, dict) else []
+        truncated = len(recs) > limit or query.limit > loki.MAX_LINES
+        if truncated:
+            capped = f" (at most {loki.MAX_LINES:,} per query)" if query.limit > loki.MAX_LINES else ""
+            warnings.append(f"newest {limit:,} lines shown{capped}; more matched: narrow the query or the range")
         return LogResult(
-            tuple(recs), filtered_by_provider=True, partial=len(recs) >= query.limit, warnings=warnings
+            tuple(recs[:limit]), filtered_by_provider=True, truncated=truncated, warnings=tuple(warnings)
         )
 
     def resources(self) -> list[str]:
