@@ -233,7 +233,7 @@ class BoundedHttp:
                     chunks.append(chunk)
                     if self.clock() > deadline:
                         raise HttpError(
-                            f"{label} timed out: no complete answer within {budget:g}s",
+                            f"{label} timed out: no complete answer within {budget:.3g}s",
                             timed_out=True,
                         )
                 raw = b"".join(chunks)
@@ -245,12 +245,12 @@ class BoundedHttp:
             raise
         except httpx.ConnectTimeout as exc:
             raise HttpError(
-                f"cannot reach {label}: connection timed out after {min(lim.connect_s, budget):g}s",
+                f"cannot reach {label}: connection timed out after {min(lim.connect_s, budget):.3g}s",
                 unreachable=True,
             ) from exc
         except httpx.TimeoutException as exc:
             raise HttpError(
-                f"{label} timed out: no data for {min(lim.read_s, budget):g}s", timed_out=True
+                f"{label} timed out: no data for {min(lim.read_s, budget):.3g}s", timed_out=True
             ) from exc
         except httpx.HTTPError as exc:
             raise HttpError(f"cannot reach {label}: {type(exc).__name__}: {exc}", unreachable=True) from exc

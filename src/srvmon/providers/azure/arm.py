@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from srvmon.providers.base import ProviderError, UsageCounter
-from srvmon.providers.httpio import HttpLimits, retry_after_seconds
+from srvmon.providers.httpio import HttpError, HttpLimits, retry_after_seconds
 
 from .options import AzureOptions
 
@@ -21,9 +21,13 @@ MAX_PAGES = 50
 
 
 def make_credential(options: AzureOptions) -> Any:
-    """The azure-identity credential the options ask for (imported lazily)."""
+    """The azure-identity credential the options ask for (imported lazily), its chain reports kept off
+    stderr (srvmon reports a failure itself, once: see credential.py)."""
     from azure import identity
 
+    from .credential import quiet_identity_logging
+
+    quiet_identity_logging()
     authority = options.endpoints().authority
     if options.credential == "cli":
         return identity.AzureCliCredential()
@@ -133,6 +137,11 @@ def to_provider_error(exc: Exception, what: str) -> ProviderError:
     return ProviderError(prefix + first_line[:300] + (f"; {hint}" if hint else ""))
 
 
+def named(exc: ProviderError, what: str) -> ProviderError:
+    """The same failure with the operation in front (e.g. a body over the size limit, from the transport)."""
+    return ProviderError(f"{what}: {exc}", throttled=exc.throttled, retry_after_s=exc.retry_after_s)
+
+
 def is_throttle(status: int, headers: Any) -> bool:
     """429, or 503 with a Retry-After: the server said when to come back (the poller waits, not us)."""
     return status == 429 or (status == 503 and retry_after(headers) is not None)
@@ -194,6 +203,8 @@ class ArmClient:
             resp = self._client.send_request(req)
         except AzureError as exc:
             raise to_provider_error(exc, operation) from exc
+        except HttpError as exc:
+            raise named(exc, operation) from exc
         if is_throttle(resp.status_code, resp.headers):
             raise throttled_error(operation, resp.status_code, resp.headers)
         if resp.status_code >= 400:
@@ -218,9 +229,12 @@ class ArmClient:
         """Every item of a `{"value": [...], "nextLink": ...}` listing."""
         page: Any = self.get(path, params, operation=operation)
         for _ in range(MAX_PAGES):
-            if not isinstance(page, dict):
-                return
-            for item in page.get("value") or []:
+            items = page.get("value") if isinstance(page, dict) else None
+            if not isinstance(items, list):
+                raise ProviderError(
+                    f'{operation}: unexpected answer (expected {{"value": [...]}}): {str(page)[:80]!r}'
+                )
+            for item in items:
                 if isinstance(item, dict):
                     yield item
             nxt = page.get("nextLink")

@@ -83,34 +83,35 @@ def summary(kind: str, exc: BaseException) -> str:
 
 
 class QuietCredential:
-    """A TokenCredential wrapper: failures become one CredentialError, cached per scope for a while."""
+    """A TokenCredential wrapper: a failure becomes one CredentialError, and for `ttl_s` every further
+    token request (any scope) gets the same answer without running the chain again."""
 
     def __init__(self, inner: Any, kind: str, *, ttl_s: float = FAILURE_TTL_S) -> None:
+        quiet_identity_logging()
         self.inner = inner
         self.kind = kind
         self.ttl_s = ttl_s
         self._lock = threading.Lock()
-        self._failed: dict[tuple[str, ...], tuple[float, CredentialError]] = {}
+        self._failed: tuple[float, CredentialError] | None = None
         self.attempts = 0
 
     def get_token(self, *scopes: str, **kwargs: Any) -> Any:
-        key = tuple(scopes)
         with self._lock:
-            cached = self._failed.get(key)
+            cached = self._failed
             if cached is not None and time.monotonic() - cached[0] < self.ttl_s:
                 raise CredentialError(str(cached[1]), cached[1].details)
+            self.attempts += 1
         from azure.core.exceptions import ClientAuthenticationError
 
-        self.attempts += 1
         try:
             token = self.inner.get_token(*scopes, **kwargs)
         except ClientAuthenticationError as exc:  # CredentialUnavailableError is one too
             err = CredentialError(summary(self.kind, exc), reasons(exc))
             with self._lock:
-                self._failed[key] = (time.monotonic(), err)
+                self._failed = (time.monotonic(), err)
             raise err from None
         with self._lock:
-            self._failed.pop(key, None)
+            self._failed = None
         return token
 
     def close(self) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from urllib.parse import urlsplit
 from srvmon.clock import Clock
 from srvmon.model import LogRecord
 from srvmon.providers.base import ProviderError, UsageCounter
-from srvmon.providers.httpio import BoundedHttp, HttpError, Response
+from srvmon.providers.httpio import BoundedHttp, HttpError, Response, status_error
 
 from .arm import ArmClient, limits, verify
 from .discovery import WEB_API, FunctionApp
@@ -140,25 +141,43 @@ class DurableClient:
         return self._keys[app.id]
 
     def _get(self, app: FunctionApp, url: str, params: dict[str, str], headers: dict[str, str]) -> Response:
-        self.counter.call("durable:instances")
-        try:
-            return self.http.request(
-                "GET",
-                url,
-                params=params,
-                headers={**headers, KEY_HEADER: self.key(app)},
-                what=f"Durable Functions API of {app.name}",
+        """One GET with the key header; transient failures (unreachable, 5xx) retried `retries` times
+        inside the same `timeout`; throttling (429, 503 with Retry-After) handed back at once."""
+        label = f"Durable Functions API of {app.name}"
+        sent = {**headers, KEY_HEADER: self.key(app)}
+        budget = self.options.timeout_s
+        start = time.monotonic()
+        attempt = 0
+        while True:
+            self.counter.call("durable:instances")
+            remaining = budget - (time.monotonic() - start)
+            try:
+                answer = self.http.fetch(
+                    "GET", url, params=params, headers=sent, what=label, deadline_s=remaining
+                )
+                failure: HttpError | None = status_error(answer, label) if answer.status >= 400 else None
+            except HttpError as exc:
+                failure = exc
+            if failure is None:
+                return answer
+            transient = failure.unreachable or (
+                failure.status is not None and failure.status >= 500 and not failure.throttled
             )
-        except HttpError as exc:
-            if exc.status in (401, 403):
-                self._keys.pop(app.id, None)  # rotated? read it again next time
-                raise ProviderError(
-                    f"durable: {exc}; the durabletask_extension key was refused (rotated, or the wrong"
-                    " app): check durable_key_env or the app's system keys",
-                ) from exc
-            raise ProviderError(
-                f"durable: {exc}", throttled=exc.throttled, retry_after_s=exc.retry_after_s
-            ) from exc
+            backoff = min(2.0, 0.2 * 2**attempt)
+            time_left = budget - (time.monotonic() - start) > backoff + 0.1
+            if not (transient and attempt < self.options.retries and time_left):
+                raise self._error(app, failure)
+            attempt += 1
+            time.sleep(backoff)
+
+    def _error(self, app: FunctionApp, exc: HttpError) -> ProviderError:
+        if exc.status in (401, 403):
+            self._keys.pop(app.id, None)  # rotated? read it again next time
+            return ProviderError(
+                f"durable: {exc}; the durabletask_extension key was refused (rotated, or the wrong app):"
+                " check durable_key_env or the app's system keys"
+            )
+        return ProviderError(f"durable: {exc}", throttled=exc.throttled, retry_after_s=exc.retry_after_s)
 
     def instances(
         self,

@@ -9,9 +9,10 @@ from typing import Any
 
 from srvmon.model import FunctionHealth, LogQuery, LogRecord, LogResult, TimeWindow
 from srvmon.providers.base import NotSupported, ProviderError, UsageCounter
+from srvmon.providers.httpio import HttpError
 
 from . import links
-from .arm import client_kwargs, to_provider_error
+from .arm import client_kwargs, named, to_provider_error
 from .kql import CLASSIC, WORKSPACE, Schema, health_query, logs_query
 from .options import AzureOptions
 
@@ -107,6 +108,8 @@ class LogsFetcher:
                     )
             except AzureError as exc:
                 raise to_provider_error(exc, op) from exc
+            except HttpError as exc:
+                raise named(exc, op) from exc
             except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a malformed answer
                 raise ProviderError(f"{op}: unexpected answer ({type(exc).__name__}: {exc})") from exc
             if res.status == LogsQueryStatus.PARTIAL:
@@ -139,7 +142,9 @@ class LogsFetcher:
         truncated = len(records) > limit or q.limit > MAX_ROWS
         if truncated:
             capped = f" (at most {MAX_ROWS:,} per query)" if q.limit > MAX_ROWS else ""
-            warnings.append(f"newest {limit:,} records shown{capped}; more matched: narrow the query or the range")
+            warnings.append(
+                f"newest {limit:,} records shown{capped}; more matched: narrow the query or the range"
+            )
         return LogResult(
             tuple(records[:limit]),
             filtered_by_provider=True,

@@ -16,8 +16,9 @@ from typing import Any
 
 from srvmon.model import Series, TimeWindow
 from srvmon.providers.base import ProviderError, UsageCounter
+from srvmon.providers.httpio import HttpError
 
-from .arm import client_kwargs, to_provider_error
+from .arm import client_kwargs, named, to_provider_error
 from .discovery import FunctionApp
 from .options import AzureOptions
 from .query import APP_GROUPS
@@ -133,6 +134,8 @@ class MetricsFetcher:
                         )
                     except AzureError as exc:
                         raise to_provider_error(exc, "metrics:getBatch") from exc
+                    except HttpError as exc:
+                        raise named(exc, "metrics:getBatch") from exc
                     except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a malformed answer
                         raise ProviderError(
                             f"metrics:getBatch: unexpected answer ({type(exc).__name__}: {exc})"

@@ -29,6 +29,8 @@ from azure.core.utils import CaseInsensitiveDict
 from srvmon.providers.httpio import BoundedHttp, HttpError, HttpLimits
 from srvmon.providers.httpio import Response as Answer
 
+from .arm import is_throttle
+
 #: The pipeline option carrying one call's absolute deadline (time.monotonic()) from BoundedRetry to
 #: BoundedTransport; azure-core hands every remaining context option to the transport as a keyword.
 DEADLINE = "srvmon_deadline"
@@ -168,7 +170,7 @@ class BoundedTransport(HttpTransport):  # type: ignore[type-arg]
         label = _origin(str(request.url))
         if remaining <= 0:
             raise ServiceResponseTimeoutError(
-                f"{label} timed out: no complete answer within {self.limits.deadline_s:g}s"
+                f"{label} timed out: no complete answer within {self.limits.deadline_s:.3g}s"
             )
         content = getattr(request, "content", None)
         if content is None:
@@ -198,13 +200,6 @@ def _origin(url: str) -> str:
 
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
-
-
-def is_throttle(status: int, headers: Any) -> bool:
-    """429, or 503 with a Retry-After: the server said when to come back (the poller waits, not us)."""
-    from .arm import retry_after
-
-    return status == 429 or (status == 503 and retry_after(headers) is not None)
 
 
 class BoundedRetry(RetryPolicy):
