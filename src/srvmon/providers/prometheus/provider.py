@@ -199,7 +199,9 @@ class PrometheusProvider(Provider):
         truncated = len(recs) > limit or query.limit > loki.MAX_LINES
         if truncated:
             capped = f" (at most {loki.MAX_LINES:,} per query)" if query.limit > loki.MAX_LINES else ""
-            warnings.append(f"newest {limit:,} lines shown{capped}; more matched: narrow the query or the range")
+            warnings.append(
+                f"newest {limit:,} lines shown{capped}; more matched: narrow the query or the range"
+            )
         return LogResult(
             tuple(recs[:limit]), filtered_by_provider=True, truncated=truncated, warnings=tuple(warnings)
         )
@@ -219,18 +221,22 @@ class PrometheusProvider(Provider):
 
     # -- health -------------------------------------------------------------------------------------
     def check(self) -> Health:
-        """Prometheus answers (and with which FaaS metrics); Alertmanager and Loki too when configured."""
+        """Prometheus answers (and with which FaaS metrics); Alertmanager and Loki too when configured.
+        Any failure (unreachable, too slow, refused credentials, a variable not set) is not ok, with the
+        cause and the fix."""
+        from srvmon.providers.prometheus.hints import with_hint
+
         try:
             body = self.client.get(self.opts.url, "/api/v1/status/buildinfo", None, "buildinfo")
             version = (body.get("data") or {}).get("version", "?") if isinstance(body, dict) else "?"
             names = self.present(detect.MARKERS)
         except (ProviderError, QueryError) as exc:
-            return Health(ok=False, message=str(exc))
+            return Health(ok=False, message=with_hint(exc, self.opts))
         details = [f"{k}: {v or 'not found'}" for k, v in detect.generation(names or ()).items()]
         problems = []
-        for what, base, path in (
-            ("alertmanager", self.opts.alertmanager_url, "/api/v2/status"),
-            ("loki", self.opts.loki_url, "/loki/api/v1/labels"),
+        for what, option, base, path in (
+            ("alertmanager", "alertmanager_url", self.opts.alertmanager_url, "/api/v2/status"),
+            ("loki", "loki_url", self.opts.loki_url, "/loki/api/v1/labels"),
         ):
             if not base:
                 continue
@@ -238,7 +244,7 @@ class PrometheusProvider(Provider):
                 self.client.get(base, path, None, f"{what}_check")
                 details.append(f"{what}: ok at {base}")
             except (ProviderError, QueryError) as exc:
-                details.append(f"{what}: FAILED: {exc}")
+                details.append(f"{what}: FAILED: {with_hint(exc, self.opts, option)}")
                 problems.append(what)
         message = f"Prometheus {version} at {self.opts.url}"
         if problems:
