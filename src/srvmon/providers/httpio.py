@@ -207,18 +207,14 @@ class BoundedHttp:
         budget = lim.deadline_s if deadline_s is None else max(0.0, min(lim.deadline_s, deadline_s))
         start = self.clock()
         deadline = start + budget
-        timeout = None
+        timeout: Any = httpx.USE_CLIENT_DEFAULT
         if budget < lim.deadline_s:
-            timeout = httpx.Timeout(max(0.001, min(lim.read_s, budget)), connect=max(0.001, min(lim.connect_s, budget)))
+            timeout = httpx.Timeout(
+                max(0.001, min(lim.read_s, budget)), connect=max(0.001, min(lim.connect_s, budget))
+            )
         try:
             with self.client().stream(
-                method,
-                url,
-                params=params,
-                json=json_body,
-                content=content,
-                headers=headers,
-                **({"timeout": timeout} if timeout is not None else {}),
+                method, url, params=params, json=json_body, content=content, headers=headers, timeout=timeout
             ) as resp:
                 chunks: list[bytes] = []
                 size = 0

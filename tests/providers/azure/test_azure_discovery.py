@@ -129,3 +129,51 @@ def test_arm_throttling_fails_the_whole_call(make_provider: Any, arm_sites: Any)
         err.value.throttled and str(err.value) == "ListSites: throttled by Azure (HTTP 429); retry after 42s"
     )
     assert len(arm_sites.calls(r"/sites$")) == 1
+
+
+def test_check_fails_for_an_expired_token_and_an_unreachable_arm(make_provider: Any, arm_sites: Any) -> None:
+    from faults import closed_port
+
+    arm_sites.route(
+        "GET",
+        r".*/sites",
+        {
+            "error": {
+                "code": "ExpiredAuthenticationToken",
+                "message": "The access token expiry UTC time is earlier",
+            }
+        },
+        status=401,
+    )
+    h = make_provider().check()
+    assert not h.ok and "HTTP 401: ExpiredAuthenticationToken" in h.message
+    assert "the token was refused: sign in again (az login)" in h.message
+    dead = f"https://127.0.0.1:{closed_port()}"
+    h = make_provider(arm_endpoint=dead, timeout="1s").check()
+    assert not h.ok and f"cannot reach {dead}" in h.message
+
+
+def test_check_reports_empty_scope_and_listkeys_permission(
+    make_provider: Any, arm_sites: Any, azd: Any
+) -> None:
+    arm_sites.route("POST", r"/subscriptions/[^/]+/metrics:getBatch", {"values": []})
+    arm_sites.route("GET", r"/subscriptions/[^/]+/providers/Microsoft.AlertsManagement/alerts", {"value": []})
+    arm_sites.route(
+        "POST",
+        azd.site_id("orders-worker") + "/host/default/listkeys",
+        {
+            "error": {
+                "code": "AuthorizationFailed",
+                "message": "does not have authorization to perform action",
+            }
+        },
+        status=403,
+    )
+    h = make_provider(durable_apps=["orders-worker"]).check()
+    assert not h.ok and h.message.startswith("durable: ListHostKeys: HTTP 403: AuthorizationFailed")
+    assert "Microsoft.Web/sites/host/listkeys/action" in h.message and "durable_key_env" in h.message
+    assert h.missing_permissions == (
+        "Microsoft.Web/sites/host/listkeys/action (Website Contributor), or durable_key_env",
+    )
+    h = make_provider(name_patterns=["nothing-*"]).check()
+    assert not h.ok and h.message.startswith("no Function Apps found in rg-prod")

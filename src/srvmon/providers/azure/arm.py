@@ -105,7 +105,7 @@ def status_hint(status: int | None, code: str, what: str) -> str:
     if status == 401 or "authenticationtoken" in code_l or "invalidauthentication" in code_l:
         return "the token was refused: sign in again (az login) or check the credential's tenant"
     if status == 403:
-        if "listkeys" in what.lower():
+        if "hostkeys" in what.lower() or "listkeys" in what.lower():
             return (
                 "reading the durabletask key needs Microsoft.Web/sites/host/listkeys/action (e.g. Website"
                 " Contributor), more than Reader: grant it, or set durable_key_env"
@@ -162,10 +162,9 @@ class ArmClient:
             policies.UserAgentPolicy(sdk_moniker="srvmon"),
             retry_policy(options),
             policies.BearerTokenCredentialPolicy(credential, cloud.arm_scope),
-            policies.ContentDecodePolicy(),
             policies.NetworkTraceLoggingPolicy(),
         ]
-        self._client = PipelineClient(
+        self._client: PipelineClient[Any, Any] = PipelineClient(
             base_url=self.base, policies=pipeline_policies, transport=transport(options)
         )
 
