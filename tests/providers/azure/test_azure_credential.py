@@ -15,8 +15,8 @@ from azure.core.exceptions import ClientAuthenticationError
 
 from srvmon.model import MetricQuery, TimeWindow
 from srvmon.providers.azure import AzureProvider
-from srvmon.providers.azure.options import AzureOptions
 from srvmon.providers.azure.credential import CredentialError, QuietCredential, summary
+from srvmon.providers.azure.options import AzureOptions
 from srvmon.providers.base import ProviderError
 
 SUB = "12345678-abcd-1234-abcd-123456789abc"

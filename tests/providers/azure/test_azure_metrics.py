@@ -159,7 +159,7 @@ def test_flex_consumption_executions_count_in_totals_and_rankings(
     ]
     assert all(len(c.body["resourceids"]) == 1 for c in flex_calls)  # Flex metric names asked of Flex only
     assert not any(
-        "FunctionExecutionCount" == n for c in flex_calls for n in c.query["metricnames"][0].split(",")
+        n == "FunctionExecutionCount" for c in flex_calls for n in c.query["metricnames"][0].split(",")
     )
 
 
