@@ -194,9 +194,12 @@ class BoundedHttp:
         headers: Mapping[str, str] | None = None,
         what: str | None = None,
         deadline_s: float | None = None,
+        connect_s: float | None = None,
+        read_s: float | None = None,
     ) -> Response:
         """Like request() but any status is returned (for callers that map statuses themselves, such as
-        an SDK transport); `deadline_s` shortens this call's deadline (never lengthens it).
+        an SDK transport); `deadline_s`, `connect_s` and `read_s` shorten this call's limits (never
+        lengthen them).
 
         Raises HttpError only when there is no complete answer: unreachable, too slow, too large.
         """
@@ -205,13 +208,13 @@ class BoundedHttp:
         lim = self.limits
         label = what or _origin(url)
         budget = lim.deadline_s if deadline_s is None else max(0.0, min(lim.deadline_s, deadline_s))
+        connect_limit = min(lim.connect_s, budget, connect_s if connect_s is not None else lim.connect_s)
+        read_limit = min(lim.read_s, budget, read_s if read_s is not None else lim.read_s)
         start = self.clock()
         deadline = start + budget
         timeout: Any = httpx.USE_CLIENT_DEFAULT
-        if budget < lim.deadline_s:
-            timeout = httpx.Timeout(
-                max(0.001, min(lim.read_s, budget)), connect=max(0.001, min(lim.connect_s, budget))
-            )
+        if (connect_limit, read_limit) != (lim.connect_s, lim.read_s):
+            timeout = httpx.Timeout(max(0.001, read_limit), connect=max(0.001, connect_limit))
         try:
             with self.client().stream(
                 method, url, params=params, json=json_body, content=content, headers=headers, timeout=timeout
@@ -241,13 +244,11 @@ class BoundedHttp:
             raise
         except httpx.ConnectTimeout as exc:
             raise HttpError(
-                f"cannot reach {label}: connection timed out after {min(lim.connect_s, budget):.3g}s",
+                f"cannot reach {label}: connection timed out after {connect_limit:.3g}s",
                 unreachable=True,
             ) from exc
         except httpx.TimeoutException as exc:
-            raise HttpError(
-                f"{label} timed out: no data for {min(lim.read_s, budget):.3g}s", timed_out=True
-            ) from exc
+            raise HttpError(f"{label} timed out: no data for {read_limit:.3g}s", timed_out=True) from exc
         except httpx.HTTPError as exc:
             raise HttpError(f"cannot reach {label}: {type(exc).__name__}: {exc}", unreachable=True) from exc
         return Response(status, headers_out, body, final_url, self.clock() - start)

@@ -165,7 +165,13 @@ class BoundedTransport(HttpTransport):  # type: ignore[type-arg]
         self.close()
 
     def send(self, request: Any, **kwargs: Any) -> BoundedResponse:
+        """Send one request within the call's deadline; azure-core's per-call `connection_timeout` and
+        `read_timeout` keywords shorten the connect and read limits further."""
         deadline = kwargs.pop(DEADLINE, None)
+        connect_s, read_s = (
+            _seconds(kwargs.pop("connection_timeout", None)),
+            _seconds(kwargs.pop("read_timeout", None)),
+        )
         remaining = self.limits.deadline_s if deadline is None else deadline - time.monotonic()
         label = _origin(str(request.url))
         if remaining <= 0:
@@ -185,6 +191,8 @@ class BoundedTransport(HttpTransport):  # type: ignore[type-arg]
                 headers=dict(request.headers),
                 what=label,
                 deadline_s=remaining,
+                connect_s=connect_s,
+                read_s=read_s,
             )
         except HttpError as exc:
             if exc.unreachable:
@@ -193,6 +201,13 @@ class BoundedTransport(HttpTransport):  # type: ignore[type-arg]
                 raise ServiceResponseTimeoutError(str(exc), error=exc) from exc
             raise  # too large or undecodable: a ProviderError, never retried
         return BoundedResponse(request, answer)
+
+
+def _seconds(value: Any) -> float | None:
+    """A timeout keyword as seconds; None for anything else (azure-core's old tuple form included)."""
+    return (
+        float(value) if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 else None
+    )
 
 
 def _origin(url: str) -> str:
