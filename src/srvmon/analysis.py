@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, timedelta
-from typing import Any, TypedDict, TypeGuard, TypeVar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TypeGuard, TypeVar
 
 from srvmon.model import CostItem, Series, Status, Thresholds, Trend
 
@@ -14,9 +15,12 @@ T = TypeVar("T")
 Value = float | None
 
 
-def _finite(v: Value) -> TypeGuard[float]:
+def finite(v: Value) -> TypeGuard[float]:
     """True for a present, finite number (narrows `float | None` to `float` for the type checker)."""
     return v is not None and not math.isnan(v) and not math.isinf(v)
+
+
+_finite = finite
 
 
 def combine(series: Sequence[Series], how: str = "sum") -> tuple[tuple[int, ...], list[Value]]:
@@ -155,18 +159,32 @@ def downsample(points: Sequence[tuple[int, Value]], target: int) -> list[tuple[i
     return out
 
 
+def minmax_downsample(points: Sequence[tuple[int, Value]], columns: int) -> list[tuple[int, Value]]:
+    """At most ~2 points per column: each column keeps its min and max (in time order), so peaks survive."""
+    if columns <= 0 or len(points) <= 2 * columns:
+        return list(points)
+    out: list[tuple[int, Value]] = []
+    n = len(points)
+    for c in range(columns):
+        chunk = points[c * n // columns : (c + 1) * n // columns]
+        present = [(t, v) for t, v in chunk if finite(v)]
+        if not present:
+            if chunk:
+                out.append((chunk[0][0], None))
+            continue
+        lo = min(present, key=lambda p: p[1])
+        hi = max(present, key=lambda p: p[1])
+        out.extend(sorted({lo, hi}))
+    return out
+
+
 # ---- cost ---------------------------------------------------------------------------------------
-
-
-class CostRow(TypedDict):
-    """One service row of `cost_summary()["rows"]` (a plain dict at runtime)."""
-
-    service: str
-    mtd: float
-    last_month_same_days: float
-    delta_pct: float | None
-    wow_pct: float | None
-    forecast: float | None
+#
+# The month-to-date rule (docs/rules.md): days are UTC days, as Cost Explorer and Cost Management bill
+# them. Month-to-date includes today's partial day, as the AWS and Azure consoles do, and is compared
+# with the same part of last month: its days 1 .. (today's day - 1) in full plus the same fraction of
+# its day `today.day`, clamped to last month's length (on 31 March, all of February). Week over week is
+# the last 7 complete days against the 7 before. The forecast needs one complete day of the month.
 
 
 def month_start(d: date) -> date:
@@ -182,54 +200,85 @@ def days_in_month(d: date) -> int:
     return (nxt - month_start(d)).days
 
 
-def cost_summary(items: Iterable[CostItem], today: date) -> dict[str, Any]:
-    """Month-to-date per service vs the same days of last month, week-over-week, linear forecast.
+@dataclass(frozen=True, slots=True)
+class CostCalendar:
+    """The days a cost panel compares at one instant (UTC)."""
 
-    Returns {"rows": [...], "mtd", "last_month_same_days", "delta_pct", "forecast", "daily": [(day,
-    amount)], "daily_last_month": [(day, amount)]}. Today is partial and is excluded from comparisons.
-    """
-    ms, pms = month_start(today), prev_month_start(today)
-    elapsed = (today - ms).days  # complete days this month
+    today: date
+    #: Fraction of today elapsed (0..1).
+    fraction: float
+    month_start: date
+    prev_month_start: date
+
+    @classmethod
+    def at(cls, now: datetime) -> CostCalendar:
+        utc = now.astimezone(UTC)
+        today = utc.date()
+        midnight = datetime(today.year, today.month, today.day, tzinfo=UTC)
+        return cls(
+            today, (utc - midnight).total_seconds() / 86400.0, month_start(today), prev_month_start(today)
+        )
+
+    @property
+    def days_elapsed(self) -> float:
+        return (self.today.day - 1) + self.fraction
+
+    @property
+    def prev_len(self) -> int:
+        return days_in_month(self.prev_month_start)
+
+    def prev_weight(self, d: date) -> float:
+        """How much of last month's day `d` counts in "the same part of last month" (0, a fraction, 1)."""
+        if not self.prev_month_start <= d < self.month_start:
+            return 0.0
+        n = self.today.day
+        if n > self.prev_len or d.day < n:
+            return 1.0
+        return self.fraction if d.day == n else 0.0
+
+    def window_end(self) -> date:
+        """The last day a provider is asked for (today, inclusive)."""
+        return self.today
+
+
+@dataclass(frozen=True, slots=True)
+class CostFigures:
+    mtd: float
+    last_month_same_days: float
+    delta_pct: float | None
+    wow_pct: float | None
+    forecast: float | None
+
+
+def cost_figures(days: dict[date, float], cal: CostCalendar) -> CostFigures:
+    """One service's (or the total's) figures from its daily amounts."""
+    mtd = sum(a for d, a in days.items() if cal.month_start <= d <= cal.today)
+    prev = sum(a * cal.prev_weight(d) for d, a in days.items())
+    t = cal.today
+    week = sum(a for d, a in days.items() if t - timedelta(days=7) <= d < t)
+    before = sum(a for d, a in days.items() if t - timedelta(days=14) <= d < t - timedelta(days=7))
+    forecast = None
+    if t.day >= 2 and cal.days_elapsed > 0:
+        forecast = mtd / cal.days_elapsed * days_in_month(t)
+    return CostFigures(round(mtd, 2), round(prev, 2), _round(delta_pct(mtd, prev)),
+                       _round(delta_pct(week, before)), None if forecast is None else round(forecast, 2))  # fmt: skip
+
+
+def cost_by_service(items: Iterable[CostItem]) -> dict[str, dict[date, float]]:
+    """Daily amounts per service (forecast items left out)."""
     by_service: dict[str, dict[date, float]] = defaultdict(lambda: defaultdict(float))
     for it in items:
-        if not it.forecast:
+        if not it.forecast and finite(it.amount_usd):
             by_service[it.service][it.day] += it.amount_usd
-    rows: list[CostRow] = []
-    tot_mtd = tot_prev = 0.0
-    for svc, days in by_service.items():
-        mtd = sum(a for d, a in days.items() if ms <= d < today)
-        prev = sum(a for d, a in days.items() if pms <= d < pms + timedelta(days=elapsed))
-        week = sum(a for d, a in days.items() if today - timedelta(days=7) <= d < today)
-        week_before = sum(
-            a for d, a in days.items() if today - timedelta(days=14) <= d < today - timedelta(days=7)
-        )
-        forecast = mtd / elapsed * days_in_month(today) if elapsed else None
-        rows.append(
-            {
-                "service": svc,
-                "mtd": round(mtd, 2),
-                "last_month_same_days": round(prev, 2),
-                "delta_pct": _round(delta_pct(mtd, prev)),
-                "wow_pct": _round(delta_pct(week, week_before)),
-                "forecast": None if forecast is None else round(forecast, 2),
-            }
-        )
-        tot_mtd += mtd
-        tot_prev += prev
-    rows.sort(key=lambda r: r["mtd"], reverse=True)
-    daily_all: dict[date, float] = defaultdict(float)
+    return {k: dict(v) for k, v in by_service.items()}
+
+
+def cost_daily(by_service: dict[str, dict[date, float]]) -> dict[date, float]:
+    out: dict[date, float] = defaultdict(float)
     for days in by_service.values():
         for d, a in days.items():
-            daily_all[d] += a
-    return {
-        "rows": rows,
-        "mtd": round(tot_mtd, 2),
-        "last_month_same_days": round(tot_prev, 2),
-        "delta_pct": _round(delta_pct(tot_mtd, tot_prev)),
-        "forecast": round(tot_mtd / elapsed * days_in_month(today), 2) if elapsed else None,
-        "daily": sorted((d, a) for d, a in daily_all.items() if d >= ms),
-        "daily_last_month": sorted((d, a) for d, a in daily_all.items() if pms <= d < ms),
-    }
+            out[d] += a
+    return dict(out)
 
 
 def _round(v: Value, nd: int = 2) -> Value:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO, TypedDict
@@ -10,8 +11,11 @@ from typing import TYPE_CHECKING, Any, TextIO, TypedDict
 if TYPE_CHECKING:
     from srvmon.clock import Clock
     from srvmon.config import Board, LoadedConfig
+    from srvmon.model import Snapshot
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, EXIT_PROVIDER = 0, 1, 2, 3
+#: The largest saved snapshot `open`, `diff` and `snapshot --from` read.
+MAX_SNAPSHOT_BYTES = 256 * 2**20
 
 
 class _DefaultKw(TypedDict, total=False):
@@ -90,7 +94,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--size", default="160x48", metavar="WxH", help="terminal size for svg/html (default 160x48)"
     )
     snap.add_argument("--fail-on", choices=["warn", "crit"], help="exit 1 when a panel reaches this status")
-    snap.add_argument("--no-compare", action="store_true", help="skip the week-ago overlay")
+    snap.add_argument("--no-compare", action="store_true", help="skip the compare (week-ago) window")
+    snap.add_argument("--from", dest="from_file", metavar="SAVED.json",
+                      help="re-render a saved JSON snapshot instead of polling (offline)")  # fmt: skip
+
+    opn = sub.add_parser("open", help="show a saved JSON snapshot in the TUI, offline")
+    opn.add_argument("file", metavar="SAVED.json")
+    _common(opn)
+
+    dif = sub.add_parser("diff", help="what changed between two saved snapshots, ranked")
+    dif.add_argument("a", metavar="A.json")
+    dif.add_argument("b", metavar="B.json")
+    dif.add_argument("--format", default="txt", choices=["txt", "md", "json"])
+    dif.add_argument("--fail-on", choices=["worse"], help="exit 1 when any panel got worse")
+    _common(dif)
 
     chk = sub.add_parser(
         "check", help="validate the config and probe each provider's credentials/permissions"
@@ -124,7 +141,10 @@ def _clock(args: argparse.Namespace, err: TextIO) -> Clock | None:
     try:
         return clock_from_env(args.now)
     except ValueError as exc:
-        print(f"srvmon: --now/$SRVMON_NOW: {exc}; use RFC 3339 like 2026-11-22T04:00:00Z", file=err)
+        print(
+            f"srvmon: --now/$SRVMON_NOW: {exc}; use RFC 3339 like 2026-11-22T04:00:00Z or epoch seconds",
+            file=err,
+        )
         return None
 
 
@@ -158,45 +178,139 @@ def _parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _read_snapshot(path: str, err: TextIO) -> Snapshot | None:
+    """A saved snapshot, or None after saying why (file, field)."""
+    from srvmon.codec import SnapshotFormatError, loads
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read(MAX_SNAPSHOT_BYTES + 1)
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"srvmon: {path}: cannot read: {exc}", file=err)
+        return None
+    if len(text) > MAX_SNAPSHOT_BYTES:
+        print(
+            f"srvmon: {path}: larger than {MAX_SNAPSHOT_BYTES // 2**20} MiB; not a srvmon snapshot", file=err
+        )
+        return None
+    try:
+        return loads(text)
+    except SnapshotFormatError as exc:
+        print(
+            f"srvmon: {path}: {exc}\n    fix: pass a file written by `srvmon snapshot --format json`",
+            file=err,
+        )
+        return None
+
+
+def render_any(snap: Snapshot, fmt: str, size: tuple[int, int], hint: str | None, tz: Any = None,
+               theme: str | None = None) -> str:  # fmt: skip
+    """Text formats from srvmon.export; pictures from the TUI layer (the only place that imports Textual)."""
+    from srvmon.export import PICTURE_FORMATS, render
+
+    if fmt in PICTURE_FORMATS:
+        from srvmon.tui import export as pictures
+
+        fn = pictures.render_svg if fmt == "svg" else pictures.render_html
+        return fn(snap, size, hint=hint, tz=tz, theme=theme)
+    return render(snap, fmt)
+
+
+def snapshot_exit(snap: Snapshot, fail_on: str | None, err: TextIO) -> int:
+    """3 when any panel is in error or a provider call failed (saying which), 1 at --fail-on, else 0."""
+    failed = [p for p in snap.providers if not p.ok]
+    errored = [p.id for p in snap.panels if p.status == "error" or p.stale]
+    for p in failed:
+        print(f"srvmon: provider {p.name!r} {p.state}", file=err)
+    if errored:
+        print(f"srvmon: {len(errored)} panel(s) in error or stale: {', '.join(errored)}", file=err)
+    if failed or errored:
+        return EXIT_PROVIDER
+    if fail_on:
+        levels = {"warn": ("warn", "crit"), "crit": ("crit",)}[fail_on]
+        hit = [p.id for p in snap.panels if p.status in levels]
+        if hit:
+            print(f"srvmon: {len(hit)} panel(s) at {fail_on} or worse: {', '.join(hit)}", file=err)
+            return EXIT_THRESHOLD
+    return EXIT_OK
+
+
 def cmd_snapshot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from srvmon.export import render, write_atomic
     from srvmon.model import RANGES
-    from srvmon.poll import Poller
+    from srvmon.writer import WriteError, check_target, write_atomic
 
     try:
         size = _parse_size(args.size)
-    except ValueError as exc:
-        print(f"srvmon: {exc}", file=err)
+        if args.output != "-":
+            check_target(args.output)
+    except (ValueError, WriteError) as exc:
+        print(f"srvmon: {'-o ' + args.output + ': ' if isinstance(exc, WriteError) else ''}{exc}", file=err)
         return EXIT_USAGE
-    setup = _board_setup(args, err)
-    if setup is None:
-        return EXIT_USAGE
-    loaded, clock, board = setup
-    poller = Poller(board, loaded.build_providers(clock), clock, timeout_s=loaded.timeout_s)
-    try:
-        snap = poller.poll(range_s=RANGES[args.range] if args.range else None, compare=not args.no_compare)
-    finally:
-        poller.close()
-    text = render(snap, args.format, size=size, hint=loaded.hint)
-    if args.output == "-":
-        out.write(text)
-        out.flush()
+    hint = None
+    tz = theme = None
+    if args.from_file:
+        snap = _read_snapshot(args.from_file, err)
+        if snap is None:
+            return EXIT_USAGE
     else:
-        write_atomic(args.output, text)
-    if loaded.hint and args.output != "-":
-        print(loaded.hint, file=err)
-    if not all(p.ok for p in snap.providers):
-        for p in snap.providers:
-            if not p.ok:
-                print(f"srvmon: provider {p.name!r} failed: {p.error}", file=err)
-        return EXIT_PROVIDER
-    if args.fail_on:
-        levels = {"warn": ("warn", "crit"), "crit": ("crit",)}[args.fail_on]
-        hit = [p.id for p in snap.panels if p.status in levels]
-        if hit:
-            print(f"srvmon: {len(hit)} panel(s) at {args.fail_on} or worse: {', '.join(hit)}", file=err)
-            return EXIT_THRESHOLD
+        setup = _board_setup(args, err)
+        if setup is None:
+            return EXIT_USAGE
+        loaded, clock, board = setup
+        from srvmon.poll import Poller
+
+        runtime = loaded.runtime(clock)
+        try:
+            snap = Poller(board, runtime, clock).poll(range_s=RANGES[args.range] if args.range else None,
+                                                      compare=not args.no_compare)  # fmt: skip
+        finally:
+            runtime.close()
+        hint = loaded.hint
+        tz, theme = _zone(loaded.settings.timezone), loaded.settings.theme
+    text = render_any(snap, args.format, size, hint, tz, theme)
+    try:
+        if args.output == "-":
+            out.write(text)
+            out.flush()
+        else:
+            write_atomic(args.output, text)
+    except OSError as exc:
+        print(f"srvmon: -o {args.output}: cannot write: {exc.strerror or exc}", file=err)
+        return EXIT_USAGE
+    if hint and args.output != "-":
+        print(hint, file=err)
+    return snapshot_exit(snap, args.fail_on, err)
+
+
+def _zone(name: str | None) -> Any:
+    from srvmon.clock import zone
+
+    return zone(name)
+
+
+def cmd_open(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    snap = _read_snapshot(args.file, err)
+    if snap is None:
+        return EXIT_USAGE
+    from srvmon.tui.app import open_saved
+
+    open_saved(snap, source=args.file).run()
     return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from srvmon import diff
+
+    a = _read_snapshot(args.a, err)
+    b = _read_snapshot(args.b, err)
+    if a is None or b is None:
+        return EXIT_USAGE
+    if a.board != b.board:
+        print(f"srvmon: note: comparing board {a.board!r} with board {b.board!r}", file=err)
+    result = diff.diff(a, b)
+    out.write(diff.RENDERERS[args.format](result))
+    out.flush()
+    return EXIT_THRESHOLD if args.fail_on == "worse" and result.worse else EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -209,7 +323,8 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         f"config: {where}: ok ({len(loaded.boards)} board(s), {len(loaded.providers)} provider(s))", file=out
     )
     failed = False
-    for name, provider in loaded.build_providers(clock).items():
+    providers = loaded.build_providers(clock)
+    for name, provider in providers.items():
         try:
             h = provider.check()
         except Exception as exc:  # a check must report, not crash
@@ -222,6 +337,9 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"  - {d}", file=out)
         if h.missing_permissions:
             print(f"  missing permissions: {', '.join(h.missing_permissions)}", file=out)
+    for provider in providers.values():
+        with contextlib.suppress(Exception):
+            provider.close()
     return EXIT_PROVIDER if failed else EXIT_OK
 
 
@@ -262,14 +380,22 @@ def cmd_board(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     loaded, clock, _board = setup
     from srvmon.tui.app import create_app
 
-    app = create_app(
-        loaded, loaded.build_providers(clock), clock, board=args.board, range_=args.range, refresh_s=refresh_s
-    )
-    app.run()
+    runtime = loaded.runtime(clock)
+    try:
+        create_app(loaded, runtime, clock, board=args.board, range_=args.range, refresh_s=refresh_s).run()
+    finally:
+        runtime.close()
     return EXIT_OK
 
 
-COMMANDS = {"snapshot": cmd_snapshot, "check": cmd_check, "providers": cmd_providers, "logs": cmd_logs}
+COMMANDS = {
+    "snapshot": cmd_snapshot,
+    "check": cmd_check,
+    "providers": cmd_providers,
+    "logs": cmd_logs,
+    "open": cmd_open,
+    "diff": cmd_diff,
+}
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -281,9 +407,20 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except SystemExit as exc:  # argparse: 0 for --help/--version, 2 for usage errors
         return int(exc.code or 0)
     handler = COMMANDS.get(args.command or "", cmd_board)
+    _exit_on_sigterm()
     try:
         return handler(args, out, err)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C (temp files removed, terminal restored) instead of killing mid-write."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        with contextlib.suppress(ValueError, OSError):
+            signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))

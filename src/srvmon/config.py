@@ -11,17 +11,20 @@ import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from srvmon.clock import Clock
-from srvmon.model import parse_duration
+from srvmon.model import BoardInfo, PanelHead, PanelPosition, parse_duration
 from srvmon.presets import PresetError, load_preset
 from srvmon.providers.base import Provider, ProviderOptions, UnknownProviderType, load_provider_class
 from srvmon.schema import BoardCfg, ConfigModel, PanelCfg, Settings
 from srvmon.tomlpos import key_lines, line_of
+
+if TYPE_CHECKING:
+    from srvmon.runtime import Runtime
 
 ENV_VAR = "SRVMON_CONFIG"
 EXAMPLE = "config.example.toml"
@@ -59,6 +62,25 @@ class Board:
     refresh_s: int
     range: str
     panels: tuple[PanelCfg, ...]
+
+    def info(self) -> BoardInfo:
+        """The board as views lay it out before any data."""
+        heads = tuple(
+            PanelHead(
+                p.id,
+                p.title,
+                p.kind,
+                PanelPosition(**p.position.model_dump()) if p.position else None,
+                p.description,
+                p.provider or "",
+            )  # fmt: skip
+            for p in self.panels
+        )
+        return BoardInfo(self.name, self.title, self.range, float(self.refresh_s), heads)
+
+    def providers(self) -> tuple[str, ...]:
+        """The provider instances this board's panels use."""
+        return tuple(sorted({p.provider for p in self.panels if p.provider}))
 
 
 @dataclass(frozen=True)
@@ -109,6 +131,12 @@ class LoadedConfig:
                 self._built[name] = spec.cls(name, spec.options, clock)
         return self._built
 
+    def runtime(self, clock: Clock) -> Runtime:
+        """The providers with their worker pools and the refresh deadline (close it when done)."""
+        from srvmon.runtime import Runtime
+
+        return Runtime(self.build_providers(clock), clock, timeout_s=self.timeout_s)
+
     @property
     def timeout_s(self) -> float:
         return parse_duration(self.settings.timeout)
@@ -120,27 +148,33 @@ def user_config_path() -> Path:
     return Path(user_config_dir("srvmon")) / "config.toml"
 
 
+#: The largest config file read (a config is a few KB; this bounds a mistaken path).
+MAX_CONFIG_BYTES = 4 * 2**20
+
+
+def _usable(p: Path, key: str, fix: str) -> Path:
+    """`p` if it is a regular file; ConfigError saying what it is instead."""
+    if p.is_dir():
+        raise ConfigError([ConfigIssue(str(p), None, key, "is a directory, not a config file", fix)])
+    if p.exists() and not p.is_file():
+        raise ConfigError(
+            [ConfigIssue(str(p), None, key, "is not a regular file (a device, FIFO or socket)", fix)]
+        )
+    if not p.is_file():
+        raise ConfigError([ConfigIssue(str(p), None, key, "file not found", fix)])
+    return p
+
+
 def find_config(explicit: str | os.PathLike[str] | None) -> Path | None:
     """`--config`, then `$SRVMON_CONFIG`, then the user config dir; None when there is none."""
-    if explicit:
-        p = Path(explicit)
-        if not p.is_file():
-            raise ConfigError(
-                [
-                    ConfigIssue(
-                        str(p), None, "--config", "file not found", f"check the path, or copy {EXAMPLE} there"
-                    )
-                ]
-            )
-        return p
+    if explicit is not None:
+        if not str(explicit).strip():
+            raise ConfigError([ConfigIssue("<command line>", None, "--config", "is empty",
+                                           "give the path of a config file, or leave out --config")])  # fmt: skip
+        return _usable(Path(explicit), "--config", f"check the path, or copy {EXAMPLE} there")
     env = os.environ.get(ENV_VAR)
-    if env:
-        p = Path(env)
-        if not p.is_file():
-            raise ConfigError(
-                [ConfigIssue(str(p), None, f"${ENV_VAR}", "file not found", f"fix or unset ${ENV_VAR}")]
-            )
-        return p
+    if env is not None and env != "":
+        return _usable(Path(env), f"${ENV_VAR}", f"fix or unset ${ENV_VAR}")
     p = user_config_path()
     return p if p.is_file() else None
 
@@ -175,7 +209,12 @@ def load_config(path: str | os.PathLike[str] | None = None, *, demo: bool = Fals
         loaded.hint = demo_hint()
         return loaded
     try:
-        text = found.read_text(encoding="utf-8")
+        with found.open("rb") as f:
+            data = f.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError([ConfigIssue(str(found), None, "", f"larger than {MAX_CONFIG_BYTES // 2**20} MiB",
+                                           "point --config at the srvmon TOML file")])  # fmt: skip
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(
             [ConfigIssue(str(found), None, "", f"cannot read: {exc}", "make it a readable UTF-8 text file")]
@@ -277,6 +316,9 @@ def parse_config(text: str, file: str = "<string>") -> LoadedConfig:
     """Validate config text fully; raise ConfigError with every problem found."""
     try:
         raw = tomllib.loads(text)
+    except RecursionError:
+        raise ConfigError([ConfigIssue(file, None, "", "not valid TOML: nested too deeply",
+                                       "flatten the nested arrays/tables")]) from None  # fmt: skip
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = re.search(r"\s*\(at line (\d+), column \d+\)", msg)
@@ -457,17 +499,23 @@ def _resolve_board(
             board_provider = matching[0]
         for p in preset.panels:
             panels[p.id] = p
+    user_ids: dict[str, int] = {}
     for pi, p in enumerate(bcfg.panels):
-        if p.id in panels and not bcfg.preset:
+        if p.id in user_ids:
+            first = line_of(lines, (*where, "panels", user_ids[p.id], "id"))
             issues.append(
                 ConfigIssue(
                     file,
                     line_of(lines, (*where, "panels", pi, "id")),
                     f"{key}.panels[{pi}].id",
-                    f"duplicate panel id {p.id!r}",
-                    "give each panel a unique id",
+                    f"duplicate panel id {p.id!r} (also at {key}.panels[{user_ids[p.id]}]"
+                    + (f", line {first}" if first else "")
+                    + ")",
+                    "give each panel a unique id (a panel with a preset panel's id replaces it)",
                 )
             )
+            continue
+        user_ids[p.id] = pi
         panels[p.id] = p
     configured = list(cfg.providers)
     if board_provider is None and len(configured) == 1:
@@ -519,6 +567,7 @@ def _resolve_board(
                 )
                 continue
         bound.append(p.model_copy(update={"provider": prov}))
+    _check_overlaps(bound, user_index, where, key, bcfg.preset, file, lines, issues)
     refresh = bcfg.refresh or cfg.settings.refresh
     rng = bcfg.range or preset_range or cfg.settings.range
     return Board(
@@ -529,3 +578,40 @@ def _resolve_board(
         range=rng,
         panels=tuple(bound),
     )
+
+
+def _check_overlaps(panels: list[PanelCfg], user_index: dict[str, int], where: tuple[str | int, ...], key: str,
+                    preset: str | None, file: str, lines: dict[Any, int], issues: list[ConfigIssue]) -> None:  # fmt: skip
+    """Two panels may not cover the same grid cell: name both, with their lines."""
+    taken: dict[tuple[int, int], PanelCfg] = {}
+
+    def loc(p: PanelCfg) -> tuple[str, int | None]:
+        if p.id in user_index:
+            ploc = (*where, "panels", user_index[p.id], "position")
+            return _fmt_loc(ploc), line_of(lines, ploc) or line_of(lines, ploc[:-1])
+        return f"{key}.preset({preset}).{p.id}", line_of(lines, (*where, "preset"))
+
+    for p in panels:
+        pos = p.position
+        if pos is None:
+            continue
+        clash = None
+        for r in range(pos.row, pos.row + pos.height):
+            for c in range(pos.col, pos.col + pos.width):
+                if (c, r) in taken and clash is None:
+                    clash = taken[(c, r)]
+                taken.setdefault((c, r), p)
+        if clash is not None:
+            here, line = loc(p)
+            there, other_line = loc(clash)
+            issues.append(
+                ConfigIssue(
+                    file,
+                    line,
+                    here,
+                    f"panel {p.id!r} overlaps panel {clash.id!r} ({there}"
+                    + (f", line {other_line}" if other_line else "")
+                    + ")",
+                    "move one of them (position row/col) or make them narrower",
+                )
+            )

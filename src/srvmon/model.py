@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 Status = Literal["ok", "warn", "crit", "nodata", "error"]
-PanelKind = Literal["timeseries", "stat", "toplist", "gauge", "alarms", "cost", "health", "logs"]
 AlarmState = Literal["OK", "ALARM", "INSUFFICIENT_DATA"]
 
 #: Named ranges the UI cycles through, in seconds.
@@ -60,6 +59,19 @@ def parse_duration(text: str) -> int:
     if seconds < 1:
         raise ValueError(f"{text!r} is shorter than a second; use e.g. 1s or more")
     return int(seconds)
+
+
+def range_label(seconds: int) -> str:
+    """The label of a span: a named range ('4h', '1mo') when it is one, else '2d', '3h', '2h30m', '45m'."""
+    for name, span in RANGES.items():
+        if span == seconds:
+            return name
+    s = int(seconds)
+    if s % 86400 == 0:
+        return f"{s // 86400}d"
+    if s % 3600 == 0:
+        return f"{s // 3600}h"
+    return f"{s // 3600}h{(s % 3600) // 60:02d}m" if s >= 3600 else f"{s // 60}m"
 
 
 def step_for_range(range_s: int) -> int:
@@ -328,6 +340,10 @@ class Usage:
 
 
 # ---- snapshot ---------------------------------------------------------------------------------
+#
+# Everything a view shows is here, computed once by the core (srvmon.kinds, srvmon.poll): statuses,
+# thresholds, compare, health ratings, cost summaries, time to limit, notes. Views only format it, and a
+# Snapshot read back from its JSON (srvmon.codec) is equal to the one that was written.
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,6 +364,29 @@ class LimitInfo:
     used: float
     limit: float
     time_to_limit_s: float | None
+    #: The limit's resource (e.g. the fullest table) when the provider names one.
+    resource: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    """What the dotted line is: the same window `shift_days` earlier, and how views name it."""
+
+    shift_days: int
+    label: str
+
+    @property
+    def code(self) -> str:
+        """'1d', '1w', '4w' for the standard shifts; 'Nd' otherwise."""
+        return {1: "1d", 7: "1w", 28: "4w"}.get(self.shift_days, f"{self.shift_days}d")
+
+
+#: Compare shift (days) -> its label.
+COMPARE_LABELS: dict[int, str] = {1: "yesterday", 7: "last week", 28: "4 weeks earlier"}
+
+
+def compare_for(days: int) -> Compare:
+    return Compare(days, COMPARE_LABELS.get(days, f"{days} days earlier"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +394,9 @@ class PanelSeries:
     labels: Mapping[str, str]
     points: tuple[tuple[int, float | None], ...]
     compare_points: tuple[tuple[int, float | None], ...] | None = None  # on today's axis
+
+    def name(self) -> str:
+        return ",".join(str(v) for v in self.labels.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,10 +408,135 @@ class PanelPosition:
 
 
 @dataclass(frozen=True, slots=True)
+class ToplistRow:
+    """One ranked resource."""
+
+    name: str
+    resource: str
+    value: float | None
+    compare_value: float | None
+    delta_pct: float | None
+    status: Status
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ShareRow:
+    """One contributor to a gauge (e.g. the functions running the most in parallel)."""
+
+    name: str
+    value: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmRow:
+    name: str
+    state: AlarmState
+    reason: str = ""
+    since: datetime | None = None
+    resource: str = ""
+    link: str | None = None
+    severity: str | None = None
+    status: Status = "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class CostRow:
+    """One service: month-to-date vs the same part of last month, week over week, month-end forecast."""
+
+    service: str
+    mtd: float
+    last_month_same_days: float
+    delta_pct: float | None
+    wow_pct: float | None
+    forecast: float | None
+    status: Status = "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class HealthRow:
+    """One function's failure modes, each rated by the core (see srvmon.kinds.health for the rules)."""
+
+    function: str
+    invocations: int
+    cold_starts: int
+    cold_start_pct: float | None
+    init_ms_avg: float | None
+    timeouts: int
+    oom: int
+    p50_ms: float | None
+    p99_ms: float | None
+    #: p99 duration as % of the function's configured timeout.
+    p99_timeout_pct: float | None
+    gb_seconds: float
+    cost_usd: float
+    status: Status = "ok"
+    cold_status: Status = "ok"
+    timeouts_status: Status = "ok"
+    oom_status: Status = "ok"
+    duration_status: Status = "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class LogRow:
+    """One recent log record: `message` is the extracted message (untrusted text)."""
+
+    time: datetime
+    resource: str
+    message: str
+    level: str | None = None
+    status: int | None = None
+    request_id: str | None = None
+    link: str | None = None
+
+
+Row = ToplistRow | ShareRow | AlarmRow | CostRow | HealthRow | LogRow
+
+
+@dataclass(frozen=True, slots=True)
+class CostSummary:
+    """A cost panel's totals: month-to-date (today's partial day included) vs the same part of last month."""
+
+    mtd: float
+    last_month_same_days: float
+    delta_pct: float | None
+    wow_pct: float | None
+    #: Month-end forecast; None until a full day of the month has elapsed.
+    forecast: float | None
+    #: Days of the month counted (today counts as the fraction elapsed).
+    days_elapsed: float
+
+
+@dataclass(frozen=True, slots=True)
+class DrillTarget:
+    """What Enter on a panel asks for: provider, window and filters (a selected row narrows resources)."""
+
+    provider: str
+    window: TimeWindow
+    resources: tuple[str, ...] = ()
+    errors_only: bool = False
+    status_class: str | None = None
+    text: str | None = None
+    regex: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PanelHead:
+    """What a panel is before it has data: enough to lay the board out."""
+
+    id: str
+    title: str
+    kind: str
+    position: PanelPosition | None = None
+    description: str = ""
+    provider: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class PanelSnapshot:
     id: str
     title: str
-    kind: PanelKind
+    kind: str
     status: Status
     unit: str = ""
     value: float | None = None
@@ -377,15 +544,30 @@ class PanelSnapshot:
     delta_pct: float | None = None
     trend: Trend | None = None
     series: tuple[PanelSeries, ...] = ()
-    rows: tuple[Mapping[str, Any], ...] | None = None
+    rows: tuple[Row, ...] | None = None
     limit: LimitInfo | None = None
     error: str | None = None
     fetched_at: datetime | None = None
     stale: bool = False
     provider: str = ""
+    #: Levels drawn on the value axis (empty when the panel is thresholded on its % change).
     thresholds: Thresholds = field(default_factory=Thresholds)
     position: PanelPosition | None = None
     description: str = ""
+    #: The compare window (None: no compare for this panel, or compare off).
+    compare: Compare | None = None
+    #: Short facts a view shows with the panel (provider warnings, "weighted by requests", "sampled").
+    notes: tuple[str, ...] = ()
+    drill: DrillTarget | None = None
+    cost: CostSummary | None = None
+    #: The panel's own range when it differs from the board's (e.g. "1mo").
+    range: str | None = None
+    #: Ids of `Snapshot.events` on this panel's resources within its window, oldest first.
+    events: tuple[str, ...] = ()
+
+    @property
+    def head(self) -> PanelHead:
+        return PanelHead(self.id, self.title, self.kind, self.position, self.description, self.provider)
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,6 +580,33 @@ class ProviderStatus:
     metrics_requested: int = 0
     estimated_cost_usd: float = 0.0
     demo: bool = False
+    #: Calls made for this snapshot and how many failed (partial when 0 < failed < calls).
+    calls: int = 0
+    failed: int = 0
+
+    @property
+    def partial(self) -> bool:
+        return 0 < self.failed < self.calls
+
+    @property
+    def state(self) -> str:
+        """'ok', 'partial: N of M calls failed: <first reason>' or 'error: <reason>'."""
+        if self.ok:
+            return "ok"
+        if self.partial:
+            return f"partial: {self.failed} of {self.calls} calls failed: {self.error or ''}".rstrip(": ")
+        return f"error: {self.error or 'failed'}"
+
+
+@dataclass(frozen=True, slots=True)
+class BoardInfo:
+    """A board before any data: name, title, default range, refresh interval and its panels."""
+
+    name: str
+    title: str
+    range: str = "4h"
+    refresh_s: float = 60.0
+    panels: tuple[PanelHead, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,9 +617,14 @@ class Snapshot:
     title: str
     generated_at: datetime
     window: TimeWindow
+    #: The board window's compare ('1w', '4w', '1d'), None when compare is off.
     compare: str | None
     panels: tuple[PanelSnapshot, ...]
     providers: tuple[ProviderStatus, ...]
+    #: The range label asked for ("4h", or a zoomed span such as "2h").
+    range: str = "4h"
+    refresh_s: float = 60.0
+    events: tuple[ChangeEvent, ...] = ()
 
     @property
     def demo(self) -> bool:
@@ -421,3 +635,8 @@ class Snapshot:
             if p.id == panel_id:
                 return p
         raise KeyError(panel_id)
+
+    def info(self) -> BoardInfo:
+        return BoardInfo(
+            self.board, self.title, self.range, self.refresh_s, tuple(p.head for p in self.panels)
+        )

@@ -10,9 +10,31 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from srvmon.model import RANGES, parse_duration
 
-PANEL_KINDS = ("timeseries", "stat", "toplist", "gauge", "alarms", "cost", "health", "logs")
-#: Kinds whose data comes from a metric `query`.
-METRIC_KINDS = ("timeseries", "stat", "toplist", "gauge")
+#: Textual's built-in theme names (the core cannot import Textual; a test keeps this list in step).
+THEMES = (
+    "textual-dark",
+    "textual-light",
+    "nord",
+    "gruvbox",
+    "catppuccin-mocha",
+    "textual-ansi",
+    "dracula",
+    "tokyo-night",
+    "monokai",
+    "flexoki",
+    "catppuccin-latte",
+    "solarized-light",
+    "solarized-dark",
+    "rose-pine",
+    "rose-pine-moon",
+    "rose-pine-dawn",
+    "atom-one-dark",
+    "atom-one-light",
+    "catppuccin-frappe",
+    "catppuccin-macchiato",
+)
+#: The most grid rows a board may have (a 200x60 wall screen shows 8; more rows scroll).
+MAX_GRID_ROWS = 100
 
 
 class _Model(BaseModel):
@@ -144,6 +166,17 @@ class Settings(_Model):
     def _v_range(cls, v: str) -> str:
         return _range(v)
 
+    @field_validator("theme")
+    @classmethod
+    def _theme(cls, v: str) -> str:
+        if v not in THEMES:
+            import difflib
+
+            close = difflib.get_close_matches(v, THEMES, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ValueError(f"unknown theme {v!r}; {hint}use one of: {', '.join(THEMES)}")
+        return v
+
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
@@ -160,8 +193,8 @@ class Settings(_Model):
 class ThresholdsCfg(_Model):
     """Colour a panel when its value crosses these (status ok → warn → crit)."""
 
-    warn: float | None = None
-    crit: float | None = None
+    warn: FiniteFloat | None = None
+    crit: FiniteFloat | None = None
     direction: Literal["above", "below"] = "above"
     """'above': higher is worse (errors, latency); 'below': lower is worse (availability)."""
 
@@ -180,7 +213,7 @@ class ThresholdsCfg(_Model):
 class PositionCfg(_Model):
     """Where the panel sits on the board's 12-column grid (rows are ~8 lines on a wall screen)."""
 
-    row: int = Field(ge=0)
+    row: int = Field(ge=0, lt=MAX_GRID_ROWS)
     col: int = Field(ge=0, le=11)
     width: int = Field(default=4, ge=1, le=12)
     height: int = Field(default=1, ge=1, le=6)
@@ -208,7 +241,9 @@ class PanelCfg(_Model):
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     title: str
-    kind: Literal["timeseries", "stat", "toplist", "gauge", "alarms", "cost", "health", "logs"]
+    kind: str
+    """What the panel shows: one of the registered kinds (srvmon.kinds: timeseries, stat, toplist, gauge,
+    alarms, cost, health, logs, text)."""
     provider: str | None = None
     """Provider instance name; defaults to the board's provider."""
     query: str | dict[str, Any] | None = None
@@ -233,30 +268,57 @@ class PanelCfg(_Model):
     """How several series combine into one (point by point)."""
     per_second: bool = False
     """Divide per-bucket sums by the step in seconds (counts → rate/s)."""
-    scale: float = 1.0
+    scale: FiniteFloat = 1.0
     """Multiply values (e.g. 100 to turn a ratio into %)."""
     top: int = Field(default=10, ge=1, le=500)
     """Rows in a toplist; series drawn in a timeseries."""
     order: Literal["desc", "asc"] = "desc"
     limit: str | None = None
     """Gauge: name of a provider limit (e.g. 'account_concurrency')."""
-    max: float | None = None
+    max: PositiveFloat | None = None
     """Gauge: a fixed ceiling (e.g. 100 for a %)."""
     position: PositionCfg | None = None
     drilldown: DrilldownCfg | None = None
     description: str = ""
+    """Help text: what the figure is and how it is rated (shown in the TUI and exports)."""
+    content: str | None = None
+    """Text panel: the text (markdown) to show."""
 
     @field_validator("range")
     @classmethod
     def _v_range(cls, v: str | None) -> str | None:
         return None if v is None else _range(v)
 
+    @field_validator("kind")
+    @classmethod
+    def _v_kind(cls, v: str) -> str:
+        from srvmon import kinds
+
+        if v not in kinds.KINDS:
+            raise ValueError(f"unknown panel kind {v!r}; use one of: {', '.join(kinds.names())}")
+        return v
+
+    @field_validator("scale")
+    @classmethod
+    def _v_scale(cls, v: float) -> float:
+        if v == 0:
+            raise ValueError("scale 0 would show every value as 0; use a non-zero factor")
+        return v
+
     @model_validator(mode="after")
-    def _needs(self) -> PanelCfg:
-        if self.kind in METRIC_KINDS and self.query is None:
-            raise ValueError(f"a {self.kind} panel needs `query`")
-        if self.kind == "gauge" and self.limit is None and self.max is None:
-            raise ValueError("a gauge panel needs `limit` (a provider limit name) or `max`")
+    def _fits_kind(self) -> PanelCfg:
+        from srvmon import kinds
+
+        kind = kinds.get(self.kind)
+        allowed = kinds.COMMON_FIELDS | kind.fields
+        stray = sorted(f for f in self.model_fields_set if f not in allowed)
+        if stray:
+            users = {f: [k for k, kk in kinds.KINDS.items() if f in kk.fields] for f in stray}
+            said = "; ".join(f"`{f}` is for {', '.join(users[f]) or 'no kind'} panels" for f in stray)
+            raise ValueError(f"{said}, not {self.kind}: remove it")
+        problem = kind.check(self)
+        if problem:
+            raise ValueError(problem)
         return self
 
 

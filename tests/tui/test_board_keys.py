@@ -10,7 +10,7 @@ import pytest
 from textual.command import CommandPalette
 from tui_fakes import NOW, build_app, make_board, screen_text, settle
 
-from srvmon.model import RANGES
+from srvmon.model import RANGES, PanelSeries
 from srvmon.tui.board_screen import BoardScreen
 from srvmon.tui.commands import SrvmonCommands
 from srvmon.tui.help_screen import HelpScreen
@@ -136,7 +136,7 @@ async def test_w_toggles_the_compare_overlay() -> None:
     app = build_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
-        chart = board(app).query_one(TimeseriesChart)
+        chart = board(app).query_one(TimeseriesChart).body
         assert chart.compare and "┈ last week" in screen_text(app)
         assert frame(app, "api_calls").panel.series[0].compare_points  # type: ignore[union-attr]
         await pilot.press("w")
@@ -232,7 +232,7 @@ async def test_b_switches_board_via_the_palette() -> None:
         await pilot.pause()
         await pilot.press("enter")
         await settle(app, pilot)
-        assert board(app).spec.name == "second"
+        assert board(app).info.name == "second"
         assert "srvmon Second board" in screen_text(app)
         assert app.test_sources["second"].calls
 
@@ -278,11 +278,11 @@ async def test_enter_on_a_selected_toplist_row_filters_to_that_function() -> Non
         assert seen[-1].resources == ()  # whole panel: every function
         await pilot.press("j")
         await pilot.press("enter")
-        first = frame(app, "top_functions").panel.rows[0]["name"]  # type: ignore[index, union-attr]
+        first = frame(app, "top_functions").panel.rows[0].name  # type: ignore[union-attr]
         assert seen[-1].resources == (first,)
         await pilot.press("j", "k", "k")  # wraps to the last row
         await pilot.press("enter")
-        last = frame(app, "top_functions").panel.rows[-1]["name"]  # type: ignore[index, union-attr]
+        last = frame(app, "top_functions").panel.rows[-1].name  # type: ignore[union-attr]
         assert seen[-1].resources == (last,)
         frame(app, "health").focus()
         await pilot.press("j", "enter")
@@ -300,14 +300,14 @@ async def test_s_cycles_the_toplist_sort() -> None:
         top.focus()
         body = top.body
         assert isinstance(body, TopList)
-        first = [r["name"] for r in body.rows()]
+        first = [r.name for r in body.rows()]
         await pilot.press("s")
         await pilot.pause()
-        assert [r["name"] for r in body.rows()] == list(reversed(first))
+        assert [r.name for r in body.rows()] == list(reversed(first))
         assert "sorted by value ↑" in screen_text(app)
         await pilot.press("s", "s")
         await pilot.pause()
-        assert [r["name"] for r in body.rows()] == sorted(first)
+        assert [r.name for r in body.rows()] == sorted(first)
 
 
 async def test_arrows_and_tab_move_focus_between_panels() -> None:
@@ -348,7 +348,7 @@ async def test_mouse_click_focuses_a_panel_and_selects_a_row() -> None:
         assert board(app).focused_frame() is frame(app, "top_functions")
         assert body.cursor == 0
         await pilot.press("enter")
-        assert seen[-1].resources == (body.rows()[0]["name"],)
+        assert seen[-1].resources == (body.rows()[0].name,)
 
 
 async def test_ctrl_p_palette_sets_range_and_toggles_compare() -> None:
@@ -384,7 +384,8 @@ async def test_series_selection_in_a_timeseries(tmp_path: Path) -> None:
         ts.focus()
         await pilot.press("j")
         assert isinstance(ts.body, TimeseriesView)
-        assert ts.body.selected() == {"labels": {}, "name": ""}
+        selected = ts.body.selected()
+        assert isinstance(selected, PanelSeries) and selected.labels == {}
 
 
 async def test_arrows_move_focus_even_when_the_board_scrolls() -> None:

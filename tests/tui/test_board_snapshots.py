@@ -10,10 +10,9 @@ from tui_fakes import real_snapshot, static_app
 
 
 async def _settle(pilot: Any) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.pause()
+    from tui_fakes import settle
+
+    await settle(pilot.app, pilot)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)], ids=["80x24", "120x40", "200x60"])

@@ -12,9 +12,8 @@ from tui_fakes import NOW, FakeProvider, build_app, real_snapshot, screen_text, 
 
 from srvmon.clock import FrozenClock
 from srvmon.model import ProviderStatus, Snapshot
-from srvmon.tui.app import SrvmonApp
+from srvmon.tui.app import BoardView, SrvmonApp
 from srvmon.tui.board_screen import BoardScreen
-from srvmon.tui.spec import from_snapshot
 from srvmon.widgets.panel import PanelFrame
 
 pytestmark = pytest.mark.anyio
@@ -37,10 +36,12 @@ class BlockingSource:
 
     def poll(
         self,
+        *,
         range_s: int | None = None,
         end: datetime | None = None,
         compare: bool = True,
         force: bool = False,
+        range_label: str | None = None,
     ) -> Snapshot:
         with self._lock:
             self.calls += 1
@@ -59,7 +60,7 @@ class BlockingSource:
 
 def blocking_app(source: BlockingSource) -> SrvmonApp:
     return SrvmonApp(
-        [from_snapshot(source.snapshot)], lambda spec: source, clock=FrozenClock(NOW), live_refresh=False
+        [BoardView(source.snapshot.info(), lambda: source)], clock=FrozenClock(NOW), live_refresh=False
     )
 
 
@@ -114,7 +115,8 @@ async def test_provider_failure_keeps_values_and_marks_panels_stale() -> None:
         assert f.panel.value == value  # type: ignore[union-attr]
         text = screen_text(app)
         assert "⟳ stale 5m: ThrottlingException: Rate exceeded" in text
-        assert "⊘ fake ThrottlingException: Rate exceeded" in text
+        # metric calls failed, alarms/cost/health/logs answered: the provider is partial, and says so
+        assert "◐ fake" in text and "of" in text and "calls failed" in text
         assert "✓ Requests/s" in text  # value still shown with its status
 
 
@@ -158,10 +160,10 @@ async def test_alarm_state_and_all_ok_state() -> None:
         text = screen_text(app)
         assert "✖ Alarms" in text
         assert "✖ ALARM  checkout-5xx  Threshold crossed: 12 > 5" in text
-        assert "? NODATA orders-dlq-depth" in text
+        assert "∅ NODATA orders-dlq-depth" in text
         assert "✓ 2 other alarms OK" in text
     alarms = snap.panel("alarms")
-    ok_rows = tuple({**r, "state": "OK"} for r in alarms.rows or ())
+    ok_rows = tuple(replace(r, state="OK", status="ok") for r in alarms.rows or ())  # type: ignore[type-var]
     calm = replace(
         snap,
         panels=tuple(
@@ -184,9 +186,7 @@ async def test_whole_fetch_failure_is_reported_and_the_app_survives() -> None:
             pass
 
     snap = real_snapshot()
-    app = SrvmonApp(
-        [from_snapshot(snap)], lambda spec: Exploding(), clock=FrozenClock(NOW), live_refresh=False
-    )
+    app = SrvmonApp([BoardView(snap.info(), lambda: Exploding())], clock=FrozenClock(NOW), live_refresh=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         assert app.is_running

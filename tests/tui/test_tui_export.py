@@ -52,8 +52,8 @@ def test_render_html_wraps_the_svg() -> None:
 
 def test_headless_core_does_not_import_textual() -> None:
     code = (
-        "import sys, srvmon.export, srvmon.poll, srvmon.cli, srvmon.tui.spec, srvmon.tui.view, "
-        "srvmon.widgets.units; bad = [m for m in sys.modules if m.startswith('textual')]; print(bad)"
+        "import sys, srvmon.export, srvmon.poll, srvmon.cli, srvmon.tui.view, "
+        "srvmon.fmt; bad = [m for m in sys.modules if m.startswith('textual')]; print(bad)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

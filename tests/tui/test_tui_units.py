@@ -6,19 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from tui_fakes import NOW
 
-from srvmon.model import LogQuery, PanelPosition, PanelSnapshot, TimeWindow
-from srvmon.schema import PanelCfg
-from srvmon.tui.drilldown import build_log_query
-from srvmon.tui.layout import COLUMNS, narrow, place, row_height
-from srvmon.tui.refresher import Scheduler
-from srvmon.tui.spec import PanelSpec
-from srvmon.tui.view import ViewState
-from srvmon.widgets.cost import week_over_week
-from srvmon.widgets.health import chip_status
-from srvmon.widgets.stat import split_number
-from srvmon.widgets.timeseries import downsample, segments
-from srvmon.widgets.units import (
+from srvmon.analysis import minmax_downsample as downsample
+from srvmon.drill import log_query
+from srvmon.fmt import (
     bar,
+    ellipsize,
     fmt_age,
     fmt_axis,
     fmt_delta,
@@ -26,15 +18,38 @@ from srvmon.widgets.units import (
     nice_ticks,
     sparkline,
     time_label,
+    time_labels,
 )
+from srvmon.kinds.health import rate
+from srvmon.model import (
+    DrillTarget,
+    FunctionHealth,
+    HealthRow,
+    LogQuery,
+    LogRow,
+    PanelPosition,
+    PanelSeries,
+    PanelSnapshot,
+    TimeWindow,
+    ToplistRow,
+)
+from srvmon.model import PanelHead as PanelSpec
+from srvmon.tui.layout import COLUMNS, narrow, place, row_height
+from srvmon.tui.refresher import Scheduler
+from srvmon.tui.view import ViewState
+from srvmon.widgets.chart import segments
+from srvmon.widgets.stat import split_number
 
 
 def test_fmt_value_is_unit_aware() -> None:
     assert fmt_value(123.4, "ms") == "123 ms"
     assert fmt_value(1534, "ms") == "1.53 s"
     assert fmt_value(12.5, "%") == "12.5%"
-    assert fmt_value(1234.5, "$") == "$1.23k"
-    assert fmt_value(-5, "$") == "-$5"
+    assert fmt_value(1234.5, "$") == "$1,234"
+    assert fmt_value(12.345, "$") == "$12.35"
+    assert fmt_value(-5, "$") == "-$5.00"
+    assert fmt_value(2.5e6, "$") == "$2.5M"
+    assert fmt_value(1e308, "") == "1e+308"  # never hundreds of digits
     assert fmt_value(3400, "req/s") == "3.4k req/s"
     assert fmt_value(2_500_000, "") == "2.5M"
     assert fmt_value(7, "count") == "7"
@@ -47,17 +62,21 @@ def test_fmt_value_is_unit_aware() -> None:
 
 
 def test_deltas_ages_ticks_labels() -> None:
-    assert fmt_delta(12.345) == "↑ 12.3%"
-    assert fmt_delta(-3.4) == "↓ 3.4%"
-    assert fmt_delta(0.0) == "→ 0%"
-    assert fmt_delta(None) == ""
+    assert fmt_delta(12.345) == "↑12%"
+    assert fmt_delta(-3.4) == "↓3.4%"
+    assert fmt_delta(0.0) == "→0%"
+    assert fmt_delta(None) == "" and fmt_delta(float("nan")) == ""
     assert [fmt_age(s) for s in (5, 300, 7260, 40000, 200000)] == ["5s", "5m", "2h01m", "11h", "2d"]
     assert nice_ticks(0, 97, 5) == [0, 25, 50, 75, 100]
     assert nice_ticks(0.0, 0.0, 3)[0] == 0.0
     t = NOW.timestamp()
     assert time_label(t, 4 * 3600, UTC) == "14:07"
-    assert time_label(t, 7 * 86400, UTC) == "Fri 14h"
-    assert time_label(t, 30 * 86400, UTC) == "11-20"
+    assert time_label(t, 7 * 86400, UTC) == "Fri 20 14h"
+    assert time_label(t, 30 * 86400, UTC) == "20 Nov"
+    # a 1-day window crosses midnight: every label carries the weekday, labels are in order, none repeats
+    day = [t - 86400 + k * 86400 / 7 for k in range(8)]
+    labels = time_labels(day, UTC)
+    assert all(label.split()[0] in ("Thu", "Fri") for label in labels) and len(set(labels)) == len(labels)
 
 
 def test_sparkline_and_bar() -> None:
@@ -97,20 +116,24 @@ def test_split_number_for_big_digits() -> None:
     assert split_number("12.5%") == ("12.5", "%")
 
 
-def test_health_chip_thresholds_follow_the_field_rule() -> None:
-    assert chip_status("timeout_pct", 79.9) == "ok"
-    assert chip_status("timeout_pct", 80.0) == "warn"
-    assert chip_status("timeout_pct", 96.0) == "crit"
-    assert chip_status("oom", 1) == "crit" and chip_status("timeouts", 0) == "ok"
-    assert chip_status("cold_start_pct", 12.0) == "warn"
-    assert chip_status("cold_start_pct", None) == "nodata"
+def test_health_ratings_are_the_core_rule() -> None:
+    def h(timeout_pct: float | None, cold: float | None = 1.0, oom: int = 0, timeouts: int = 0) -> HealthRow:
+        return rate(
+            FunctionHealth("f", 100, 1, cold, 100.0, timeouts, oom, 10.0, 20.0, timeout_pct, 1.0, 0.1)
+        )
+
+    assert h(79.9).duration_status == "ok" and h(79.9).status == "ok"
+    assert h(80.0).duration_status == "warn" and h(80.0).status == "warn"
+    assert h(96.0).duration_status == "crit" and h(96.0).status == "crit"
+    assert h(10.0, oom=1).oom_status == "crit" and h(10.0).timeouts_status == "ok"
+    assert h(10.0, cold=12.0).cold_status == "warn" and h(10.0, cold=None).cold_status == "nodata"
 
 
-def test_week_over_week_cost() -> None:
-    day = 86400
-    pts = [(i * day, 10.0 if i < 7 else 12.0) for i in range(14)] + [(14 * day, 1.0)]  # last day partial
-    assert week_over_week(pts) == 20.0
-    assert week_over_week(pts[:10]) is None
+def test_ellipsize_keeps_names_distinct() -> None:
+    names = ["checkout-create-order", "checkout-get-cart", "checkout-list-orders", "checkout-apply-coupon"]
+    cut = [ellipsize(n, 12) for n in names]
+    assert len(set(cut)) == 4 and all(len(c) == 12 and "…" in c for c in cut)
+    assert ellipsize("short", 12) == "short"
 
 
 def spec(pid: str, row: int, col: int, width: int = 4, height: int = 1, kind: str = "stat") -> PanelSpec:
@@ -190,69 +213,24 @@ def test_scheduler_never_overlaps() -> None:
     assert s.done(second) is False  # the view changed meanwhile: drop this result
 
 
-def test_drill_down_query_from_panel_context() -> None:
+def test_drill_down_query_from_the_panel_and_its_row() -> None:
     window = TimeWindow.ending_at(NOW, 4 * 3600)
-    cfg = PanelCfg(id="errors_5xx", title="Backend errors", kind="stat", query="5xx", provider="aws")
-    ps = PanelSnapshot("errors_5xx", "Backend errors", "stat", "crit", provider="aws")
-    q = build_log_query(
-        ps,
-        cfg,
-        None,
-        window,
-        default_provider=None,
-        kind="stat",
-        panel_id="errors_5xx",
-        title="Backend errors",
-    )
-    assert q == LogQuery(provider="aws", window=window, errors_only=True, status_class="5xx")
-    cfg2 = PanelCfg(
-        id="top",
-        title="Top",
-        kind="toplist",
-        query="x",
-        range="1d",
-        drilldown={"provider": "logs", "filter": "timeout"},
-    )
-    q2 = build_log_query(
-        None,
-        cfg2,
-        {"name": "a,b", "labels": {"function": "checkout"}},
-        window,
-        default_provider="aws",
-        kind="toplist",
-        panel_id="top",
-        title="Top",
-    )
+    target = DrillTarget("aws", window, errors_only=True, status_class="5xx")
+    ps = PanelSnapshot("errors_5xx", "Backend errors", "stat", "crit", provider="aws", drill=target)
+    assert log_query(ps) == LogQuery(provider="aws", window=window, errors_only=True, status_class="5xx")
+    day = TimeWindow.ending_at(NOW, 86400)
+    top = PanelSnapshot("top", "Top", "toplist", "ok", drill=DrillTarget("logs", day, text="timeout"))
+    row = ToplistRow("checkout", "checkout", 1.0, None, None, "ok", {"function": "checkout"})
+    q2 = log_query(top, row)
     assert q2 is not None
     assert (q2.provider, q2.resources, q2.text, q2.errors_only) == ("logs", ("checkout",), "timeout", False)
-    assert q2.window.duration_s == 86400 and q2.window.end == window.end
-    hq = build_log_query(
-        None,
-        None,
-        {"function": "auth"},
-        window,
-        default_provider="x",
-        kind="health",
-        panel_id="h",
-        title="Health",
-    )
-    assert hq is not None and hq.resources == ("auth",) and hq.errors_only
-    lq = build_log_query(
-        None,
-        None,
-        {"resource": "auth", "request_id": "r-1"},
-        window,
-        default_provider="x",
-        kind="logs",
-        panel_id="l",
-        title="Recent errors",
-    )
-    assert lq is not None and lq.request_id == "r-1"
-    assert (
-        build_log_query(None, None, None, window, default_provider=None, kind="stat", panel_id="x", title="x")
-        is None
-    )
-    assert datetime.fromtimestamp(q2.window.end_s, UTC) == NOW.replace(second=0)
+    assert q2.window == day
+    series = PanelSeries({"function": "auth"}, ())
+    assert log_query(top, series).resources == ("auth",)  # type: ignore[union-attr]
+    logs = PanelSnapshot("l", "Recent errors", "logs", "ok", drill=DrillTarget("x", window, errors_only=True))
+    lq = log_query(logs, LogRow(NOW, "auth", "boom", request_id="r-1"))
+    assert lq is not None and lq.request_id == "r-1" and lq.resources == ("auth",)
+    assert log_query(PanelSnapshot("x", "x", "stat", "ok")) is None  # no drill-down target: no query
 
 
 def test_prefetched_source_serves_the_first_poll_once() -> None:
@@ -268,10 +246,12 @@ def test_prefetched_source_serves_the_first_poll_once() -> None:
 
         def poll(
             self,
+            *,
             range_s: int | None = None,
             end: datetime | None = None,
             compare: bool = True,
             force: bool = False,
+            range_label: str | None = None,
         ) -> object:
             self.calls.append((range_s, compare, force))
             return snap
@@ -288,18 +268,3 @@ def test_prefetched_source_serves_the_first_poll_once() -> None:
     other = PrefetchedSource(Counting(), range_s=3600, compare=True)  # type: ignore[arg-type]
     other.poll(range_s=14400, compare=False)  # the view changed before the first poll: fetch again
     assert other.inner.calls == [(3600, True, False), (14400, False, False)]  # type: ignore[attr-defined]
-
-
-def test_compare_label_names_the_overlay() -> None:
-    from srvmon.model import PanelSeries
-    from srvmon.widgets.timeseries import compare_label
-
-    day = 86400
-    month = PanelSnapshot(
-        "m", "m", "timeseries", "ok", series=(PanelSeries({}, tuple((i * day, 1.0) for i in range(30))),)
-    )
-    hours = PanelSnapshot(
-        "h", "h", "timeseries", "ok", series=(PanelSeries({}, tuple((i * 60, 1.0) for i in range(240))),)
-    )
-    assert compare_label(month) == "4 weeks earlier"
-    assert compare_label(hours) == "last week"

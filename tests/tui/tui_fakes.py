@@ -27,10 +27,10 @@ from srvmon.model import (
 )
 from srvmon.poll import Poller
 from srvmon.providers.base import Provider
+from srvmon.runtime import Runtime
 from srvmon.schema import PanelCfg
-from srvmon.tui.app import SrvmonApp
+from srvmon.tui.app import BoardView, SrvmonApp
 from srvmon.tui.refresher import StaticSource
-from srvmon.tui.spec import BoardSpec, from_board
 
 NOW = datetime(2026, 11, 20, 14, 7, 30, tzinfo=UTC)
 FUNCTIONS = ("checkout-api", "auth", "search-[bold]x")
@@ -266,15 +266,12 @@ class RecordingSource:
         self.inner = inner
         self.calls: list[dict[str, Any]] = []
 
-    def poll(
-        self,
-        range_s: int | None = None,
-        end: datetime | None = None,
-        compare: bool = True,
-        force: bool = False,
-    ) -> Snapshot:
+    def poll(self, *, range_s: int | None = None, end: datetime | None = None, compare: bool = True,
+             force: bool = False, range_label: str | None = None) -> Snapshot:  # fmt: skip
         self.calls.append({"range_s": range_s, "end": end, "compare": compare, "force": force})
-        return self.inner.poll(range_s=range_s, end=end, compare=compare, force=force)
+        return self.inner.poll(
+            range_s=range_s, end=end, compare=compare, force=force, range_label=range_label
+        )
 
     def close(self) -> None:
         self.inner.close()
@@ -291,20 +288,20 @@ def build_app(
 ) -> SrvmonApp:
     clock = clock or FrozenClock(NOW)
     provider = provider or FakeProvider(clock=clock)
+    runtime = Runtime({"fake": provider}, clock, timeout_s=10)
     boards = list(boards or [make_board()])
-    by_name = {b.name: b for b in boards}
     sources: dict[str, RecordingSource] = {}
 
-    def factory(spec: BoardSpec) -> RecordingSource:
-        src = sources[spec.name] = RecordingSource(
-            Poller(by_name[spec.name], {"fake": provider}, clock, timeout_s=10)
-        )
-        return src
+    def source_for(board: Board) -> Any:
+        def make() -> RecordingSource:
+            src = sources[board.name] = RecordingSource(Poller(board, runtime, clock))
+            return src
+
+        return make
 
     app = SrvmonApp(
-        [from_board(b) for b in boards],
-        factory,
-        providers={"fake": provider},
+        [BoardView(b.info(), source_for(b)) for b in boards],
+        runtime=runtime,
         clock=clock,
         hint=hint,
         tz=UTC,
@@ -317,12 +314,9 @@ def build_app(
 
 
 def static_app(snapshot: Snapshot, **kw: Any) -> SrvmonApp:
-    from srvmon.tui.spec import from_snapshot
-
     source = StaticSource(snapshot)
     return SrvmonApp(
-        [from_snapshot(snapshot)],
-        lambda spec: source,
+        [BoardView(snapshot.info(), lambda: source)],
         clock=FrozenClock(NOW),
         tz=UTC,
         live_refresh=False,
@@ -332,22 +326,34 @@ def static_app(snapshot: Snapshot, **kw: Any) -> SrvmonApp:
 
 def real_snapshot(range_s: int | None = None) -> Snapshot:
     clock = FrozenClock(NOW)
-    poller = Poller(make_board(), {"fake": FakeProvider(clock=clock)}, clock, timeout_s=10)
+    runtime = Runtime({"fake": FakeProvider(clock=clock)}, clock, timeout_s=10)
     try:
-        return poller.poll(range_s=range_s)
+        return Poller(make_board(), runtime, clock).poll(range_s=range_s)
     finally:
-        poller.close()
+        runtime.close()
 
 
 def screen_text(app: Any) -> str:
-    """The current screen as plain text (what a user would read), one line per terminal row."""
-    update = app.screen._compositor.render_full_update(simplify=True)
-    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
+    """The current screen as plain text (what a user would read), one line per terminal row.
+
+    Read from the public SVG export: each terminal row is one line of <text> elements."""
+    import html
+    import re
+
+    svg = app.export_screenshot()
+    rows: dict[float, list[tuple[float, str]]] = {}
+    for m in re.finditer(r'<text[^>]*\bx="([\d.]+)"[^>]*\by="([\d.]+)"[^>]*>(.*?)</text>', svg):
+        x, y, body = float(m.group(1)), float(m.group(2)), m.group(3)
+        rows.setdefault(y, []).append((x, html.unescape(re.sub(r"<[^>]+>", "", body)).replace("\xa0", " ")))
+    return "\n".join("".join(t for _, t in sorted(parts)) for _, parts in sorted(rows.items()))
 
 
 async def settle(app: Any, pilot: Any) -> None:
-    """Let workers finish and messages be processed (no sleeps)."""
+    """Let refreshes finish and their messages be processed (no sleeps: waits on the screen's idle event)."""
     await pilot.pause()
     await app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.pause()
+    screen = getattr(app, "board_screen", None)
+    for _ in range(3):
+        if screen is not None:
+            await screen.wait_idle()
+        await pilot.pause()

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from srvmon import analysis as an
-from srvmon.model import CostItem, Series, Thresholds, TimeWindow, parse_duration
+from srvmon.model import Series, Thresholds, TimeWindow, parse_duration
 
 
 def test_window_alignment_and_shift():
@@ -75,15 +75,12 @@ def test_downsample_keeps_peaks():
     assert len(out) == 100 and max(v for _, v in out) == 99.0
 
 
-def test_cost_summary_mtd_wow_forecast():
-    today = date(2026, 11, 18)
-    items = []
-    for day in range(1, 31):
-        items.append(CostItem("lambda", date(2026, 10, day), 10.0))
-    for day in range(1, 19):
-        items.append(CostItem("lambda", date(2026, 11, day), 13.0 if day >= 11 else 10.0))
-    s = an.cost_summary(items, today)
-    [row] = s["rows"]
-    assert row["mtd"] == 10 * 10 + 7 * 13  # Nov 1-17 complete
-    assert row["last_month_same_days"] == 170 and row["wow_pct"] == pytest.approx(30.0)
-    assert row["forecast"] == pytest.approx(191 / 17 * 30, abs=0.01)
+def test_cost_figures_mtd_wow_forecast():
+    now = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # half of the 18th elapsed
+    days = {date(2026, 10, d): 10.0 for d in range(1, 32)}
+    days.update({date(2026, 11, d): 13.0 if d >= 11 else 10.0 for d in range(1, 19)})
+    f = an.cost_figures(days, an.CostCalendar.at(now))
+    assert f.mtd == 10 * 10 + 8 * 13  # Nov 1-18, today's partial figure included
+    assert f.last_month_same_days == 17.5 * 10  # Oct 1-17 and half of Oct 18
+    assert f.wow_pct == pytest.approx(30.0)  # Nov 11-17 vs Nov 4-10
+    assert f.forecast == pytest.approx(204 / 17.5 * 30, abs=0.01)

@@ -14,6 +14,8 @@ from srvmon.cli import main
 from .test_poll import CFG  # noqa: TID252
 
 NOW = "2026-11-18T12:00:00Z"
+#: The poll test board without its deliberately broken panel (a panel in error makes the exit code 3).
+CFG_OK = CFG[: CFG.index('[[boards.panels]]\nid = "broken"')]
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -25,8 +27,15 @@ def run(*argv: str) -> tuple[int, str, str]:
 @pytest.fixture
 def cfg_file(tmp_path, scripted):
     p = tmp_path / "srvmon.toml"
-    p.write_text(CFG)
+    p.write_text(CFG_OK)
     return p
+
+
+def test_a_panel_in_error_exits_3_and_says_which(tmp_path, scripted):
+    p = tmp_path / "broken.toml"
+    p.write_text(CFG)
+    rc, out, err = run("snapshot", "--config", str(p), "--now", NOW, "--format", "txt")
+    assert rc == 3 and "1 panel(s) in error or stale: broken" in err and "ERROR: no such metric" in out
 
 
 def test_version():

@@ -131,7 +131,11 @@ def test_gauge_needs_limit(scripted, tmp_path):
 
 def test_bad_kind(scripted, tmp_path):
     e = one(load(GOOD.replace('kind = "stat"', 'kind = "pie"'), tmp_path))
-    assert e.key == "boards[0].panels[0].kind" and "'timeseries'" in e.message
+    assert (
+        e.key == "boards[0].panels[0].kind"
+        and "unknown panel kind 'pie'" in e.message
+        and "timeseries" in e.message
+    )
 
 
 def test_invalid_provider_query(scripted, tmp_path):
@@ -220,7 +224,7 @@ def test_config_example_loads():
     example = Path(__file__).resolve().parents[2] / "config.example.toml"
     cfg = load_config(example)
     assert len(cfg.boards) >= 2
-    assert {s.type for s in cfg.providers.values()} >= {"demo", "aws", "azure", "prometheus"}
+    assert {s.type for s in cfg.providers.values()} >= {"demo", "aws", "azure", "prometheus", "gcp"}
 
 
 def test_config_example_documents_every_option():

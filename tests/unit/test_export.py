@@ -52,16 +52,21 @@ def test_json_contract(snap):
     assert stat["value"] == 10.0 and stat["delta_pct"] == 25.0 and stat["status"] == "warn"
     assert stat["series"][0]["points"][0] == [int(datetime(2026, 11, 18, 11, tzinfo=UTC).timestamp()), 10.0]
     gauge = next(p for p in d["panels"] if p["id"] == "gauge")
-    assert gauge["limit"] == {"used": 10.0, "limit": 1000, "time_to_limit_s": None}
-    assert d["providers"][0] == {
-        "name": "t",
-        "type": "scripted",
-        "ok": True,
-        "error": None,
-        "api_calls": 2,
-        "metrics_requested": 6,
-        "estimated_cost_usd": 6e-05,
-    }
+    assert gauge["limit"] == {"used": 10.0, "limit": 1000, "time_to_limit_s": None, "resource": ""}
+    assert (
+        d["providers"][0].items()
+        >= {
+            "name": "t",
+            "type": "scripted",
+            "ok": True,
+            "error": None,
+            "api_calls": 2,
+            "metrics_requested": 6,
+            "estimated_cost_usd": 6e-05,
+            "partial": False,
+            "state": "ok",
+        }.items()
+    )
 
 
 def test_csv_one_row_per_point(snap):
@@ -87,7 +92,7 @@ def test_csv_one_row_per_point(snap):
 
 def test_md_and_txt_digest(snap):
     md = to_md(snap)
-    assert "| ▲ warn | Stat | 10 | ↑25% |" in md and "ALARM: api-5xx" in md and "no such metric" in md
+    assert "| ▲ warn | Stat | 10 | ↑25% |" in md and "ALARM: `api-5xx`" in md and "`no such metric`" in md
     txt = to_txt(snap)
     assert "✖ crit" in txt and "ALARM: api-5xx" in txt and "provider t (scripted): ok" in txt
 
@@ -101,12 +106,14 @@ def test_untrusted_text_is_neutralised_in_text_formats(snap):
             replace(p, title="\x1b]0;pwned\x07[bold]x") if p.id == "stat" else p for p in snap.panels
         ),
     )
-    for out in (to_md(evil), to_txt(evil)):
-        assert "\x1b" not in out and "\x07" not in out and "[bold]x" in out
+    md, txt = to_md(evil), to_txt(evil)
+    for out in (md, txt):
+        assert "\x1b" not in out and "\x07" not in out
+    assert "[bold]x" in txt and "\\[bold\\]x" in md  # literal text; brackets escaped in Markdown
 
 
 def test_unknown_format(snap):
-    with pytest.raises(ValueError, match="unknown format"):
+    with pytest.raises(ValueError, match="unknown text format"):
         render(snap, "pdf")
 
 

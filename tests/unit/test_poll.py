@@ -95,8 +95,8 @@ def test_queries_are_deduplicated(scripted, clock):
 def test_toplist_gauge_alarms_cost(scripted, clock):
     snap = make(clock).poll()
     top = snap.panel("top")
-    assert [r["name"] for r in top.rows] == ["item-2", "item-1"]
-    assert top.rows[0]["value"] == pytest.approx(14.0) and top.rows[0]["delta_pct"] == pytest.approx(25.0)
+    assert [r.name for r in top.rows] == ["item-2", "item-1"]
+    assert top.rows[0].value == pytest.approx(14.0) and top.rows[0].delta_pct == pytest.approx(25.0)
     g = snap.panel("gauge")
     assert g.limit.limit == 1000 and g.limit.used == pytest.approx(10.0) and g.status == "ok"
     assert g.limit.time_to_limit_s is None  # flat trend never reaches the limit
@@ -104,12 +104,18 @@ def test_toplist_gauge_alarms_cost(scripted, clock):
     assert (
         al.status == "crit"
         and al.value == 1
-        and [r["state"] for r in al.rows] == ["ALARM", "INSUFFICIENT_DATA", "OK"]
+        and [r.state for r in al.rows] == ["ALARM", "INSUFFICIENT_DATA", "OK"]
     )
     cost = snap.panel("cost")
-    # 2026-11-18: 17 complete days this month; lambda 10/day vs 8/day last month, dynamodb 5/day
-    assert cost.value == pytest.approx(17 * 15) and cost.compare_value == pytest.approx(17 * 13)
-    assert cost.rows[0]["service"] == "lambda" and cost.rows[0]["forecast"] == pytest.approx(300.0)
+    # 2026-11-18 12:00: month-to-date counts today's partial day (18 days of items, 15/day); last month
+    # is counted to the same point: 17 days and half of the 18th at 13/day (lambda 8 + dynamodb 5)
+    assert cost.value == pytest.approx(18 * 15) and cost.compare_value == pytest.approx(17.5 * 13)
+    assert cost.compare is not None and cost.compare.label == "last month (same days)"
+    # forecast: 180 lambda over 17.5 elapsed days of a 30-day month
+    assert cost.rows[0].service == "lambda" and cost.rows[0].forecast == pytest.approx(
+        180 / 17.5 * 30, abs=0.01
+    )
+    assert cost.cost is not None and cost.cost.days_elapsed == pytest.approx(17.5)
 
 
 def test_trend_and_time_to_limit(scripted, clock):

@@ -13,7 +13,16 @@ MAX_ROWS = 8
 
 
 def test_every_preset_is_checked() -> None:
-    expected = {"serverless", "aws-serverless", "azure-functions", "openfaas", "knative", "fn"}
+    expected = {
+        "serverless",
+        "aws-serverless",
+        "azure-functions",
+        "openfaas",
+        "knative",
+        "fn",
+        "cloudflare-workers",
+        "gcp-serverless",
+    }
     assert expected <= set(preset_names())
 
 

@@ -38,6 +38,8 @@ BUILTINS: dict[str, str] = {
     "aws": "srvmon.providers.aws.provider:AwsProvider",
     "azure": "srvmon.providers.azure:AzureProvider",
     "prometheus": "srvmon.providers.prometheus:PrometheusProvider",
+    "cloudflare": "srvmon.providers.cloudflare.provider:CloudflareProvider",
+    "gcp": "srvmon.providers.gcp.provider:GcpProvider",
 }
 
 

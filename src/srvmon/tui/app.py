@@ -1,80 +1,75 @@
-"""The Textual app: wiring only (boards, sources, view state, screens); `create_app` is the factory."""
+"""The Textual app: wiring only (boards, sources, view state, screens); `create_app` and `open_saved` build it."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, tzinfo
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
 
-from srvmon.clock import Clock, SystemClock
-from srvmon.export import write_atomic
-from srvmon.model import LogQuery, parse_duration
+from srvmon.clock import Clock, FrozenClock, SystemClock, zone
+from srvmon.model import BoardInfo, LogQuery, Snapshot
 from srvmon.tui.board_screen import BoardScreen
 from srvmon.tui.commands import SrvmonCommands
 from srvmon.tui.help_screen import HelpScreen
 from srvmon.tui.keys import APP_KEYS, bindings
-from srvmon.tui.refresher import PrefetchedSource, SnapshotSource
-from srvmon.tui.spec import BoardSpec, from_board
+from srvmon.tui.refresher import PrefetchedSource, SnapshotSource, StaticSource
 from srvmon.tui.view import ViewState
+from srvmon.writer import write_atomic
 
-SourceFactory = Callable[[BoardSpec], SnapshotSource]
+if TYPE_CHECKING:
+    from srvmon.config import LoadedConfig
+    from srvmon.runtime import Runtime
 
 
-def zone(name: str | None) -> tzinfo | None:
-    """Settings timezone -> tzinfo ('local' -> None, meaning the system's local zone)."""
-    if not name or name == "local":
-        return None
-    if name == "UTC":
-        return UTC
-    from zoneinfo import ZoneInfo
+@dataclass(frozen=True)
+class BoardView:
+    """A board the app can show: how it is laid out, and how to get its snapshots."""
 
-    return ZoneInfo(name)
+    info: BoardInfo
+    source: Callable[[], SnapshotSource]
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def title(self) -> str:
+        return self.info.title
 
 
 class SrvmonApp(App[None]):
-    """The screenboard. Everything it shows comes from snapshot sources built by `source_factory`."""
+    """The screenboard. Everything it shows comes from snapshot sources; drill-down from the runtime."""
 
     TITLE = "srvmon"
     CSS_PATH = "board.tcss"
     COMMANDS = App.COMMANDS | {SrvmonCommands}
     BINDINGS = [*bindings(APP_KEYS), Binding("ctrl+p", "command_palette", "Commands", show=False)]
 
-    def __init__(
-        self,
-        boards: Sequence[BoardSpec],
-        source_factory: SourceFactory,
-        *,
-        providers: Mapping[str, Any] | None = None,
-        clock: Clock | None = None,
-        board: str | None = None,
-        range_: str | None = None,
-        refresh_s: float | None = None,
-        hint: str | None = None,
-        tz: tzinfo | None = None,
-        theme: str | None = None,
-        export_dir: Path | None = None,
-        live_refresh: bool = True,
-        prefetch: bool = False,
-    ) -> None:
+    def __init__(self, boards: Sequence[BoardView], *, runtime: Runtime | None = None, clock: Clock | None = None,
+                 board: str | None = None, range_: str | None = None, refresh_s: float | None = None,
+                 hint: str | None = None, tz: tzinfo | None = None, theme: str | None = None,
+                 export_dir: Path | None = None, live_refresh: bool = True, prefetch: bool = False,
+                 saved: str | None = None) -> None:  # fmt: skip
         super().__init__()
         if not boards:
             raise ValueError("no boards to show")
         self.boards = list(boards)
-        self.source_factory = source_factory
-        self.providers = dict(providers or {})
+        self.runtime = runtime
         self.clock: Clock = clock or SystemClock()
         self.hint = hint
         self.tz = tz
         self.export_dir = export_dir
         self.live_refresh = live_refresh
         self.refresh_override = refresh_s
+        #: The saved snapshot's file (offline view), or None when live.
+        self.saved = saved
         self.current = next((b for b in self.boards if b.name == board), self.boards[0])
-        self.view = ViewState.named(range_ or self.current.range)
+        self.view = ViewState.named(range_ or self.current.info.range)
         self._sources: dict[str, SnapshotSource] = {}
         #: Headless export: no key footer, no notifications.
         self.export_mode = False
@@ -82,29 +77,28 @@ class SrvmonApp(App[None]):
             self.theme = theme
         if prefetch:
             # the first fetch runs while Textual starts up, not after the screen is mounted
-            first = self.source_factory(self.current)
-            self._sources[self.current.name] = PrefetchedSource(
-                first, range_s=self.view.range_s, compare=self.view.compare
-            )
+            self._sources[self.current.name] = PrefetchedSource(self.current.source(), range_s=self.view.range_s,
+                                                                compare=self.view.compare)  # fmt: skip
 
     # -- screens ---------------------------------------------------------------------------------
-    def _screen_for(self, spec: BoardSpec) -> BoardScreen:
+    def _screen_for(self, board: BoardView) -> BoardScreen:
+        info = board.info
         if self.refresh_override:
             from dataclasses import replace
 
-            spec = replace(spec, refresh_s=self.refresh_override)
-        source = self._sources.get(spec.name)
+            info = replace(info, refresh_s=self.refresh_override)
+        source = self._sources.get(board.name)
         if source is None:
-            source = self._sources[spec.name] = self.source_factory(spec)
-        return BoardScreen(spec, source, tz=self.tz, hint=self.hint, live_refresh=self.live_refresh)
+            source = self._sources[board.name] = board.source()
+        return BoardScreen(info, source, tz=self.tz, hint=self.hint, live_refresh=self.live_refresh,
+                           saved=self.saved)  # fmt: skip
 
     def on_mount(self) -> None:
         self.push_screen(self._screen_for(self.current))
 
     def on_unmount(self) -> None:
         for source in self._sources.values():
-            with contextlib.suppress(Exception):  # closing must never mask the exit
-                source.close()
+            source.close()
 
     @property
     def board_screen(self) -> BoardScreen | None:
@@ -114,12 +108,12 @@ class SrvmonApp(App[None]):
         return None
 
     def switch_board(self, name: str) -> None:
-        spec = next((b for b in self.boards if b.name == name), None)
-        if spec is None:
+        board = next((b for b in self.boards if b.name == name), None)
+        if board is None:
             self.notify(f"no board named {name!r}", severity="error")
             return
-        self.current = spec
-        self.switch_screen(self._screen_for(spec))
+        self.current = board
+        self.switch_screen(self._screen_for(board))
 
     def choose_board(self) -> None:
         if len(self.boards) < 2:
@@ -152,6 +146,7 @@ class SrvmonApp(App[None]):
         directory = self.export_dir or Path.cwd()
         path = directory / f"srvmon-{self.current.name}-{now:%Y%m%d-%H%M%S}.svg"
         try:
+            directory.mkdir(parents=True, exist_ok=True)
             write_atomic(path, self.export_screenshot(title=f"srvmon {self.current.title}"))
         except OSError as exc:
             self.notify(f"export failed: {exc}", severity="error")
@@ -160,53 +155,51 @@ class SrvmonApp(App[None]):
         return path
 
     def open_logs(self, query: LogQuery) -> None:
-        """The drill-down hook: the logs screen for `query`, when the logs screen is installed."""
-        provider = self.providers.get(query.provider)
+        """The drill-down: the logs screen for `query`, through the provider's own pool and deadline."""
+        provider = self.runtime.get(query.provider) if self.runtime is not None else None
         if provider is None:
-            self.notify(f"provider {query.provider!r} is not available for logs", severity="warning")
+            why = (
+                "this is a saved snapshot (offline)"
+                if self.saved
+                else f"provider {query.provider!r} is not available"
+            )
+            self.notify(f"drill-down needs the live provider {query.provider!r}: {why}; open the board with its "
+                        "config to see the logs", severity="warning", timeout=6)  # fmt: skip
             return
-        try:
-            from srvmon.tui.logs_screen import LogsScreen  # written by the drill-down part
-        except ImportError:
-            where = ", ".join(query.resources) or "all resources"
-            self.notify(f"logs view not available (would show {query.provider}: {where})", severity="warning")
-            return
-        self.push_screen(LogsScreen(provider, query, self.clock))
+        from srvmon.tui.logs_screen import LogsScreen
+
+        self.push_screen(LogsScreen(provider, query, self.clock, runtime=self.runtime))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
 
-def create_app(
-    loaded: Any,
-    providers: Mapping[str, Any],
-    clock: Clock,
-    *,
-    board: str | None = None,
-    range_: str | None = None,
-    refresh_s: float | None = None,
-) -> SrvmonApp:
-    """Build the app from a srvmon.config.LoadedConfig (boards, settings, hint) and built providers."""
+def create_app(loaded: LoadedConfig, runtime: Runtime, clock: Clock, *, board: str | None = None,
+               range_: str | None = None, refresh_s: float | None = None) -> SrvmonApp:  # fmt: skip
+    """The live app for a loaded config: one Poller per board, all on the shared runtime."""
     from srvmon.poll import Poller
 
+    def source_for(b: object) -> Callable[[], SnapshotSource]:
+        return lambda: Poller(b, runtime, clock)  # type: ignore[arg-type]
+
     settings = loaded.settings
-    timeout_s = float(parse_duration(settings.timeout))
-    boards_by_name = {b.name: b for b in loaded.boards}
-
-    def source_factory(spec: BoardSpec) -> SnapshotSource:
-        return Poller(boards_by_name[spec.name], dict(providers), clock, timeout_s=timeout_s)  # type: ignore[return-value]
-
     return SrvmonApp(
-        [from_board(b) for b in loaded.boards],
-        source_factory,
-        providers=providers,
-        clock=clock,
-        board=board,
-        range_=range_ or None,
-        refresh_s=refresh_s,
-        hint=getattr(loaded, "hint", None),
-        tz=zone(settings.timezone),
-        theme=settings.theme,
-        prefetch=True,
-    )
+        [BoardView(b.info(), source_for(b)) for b in loaded.boards],
+        runtime=runtime, clock=clock, board=board, range_=range_ or None, refresh_s=refresh_s,
+        hint=loaded.hint, tz=zone(settings.timezone), theme=settings.theme, prefetch=True,
+    )  # fmt: skip
+
+
+def open_saved(snapshot: Snapshot, *, source: str, tz: tzinfo | None = None, theme: str | None = None,
+               export: bool = False) -> SrvmonApp:  # fmt: skip
+    """An app showing one saved snapshot, offline: no provider is called, the clock stays at its time."""
+    static = StaticSource(snapshot)
+    app = SrvmonApp([BoardView(snapshot.info(), lambda: static)], clock=FrozenClock(snapshot.generated_at),
+                    range_=snapshot.range, tz=tz, theme=theme, live_refresh=False,
+                    saved=None if export else source)  # fmt: skip
+    app.view = ViewState.named(snapshot.range if snapshot.range in ViewState.names() else "4h",
+                               compare=snapshot.compare is not None)  # fmt: skip
+    if snapshot.range not in ViewState.names():
+        app.view = app.view.spanning(snapshot.window.duration_s, snapshot.range)
+    return app

@@ -1,4 +1,4 @@
-"""The board header: title, the window in local time, LIVE or paused-at, range, compare, DEMO marker."""
+"""The board header: title, the window in local time, the range asked for, LIVE / paused / saved, compare, DEMO."""
 
 from __future__ import annotations
 
@@ -7,31 +7,25 @@ from datetime import datetime, tzinfo
 from rich.text import Text
 from textual.widgets import Static
 
-from srvmon.model import TimeWindow
-from srvmon.tui.view import ViewState
+from srvmon.fmt import fmt_instant, fmt_window
+from srvmon.model import COMPARE_LABELS, TimeWindow
 from srvmon.widgets.base import clean
 from srvmon.widgets.line import TextLine
 
 
 def window_text(window: TimeWindow, tz: tzinfo | None) -> str:
     """'Sun 22 Nov 10:00 – 14:00' (local time), dates repeated only when they differ."""
-    a = window.start.astimezone(tz)
-    b = window.end.astimezone(tz)
-    if a.date() == b.date():
-        return f"{a:%a %d %b %H:%M} – {b:%H:%M}"
-    return f"{a:%a %d %b %H:%M} – {b:%a %d %b %H:%M}"
+    return fmt_window(window.start, window.end, tz)
 
 
-def header_text(
-    title: str,
-    view: ViewState,
-    window: TimeWindow | None,
-    tz: tzinfo | None,
-    *,
-    demo: bool,
-    now: datetime,
-    boards: int = 1,
-) -> Text:
+def compare_label(code: str | None) -> str:
+    days = {"1d": 1, "1w": 7, "4w": 28}.get(code or "")
+    return COMPARE_LABELS.get(days or 0, code or "")
+
+
+def header_text(title: str, label: str, window: TimeWindow | None, tz: tzinfo | None, *, demo: bool,
+                now: datetime, live: bool, paused_at: datetime | None = None, compare: str | None,
+                boards: int = 1, loading: bool = False, saved_at: datetime | None = None) -> Text:  # fmt: skip
     out = Text(no_wrap=True, overflow="ellipsis")
     out.append("srvmon ", style="bold")
     out.append(clean(title), style="bold")
@@ -40,13 +34,17 @@ def header_text(
     out.append("  ")
     if window is not None:
         out.append(window_text(window, tz))
-    out.append(f"  [{view.label()}]")
-    if view.live:
+    out.append(f"  [{label}]")
+    if loading:
+        out.append(" ⟳ loading")
+    if saved_at is not None:
+        out.append(f"  ▣ SAVED {fmt_instant(saved_at, tz)}", style="bold reverse")
+    elif live:
         out.append("  ● LIVE", style="bold")
     else:
-        end = view.end.astimezone(tz) if view.end else now
+        end = (paused_at or now).astimezone(tz)
         out.append(f"  ⏸ paused at {end:%d %b %H:%M}", style="bold reverse")
-    out.append("  vs last week" if view.compare else "  no compare")
+    out.append(f"  vs {compare_label(compare)}" if compare else "  no compare")
     if demo:
         out.append("  DEMO DATA", style="bold reverse")
     return out

@@ -1,11 +1,12 @@
-"""The board screen: header, the panel grid, status bar; runs refreshes in a thread worker."""
+"""The board screen: header, the panel grid, status bar; refreshes run on a daemon thread and post results."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.events import Resize
@@ -14,17 +15,18 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer
 
-from srvmon.model import RANGES, Snapshot
+from srvmon.drill import log_query
+from srvmon.model import RANGES, BoardInfo, Snapshot, TimeWindow
 from srvmon.tui import layout
 from srvmon.tui.board_header import BoardHeader, HintBar, header_text
-from srvmon.tui.drilldown import build_log_query
 from srvmon.tui.keys import BOARD_KEYS, bindings
-from srvmon.tui.messages import FetchFailed, FetchRequest, SnapshotReady
-from srvmon.tui.refresher import Scheduler, SnapshotSource
-from srvmon.tui.spec import BoardSpec
+from srvmon.tui.messages import FetchFailed, SnapshotReady
+from srvmon.tui.refresher import Scheduler, SnapshotSource, in_background
 from srvmon.tui.status_bar import StatusBar, status_text
 from srvmon.tui.view import ViewState
+from srvmon.widgets import chart
 from srvmon.widgets.panel import PanelFrame
+from srvmon.widgets.timeseries import TimeseriesView
 from srvmon.widgets.toplist import TopList
 
 if TYPE_CHECKING:
@@ -36,42 +38,69 @@ STATUS_TICK_S = 5.0
 
 
 class Spacer(Widget):
-    """An empty grid cell."""
+    """An empty grid cell (draws nothing)."""
 
     DEFAULT_CSS = "Spacer { width: 1fr; height: 1fr; }"
+
+    def render(self) -> str:
+        return ""
+
+
+def prepare_charts(snapshot: Snapshot, geometry: dict[str, tuple[Any, ...]]) -> dict[str, Any]:
+    """Worker thread: build the charts of `snapshot` for the sizes and colours the UI thread captured.
+
+    Pure: reads only the snapshot and the captured plain data; the UI thread swaps each in if it fits."""
+    out: dict[str, Any] = {}
+    by_id = {p.id: p for p in snapshot.panels}
+    for pid, (width, height, colors, compare, cursor, tz) in geometry.items():
+        panel = by_id.get(pid)
+        if panel is None or not panel.series:
+            continue
+        try:
+            content = chart.build(panel, width, height, colors, compare=compare, highlight=cursor, tz=tz)
+        except Exception:  # noqa: S112 - best effort: the UI thread builds it
+            continue
+        out[pid] = (
+            chart.ChartKey(id(panel), width, height, colors, compare, cursor, str(tz)),
+            panel,
+            content,
+        )
+    return out
 
 
 class BoardScreen(Screen[None]):
     """One board. Data comes only from SnapshotReady messages; widgets never fetch."""
 
     BINDINGS = bindings(BOARD_KEYS)  # type: ignore[assignment]
-    #: The first panel gets focus as the screen is composed (the default would focus the scroll container
-    #: first, then on_mount moved it: two focus changes, each restyling and recomposing the footer).
+    #: The first panel gets focus as the screen is composed.
     AUTO_FOCUS = "PanelFrame"
 
-    def __init__(
-        self,
-        spec: BoardSpec,
-        source: SnapshotSource,
-        *,
-        tz: tzinfo | None = None,
-        hint: str | None = None,
-        live_refresh: bool = True,
-    ) -> None:
-        super().__init__(name=f"board-{spec.name}")
-        self.spec = spec
+    def __init__(self, info: BoardInfo, source: SnapshotSource, *, tz: tzinfo | None = None,
+                 hint: str | None = None, live_refresh: bool = True, saved: str | None = None) -> None:  # fmt: skip
+        super().__init__(name=f"board-{info.name}")
+        self.info = info
         self.source = source
         self.tz = tz
         self.hint = hint
-        self.live_refresh = live_refresh
+        self.live_refresh = live_refresh and saved is None
+        #: Where a saved snapshot came from (offline view), else None.
+        self.saved = saved
         self.snapshot: Snapshot | None = None
         self.refreshed_at: datetime | None = None
         self.last_error: str | None = None
         self.scheduler = Scheduler()
         self._timer: Timer | None = None
-        self._cells, self._rows = layout.place(spec.panels)
-        self._narrow: bool | None = None
-        self._chart_frames: list[PanelFrame] = []
+        self._cells, self._rows = layout.place(info.panels)
+        #: Set while no refresh is in flight (tests and exports await it instead of sleeping).
+        self._idle: asyncio.Event | None = None
+
+    async def wait_idle(self) -> None:
+        """Return once no refresh is in flight and the last one has been applied."""
+        if self._idle is None:
+            self._idle = asyncio.Event()
+            if self.scheduler.in_flight is None:
+                self._idle.set()
+        await self._idle.wait()
 
     @property
     def srvmon(self) -> SrvmonApp:
@@ -88,14 +117,7 @@ class BoardScreen(Screen[None]):
                 if cell.panel is None:
                     yield Spacer(classes="spacer")
                 else:
-                    frame = PanelFrame(
-                        cell.panel.id,
-                        cell.panel.title,
-                        cell.panel.kind,
-                        tz=self.tz,
-                        description=cell.panel.description,
-                        threshold_on=cell.panel.threshold_on,
-                    )
+                    frame = PanelFrame(cell.panel, tz=self.tz)
                     frame.styles.column_span = cell.width
                     frame.styles.row_span = cell.height
                     if cell.panel.description:
@@ -112,12 +134,7 @@ class BoardScreen(Screen[None]):
         self._apply_layout(self.size.width, self.size.height)
         self._update_header()
         self._update_status()
-        frames = self.frames()
-        #: The panel frames, captured on the UI thread for the worker's pre-builds.
-        self._chart_frames = frames
-        if frames:
-            frames[0].focus()
-        for frame in frames:
+        for frame in self.frames():
             frame.set_compare(self.srvmon.view.compare)
         self.request_fetch()
         # the "refreshed Ns ago" age ticks; one small repaint every few seconds keeps idle CPU near zero
@@ -134,8 +151,8 @@ class BoardScreen(Screen[None]):
         grid = self.query_one("#board-grid", Grid)
         narrow = layout.narrow(width)
         chrome = 3 + (1 if self.hint else 0)
+        frames = self.frames()
         if narrow:
-            frames = self.frames()
             grid.styles.grid_size_columns = 1
             grid.styles.grid_size_rows = max(1, len(frames))
             grid.styles.grid_rows = (
@@ -154,60 +171,61 @@ class BoardScreen(Screen[None]):
             for spacer in self.query(Spacer):
                 spacer.display = True
             spans = {c.panel.id: c for c in self._cells if c.panel is not None}
-            for frame in self.frames():
+            for frame in frames:
                 cell = spans[frame.panel_id]
                 frame.styles.column_span = cell.width
                 frame.styles.row_span = cell.height
         self.set_class(narrow, "-narrow")
-        self._narrow = narrow
 
     # -- refresh ---------------------------------------------------------------------------------
     def request_fetch(self, force: bool = False) -> None:
         """Fetch now unless a fetch is in flight (then once more right after it)."""
         view = self.srvmon.view
-        request = self.scheduler.want(view.range_s, view.end, view.compare, force)
+        request = self.scheduler.want(view.range_s, view.end, view.compare, force, view.label())
         if request is None:
             return
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
         self._update_status(fetching=True)
-        self._fetch(request)
+        if self._idle is not None:
+            self._idle.clear()
+        geometry = self._geometry()
+        source = self.source
 
-    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
-    def _fetch(self, request: FetchRequest) -> None:
-        try:
-            snapshot = self.source.poll(
-                range_s=request.range_s, end=request.end, compare=request.compare, force=request.force
-            )
-        except Exception as exc:  # the app never dies from a provider
-            self.post_message(FetchFailed(request, f"{type(exc).__name__}: {exc}"))
-        else:
-            self.prebuild_charts(snapshot)
-            self.post_message(SnapshotReady(request, snapshot))
+        def work() -> tuple[Snapshot, dict[str, Any]]:
+            snap = source.poll(range_s=request.range_s, end=request.end, compare=request.compare,
+                               force=request.force, range_label=request.label)  # fmt: skip
+            return snap, prepare_charts(snap, geometry)
 
-    def prebuild_charts(self, snapshot: Snapshot) -> None:
-        """Off the UI thread: build the chart pictures (and the other panels' screen lines) for `snapshot`
-        so applying it is mostly a swap.
+        def done(result: Any, error: BaseException | None) -> None:
+            if error is not None:
+                self.post_message(FetchFailed(request, f"{type(error).__name__}: {error}"))
+            else:
+                self.post_message(SnapshotReady(request, result[0], result[1]))
 
-        Best effort: anything that fails here is simply built again on the UI thread.
-        """
-        by_id = {p.id: p for p in snapshot.panels}
-        for frame in self._chart_frames:
-            panel = by_id.get(frame.panel_id)
-            if panel is None or not frame.region.area:
-                continue  # scrolled out of view: built if and when it is shown
-            try:
-                frame.prebuild(panel)
-            except Exception:  # noqa: S112 - the UI thread will build it
-                continue
+        in_background(f"refresh-{self.info.name}", work, done)
+
+    def _geometry(self) -> dict[str, tuple[Any, ...]]:
+        """UI thread: each visible chart's size, colours and view, as plain data for the worker."""
+        out: dict[str, tuple[Any, ...]] = {}
+        for frame in self.frames():
+            body = frame.body
+            if isinstance(body, TimeseriesView) and frame.region.area:
+                geo = body.geometry()
+                if geo is not None:
+                    out[frame.panel_id] = (*geo, body.compare, body.cursor, self.tz)
+        return out
 
     def _after_fetch(self) -> None:
         wanted, force = self.scheduler.take_pending()
         if wanted:
             self.request_fetch(force)
-        elif self.live_refresh and self.is_attached:
-            self._timer = self.set_timer(self.spec.refresh_s, self._on_timer)
+            return
+        if self.live_refresh and self.is_attached:
+            self._timer = self.set_timer(self.info.refresh_s, self._on_timer)
+        if self._idle is not None:
+            self._idle.set()
 
     def _on_timer(self) -> None:
         self._timer = None
@@ -216,7 +234,7 @@ class BoardScreen(Screen[None]):
     @on(SnapshotReady)
     def _on_snapshot(self, message: SnapshotReady) -> None:
         if self.scheduler.done(message.request):
-            self.apply_snapshot(message.snapshot)
+            self.apply_snapshot(message.snapshot, message.prepared)
         self._after_fetch()
 
     @on(FetchFailed)
@@ -226,18 +244,22 @@ class BoardScreen(Screen[None]):
             self._update_status()
         self._after_fetch()
 
-    def apply_snapshot(self, snapshot: Snapshot) -> None:
+    def apply_snapshot(self, snapshot: Snapshot, prepared: dict[str, Any] | None = None) -> None:
         """Show a snapshot: every panel, header and status in one batch (no flicker)."""
         self.snapshot = snapshot
-        self.refreshed_at = self.srvmon.clock.now()
-        self.last_error = None
         now = self.srvmon.clock.now()
+        self.refreshed_at = now
+        self.last_error = None
         by_id = {p.id: p for p in snapshot.panels}
         with self.app.batch_update():
             for frame in self.frames():
                 panel = by_id.get(frame.panel_id)
-                if panel is not None:
-                    frame.show(panel, now)
+                if panel is None:
+                    continue
+                got = (prepared or {}).get(frame.panel_id)
+                if got is not None and isinstance(frame.body, TimeseriesView):
+                    frame.body.chart.prepared = got
+                frame.show(panel, now)
             self._update_header()
             self._update_status()
 
@@ -247,29 +269,30 @@ class BoardScreen(Screen[None]):
 
     def _update_header(self) -> None:
         snap = self.snapshot
-        text = header_text(
-            snap.title if snap else self.spec.title,
-            self.srvmon.view,
-            snap.window if snap else None,
-            self.tz,
-            demo=bool(snap and snap.demo),
-            now=self.srvmon.clock.now(),
-            boards=len(self.srvmon.boards),
+        view = self.srvmon.view
+        now = self.srvmon.clock.now()
+        pending = snap is None or snap.range != view.label() or (snap.compare is not None) != view.compare
+        window = (
+            snap.window
+            if snap is not None and not pending
+            else TimeWindow.ending_at(view.end or now, view.range_s)
         )
+        compare = snap.compare if snap is not None and not pending else ("1w" if view.compare else None)
+        if pending and view.compare and view.range_s >= 28 * 86400:
+            compare = "4w"
+        text = header_text(
+            snap.title if snap else self.info.title, view.label(), window, self.tz,
+            demo=bool(snap and snap.demo), now=now, live=view.live, paused_at=view.end, compare=compare,
+            boards=len(self.srvmon.boards), loading=pending and self.saved is None,
+            saved_at=snap.generated_at if snap is not None and self.saved is not None else None,
+        )  # fmt: skip
         self.query_one(BoardHeader).update(text)
 
     def _update_status(self, fetching: bool = False) -> None:
         bar = self.query_one(StatusBar)
-        bar.update(
-            status_text(
-                self.snapshot,
-                now=self.srvmon.clock.now(),
-                refreshed_at=self.refreshed_at,
-                refresh_s=self.spec.refresh_s,
-                fetching=fetching,
-                error=self.last_error,
-            )
-        )
+        bar.update(status_text(self.snapshot, now=self.srvmon.clock.now(), refreshed_at=self.refreshed_at,
+                               refresh_s=self.info.refresh_s, fetching=fetching and self.saved is None,
+                               error=self.last_error, saved=self.saved))  # fmt: skip
         bar.set_class(bool(self.last_error), "-error")
 
     # -- actions ---------------------------------------------------------------------------------
@@ -302,7 +325,7 @@ class BoardScreen(Screen[None]):
 
     def action_toggle_compare(self) -> None:
         view = self.srvmon.view.toggle_compare()
-        self._change_view(view, "last week overlay on" if view.compare else "last week overlay off")
+        self._change_view(view, "compare overlay on" if view.compare else "compare overlay off")
 
     def action_refresh(self) -> None:
         self.request_fetch(force=True)
@@ -359,22 +382,12 @@ class BoardScreen(Screen[None]):
     @on(PanelFrame.DrillDown)
     def _on_drill(self, message: PanelFrame.DrillDown) -> None:
         frame = message.frame
-        if self.snapshot is None:
+        if frame.panel is None:
             self.notify("no data yet", timeout=2)
             return
-        cfg = self.spec.configs.get(frame.panel_id)
-        query = build_log_query(
-            frame.panel,
-            cfg,
-            message.row,
-            self.snapshot.window,
-            default_provider=self.spec.provider,
-            kind=frame.kind,
-            panel_id=frame.panel_id,
-            title=frame.title,
-        )
+        query = log_query(frame.panel, message.row)
         if query is None:
-            self.notify("this panel has no provider to ask for logs", severity="warning")
+            self.notify("this panel has no logs to drill into", severity="warning")
             return
         self.srvmon.open_logs(query)
 

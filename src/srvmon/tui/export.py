@@ -1,4 +1,7 @@
-"""Headless SVG/HTML export: the same board widgets rendered from a Snapshot, no terminal needed."""
+"""Pictures of a Snapshot (SVG, HTML): the same board screen rendered headlessly, no terminal needed.
+
+The picture is a pure function of the Snapshot, the size, the zone and the theme: a snapshot reopened
+from its JSON renders byte-identical SVG."""
 
 from __future__ import annotations
 
@@ -7,44 +10,27 @@ import html
 import threading
 from datetime import tzinfo
 
-from srvmon.clock import FrozenClock
 from srvmon.model import Snapshot
 
 
-async def _render(
-    snapshot: Snapshot, size: tuple[int, int], hint: str | None, tz: tzinfo | None, theme: str | None
-) -> str:
-    from srvmon.tui.app import SrvmonApp
-    from srvmon.tui.refresher import StaticSource
-    from srvmon.tui.spec import from_snapshot
+async def _render(snapshot: Snapshot, size: tuple[int, int], hint: str | None, tz: tzinfo | None,
+                  theme: str | None) -> str:  # fmt: skip
+    from srvmon.tui.app import open_saved
 
-    source = StaticSource(snapshot)
-    app = SrvmonApp(
-        [from_snapshot(snapshot)],
-        lambda spec: source,
-        clock=FrozenClock(snapshot.generated_at),
-        hint=hint,
-        tz=tz,
-        theme=theme,
-        live_refresh=False,
-    )
+    app = open_saved(snapshot, source="", tz=tz, theme=theme, export=True)
+    app.hint = hint
     app.export_mode = True
     async with app.run_test(size=size, notifications=False) as pilot:
         await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        screen = app.board_screen
+        if screen is not None:
+            await screen.wait_idle()  # the snapshot has been applied
         await pilot.pause()
         return app.export_screenshot(title=f"srvmon {snapshot.title}")
 
 
-def render_svg(
-    snapshot: Snapshot,
-    size: tuple[int, int] = (160, 48),
-    *,
-    hint: str | None = None,
-    tz: tzinfo | None = None,
-    theme: str | None = None,
-) -> str:
+def render_svg(snapshot: Snapshot, size: tuple[int, int] = (160, 48), *, hint: str | None = None,
+               tz: tzinfo | None = None, theme: str | None = None) -> str:  # fmt: skip
     """The board for `snapshot` as an SVG of a `size` = (columns, lines) terminal."""
     try:
         asyncio.get_running_loop()
@@ -68,14 +54,8 @@ def render_svg(
     return out[0]
 
 
-def render_html(
-    snapshot: Snapshot,
-    size: tuple[int, int] = (160, 48),
-    *,
-    hint: str | None = None,
-    tz: tzinfo | None = None,
-    theme: str | None = None,
-) -> str:
+def render_html(snapshot: Snapshot, size: tuple[int, int] = (160, 48), *, hint: str | None = None,
+                tz: tzinfo | None = None, theme: str | None = None) -> str:  # fmt: skip
     """A standalone HTML page with the board SVG inline."""
     svg = render_svg(snapshot, size, hint=hint, tz=tz, theme=theme)
     title = html.escape(f"srvmon — {snapshot.title} — {snapshot.generated_at.isoformat()}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from srvmon.tui.spec import PanelSpec
+from srvmon.model import PanelHead as PanelSpec
 
 COLUMNS = 12
 #: Below this many terminal columns the board reflows to one scrolling column.

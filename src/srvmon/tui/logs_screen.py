@@ -7,10 +7,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -26,7 +26,11 @@ from srvmon.logfilter import FilterError, LogFilter
 from srvmon.model import LogQuery, LogRecord, LogResult, TimeWindow
 from srvmon.providers.base import NotSupported, Provider, ProviderError
 from srvmon.sanitize import clean
+from srvmon.tui.refresher import in_background
 from srvmon.widgets.log_table import LogTable
+
+if TYPE_CHECKING:
+    from srvmon.runtime import Runtime
 
 #: Window sizes `[` and `]` step through (seconds).
 WINDOW_LADDER: tuple[int, ...] = (300, 900, 3600, 4 * 3600, 12 * 3600, 86400, 7 * 86400)
@@ -203,9 +207,12 @@ class LogsScreen(Screen[None]):
         *,
         follow_interval_s: float = 5.0,
         name: str | None = None,
+        runtime: Runtime | None = None,
     ) -> None:
         super().__init__(name=name)
         self.provider = provider
+        #: Calls go through the provider's pool and deadline when the app has a runtime.
+        self.runtime = runtime
         self.log_query = query
         self.clock = clock
         self.follow_interval_s = follow_interval_s
@@ -254,14 +261,22 @@ class LogsScreen(Screen[None]):
         self._update_header()
         self._fetch(self.log_query, self._generation, False)
 
-    @work(thread=True, exclusive=True, group="logs-fetch", exit_on_error=False)
     def _fetch(self, query: LogQuery, generation: int, follow: bool) -> None:
-        try:
-            result = self.provider.logs(query)
-        except Exception as exc:  # every failure stays on this screen, never takes the app down
-            self.post_message(LogsFetched(generation, query, None, _describe(exc), follow))
-            return
-        self.post_message(LogsFetched(generation, query, result, None, follow))
+        """Ask the provider on a daemon thread (quitting never waits for it); the answer comes as a message."""
+        provider, runtime = self.provider, self.runtime
+
+        def work() -> LogResult:
+            if runtime is not None:
+                return runtime.call(provider.name, lambda: provider.logs(query), "logs")  # type: ignore[no-any-return]
+            return provider.logs(query)
+
+        def done(result: LogResult | None, error: BaseException | None) -> None:
+            # every failure stays on this screen, never takes the app down
+            self.post_message(
+                LogsFetched(generation, query, result, _describe(error) if error else None, follow)
+            )
+
+        in_background("logs", work, done)
 
     @on(LogsFetched)
     def _fetched(self, message: LogsFetched) -> None:
@@ -545,16 +560,7 @@ class LogsScreen(Screen[None]):
         )
         self._follow_pending = True
         self._update_header()
-        self._follow(replace(self.log_query, window=window), self._generation)
-
-    @work(thread=True, exclusive=True, group="logs-follow", exit_on_error=False)
-    def _follow(self, query: LogQuery, generation: int) -> None:
-        try:
-            result = self.provider.logs(query)
-        except Exception as exc:
-            self.post_message(LogsFetched(generation, query, None, _describe(exc), True))
-            return
-        self.post_message(LogsFetched(generation, query, result, None, True))
+        self._fetch(replace(self.log_query, window=window), self._generation, True)
 
     def on_unmount(self) -> None:
         self._stop_follow()

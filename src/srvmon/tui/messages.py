@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from textual.message import Message
 
@@ -24,6 +26,8 @@ class FetchRequest:
     """Fetch the compare (week-ago) overlay too."""
     force: bool = False
     """Bypass any cache in the source (the `r` key)."""
+    label: str = ""
+    """The range label the view shows ("4h", or a zoomed "2h")."""
 
 
 @dataclass
@@ -34,6 +38,8 @@ class SnapshotReady(Message):
     """The request this answers."""
     snapshot: Snapshot
     """The new board data."""
+    prepared: Mapping[str, Any] = field(default_factory=dict)
+    """Panel id -> a chart the worker built ahead (plain data: key, panel, content), swapped in if it fits."""
 
 
 @dataclass
@@ -44,11 +50,3 @@ class FetchFailed(Message):
     """The request that failed."""
     error: str
     """Why, shown in the status bar."""
-
-
-@dataclass
-class ViewChanged(Message):
-    """The range, window end or compare overlay changed: refetch now."""
-
-    reason: str
-    """Short text for the notification (e.g. 'range 1d')."""

@@ -1,43 +1,36 @@
-"""Snapshot sources the board polls (the core Poller, or a fixed Snapshot) and the no-overlap scheduler."""
+"""Snapshot sources a board screen shows (the core Poller, a saved Snapshot), the no-overlap scheduler, and
+`in_background`: work on a daemon thread that posts its result, so quitting never waits for it."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from srvmon.model import Snapshot
 from srvmon.tui.messages import FetchRequest
 
 
 class SnapshotSource(Protocol):
-    """What the board needs from srvmon.poll.Poller."""
+    """What a board screen needs: srvmon.poll.Poller, or a fixed snapshot."""
 
-    def poll(
-        self,
-        range_s: int | None = None,
-        end: datetime | None = None,
-        compare: bool = True,
-        force: bool = False,
-    ) -> Snapshot: ...
+    def poll(self, *, range_s: int | None = None, end: datetime | None = None, compare: bool = True,
+             force: bool = False, range_label: str | None = None) -> Snapshot: ...  # fmt: skip
 
     def close(self) -> None: ...
 
 
 class StaticSource:
-    """Always answers with the same snapshot (headless export, tests)."""
+    """Always answers with the same snapshot (a saved snapshot, headless export, tests)."""
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.calls = 0
 
-    def poll(
-        self,
-        range_s: int | None = None,
-        end: datetime | None = None,
-        compare: bool = True,
-        force: bool = False,
-    ) -> Snapshot:
+    def poll(self, *, range_s: int | None = None, end: datetime | None = None, compare: bool = True,
+             force: bool = False, range_label: str | None = None) -> Snapshot:  # fmt: skip
         self.calls += 1
         return self.snapshot
 
@@ -46,45 +39,59 @@ class StaticSource:
 
 
 class PrefetchedSource:
-    """Starts the first poll in a thread immediately (while Textual starts up); the first matching
+    """Starts the first poll in a daemon thread at once (while Textual starts up); the first matching
     `poll()` takes that result instead of fetching again. Later polls go straight to the inner source."""
 
     def __init__(self, inner: SnapshotSource, *, range_s: int, compare: bool) -> None:
-        import threading
-
         self.inner = inner
         self._args = (range_s, compare)
         self._result: Snapshot | None = None
         self._error: BaseException | None = None
         self._used = False
-        self._thread = threading.Thread(target=self._run, name="srvmon-prefetch", daemon=True)
-        self._thread.start()
+        self._done = threading.Event()
+        threading.Thread(target=self._run, name="srvmon-prefetch", daemon=True).start()
 
     def _run(self) -> None:
         try:
             self._result = self.inner.poll(range_s=self._args[0], end=None, compare=self._args[1])
         except BaseException as exc:  # re-raised in the caller's thread
             self._error = exc
+        finally:
+            self._done.set()
 
-    def poll(
-        self,
-        range_s: int | None = None,
-        end: datetime | None = None,
-        compare: bool = True,
-        force: bool = False,
-    ) -> Snapshot:
+    def poll(self, *, range_s: int | None = None, end: datetime | None = None, compare: bool = True,
+             force: bool = False, range_label: str | None = None) -> Snapshot:  # fmt: skip
         if not self._used:
             self._used = True
-            self._thread.join()
+            self._done.wait()
             if (range_s, compare) == self._args and end is None and not force:
                 if self._error is not None:
                     raise self._error
                 assert self._result is not None
                 return self._result
-        return self.inner.poll(range_s=range_s, end=end, compare=compare, force=force)
+        return self.inner.poll(
+            range_s=range_s, end=end, compare=compare, force=force, range_label=range_label
+        )
 
     def close(self) -> None:
         self.inner.close()
+
+
+def in_background(
+    name: str, work: Callable[[], Any], done: Callable[[Any, BaseException | None], None]
+) -> None:
+    """Run `work` on a daemon thread, then `done(result, error)` on that thread (it should only post a
+    message). Daemon: the process never waits for it at exit, so `q` never hangs on a stuck provider."""
+
+    def run() -> None:
+        try:
+            result = work()
+        except Exception as exc:  # reported to the UI, never raised in the thread
+            done(None, exc)
+        else:
+            done(result, None)
+
+    threading.Thread(target=run, name=f"srvmon-{name}", daemon=True).start()
 
 
 @dataclass
@@ -92,7 +99,7 @@ class Scheduler:
     """Decides when to fetch so refreshes never overlap.
 
     `want()` asks for a fetch; if one is in flight it is remembered and started when that finishes
-    (`done()` returns the follow-up request, or None: then the caller re-arms its interval timer).
+    (`take_pending()` after `done()`), else the caller re-arms its interval timer.
     """
 
     generation: int = 0
@@ -104,14 +111,13 @@ class Scheduler:
         """The view changed: results of older requests are now stale."""
         self.generation += 1
 
-    def want(
-        self, range_s: int, end: datetime | None, compare: bool, force: bool = False
-    ) -> FetchRequest | None:
+    def want(self, range_s: int, end: datetime | None, compare: bool, force: bool = False,
+             label: str = "") -> FetchRequest | None:  # fmt: skip
         if self.in_flight is not None:
             self.pending = True
             self.pending_force = self.pending_force or force
             return None
-        self.in_flight = FetchRequest(self.generation, range_s, end, compare, force)
+        self.in_flight = FetchRequest(self.generation, range_s, end, compare, force, label)
         return self.in_flight
 
     def done(self, request: FetchRequest) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from srvmon.model import RANGES
+from srvmon.model import RANGES, range_label
 
 RANGE_NAMES: tuple[str, ...] = tuple(RANGES)
 MIN_RANGE_S = 15 * 60
@@ -58,12 +58,15 @@ class ViewState:
         return replace(self, compare=not self.compare)
 
     def label(self) -> str:
-        """'4h', or the zoomed span such as '2h' / '45m'."""
+        """'4h', or the zoomed span such as '2h' / '45m' (the same label the Snapshot carries)."""
         if RANGES.get(self.range_name) == self.range_s:
             return self.range_name
-        s = self.range_s
-        if s % 86400 == 0:
-            return f"{s // 86400}d"
-        if s % 3600 == 0:
-            return f"{s // 3600}h"
-        return f"{s // 3600}h{(s % 3600) // 60:02d}m" if s >= 3600 else f"{s // 60}m"
+        return range_label(self.range_s)
+
+    @staticmethod
+    def names() -> tuple[str, ...]:
+        return RANGE_NAMES
+
+    def spanning(self, seconds: int, name: str) -> ViewState:
+        """A view of exactly `seconds` (a saved, zoomed snapshot)."""
+        return replace(self, range_name=name, range_s=int(seconds))

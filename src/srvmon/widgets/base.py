@@ -2,37 +2,27 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import tzinfo
 from typing import Any
 
 from rich.style import Style
 from textual.color import Color
-from textual.strip import Strip
-from textual.visual import Visual, visualize
-from textual.widget import Widget, _RenderCache
+from textual.widget import Widget
 
-from srvmon.model import PanelSnapshot
-from srvmon.widgets.units import STATUS_VAR
+from srvmon.fmt import STATUS_VAR
+from srvmon.model import PanelSeries, PanelSnapshot, Row
+from srvmon.sanitize import clean as _clean
 
 
 def clean(text: Any) -> str:
     """Untrusted text made safe to display (terminal escapes and control characters neutralised)."""
-    try:
-        from srvmon.sanitize import clean as _clean
-    except ImportError:  # pragma: no cover - sanitize ships with the core
-        return "".join(ch if ch.isprintable() else "�" for ch in str(text))
     return _clean(str(text))
 
 
-#: In a thread pre-rendering a body: (body, the panel it is about to show). `PanelBody.panel` reads it,
-#: so `render()` draws the next panel in that thread while the UI thread still sees the current one.
-_prerendering = threading.local()
-
-
 class PanelBody(Widget):
-    """A panel's content. `show(panel)` replaces the data; rendering reads only that data."""
+    """A panel's content. `show(panel)` replaces the data; rendering reads only that data (and decides
+    nothing: statuses and numbers come from the Snapshot)."""
 
     DEFAULT_CSS = """
     PanelBody { height: 1fr; width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
@@ -46,66 +36,10 @@ class PanelBody(Widget):
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.tz = tz
-        self._panel: PanelSnapshot | None = None
+        self.panel: PanelSnapshot | None = None
         self.cursor: int | None = None
-        self._prelock = threading.Lock()
-        #: Lines pre-rendered by the refresh worker: (key, panel, visual style, visual, strips).
-        self._prestrips: tuple[tuple[Any, ...], PanelSnapshot, Any, Visual, list[Strip]] | None = None
-
-    @property
-    def panel(self) -> PanelSnapshot | None:
-        pre = getattr(_prerendering, "body", None)
-        if pre is not None and pre[0] is self:
-            return pre[1]  # type: ignore[no-any-return]
-        return self._panel
-
-    @panel.setter
-    def panel(self, panel: PanelSnapshot | None) -> None:
-        self._panel = panel
-
-    # -- pre-rendering in the refresh worker -----------------------------------------------------
-    def render_state(self) -> tuple[Any, ...]:
-        """Widget state besides panel, size, cursor and theme that `render()` depends on."""
-        return ()
-
-    def _prerender_key(self, panel: PanelSnapshot | None) -> tuple[Any, ...]:
-        return (id(panel), self.size, self.cursor, self.render_state(), self.app.theme)
-
-    def prebuild(self, panel: PanelSnapshot) -> None:
-        """Worker thread: render `panel` into screen lines ahead of time, so showing it is only a swap.
-
-        Best effort: when anything differs by the time it is shown, the UI thread renders as usual."""
-        if not self.is_mounted or self.size.width <= 0 or self.size.height <= 0:
-            return
-        key = self._prerender_key(panel)
-        _prerendering.body = (self, panel)
-        try:
-            style = self.visual_style
-            visual = visualize(self, self.render(), markup=self._render_markup)
-            strips = Visual.to_strips(self, visual, self.size.width, self.size.height, style)
-        finally:
-            _prerendering.body = None
-        with self._prelock:
-            self._prestrips = (key, panel, style, visual, strips)
-
-    def _render_content(self) -> None:
-        """Widget._render_content (textual pinned ==8.2.8), taking the worker's pre-rendered lines when
-        they are for exactly this panel, size, cursor, theme and style; otherwise the normal path."""
-        with self._prelock:
-            pre, self._prestrips = self._prestrips, None
-        panel = self._panel
-        if (
-            pre is not None
-            and pre[1] is panel
-            and pre[0] == self._prerender_key(panel)
-            and self.text_selection is None
-            and pre[2] == self.visual_style
-        ):
-            self._layout_cache["_render.visual"] = pre[3]
-            self._render_cache = _RenderCache(self.size, pre[4])
-            self._dirty_regions.clear()
-            return
-        super()._render_content()
+        #: Compare overlay shown (the `w` key); bodies without an overlay ignore it.
+        self.compare = True
 
     def show(self, panel: PanelSnapshot) -> None:
         """Take new data and redraw."""
@@ -115,9 +49,18 @@ class PanelBody(Widget):
             self.cursor = count - 1 if count else None
         self.refresh(layout=False)
 
+    def set_compare(self, on: bool) -> None:
+        if on != self.compare:
+            self.compare = on
+            self.refresh()
+
     # -- selection (drill-down) ------------------------------------------------------------------
+    def items(self) -> Sequence[Row | PanelSeries]:
+        """What j/k selects, in display order (rows, or series for charts)."""
+        return tuple(self.panel.rows or ()) if self.panel is not None else ()
+
     def row_count(self) -> int:
-        return len(self.panel.rows or ()) if self.panel is not None else 0
+        return len(self.items())
 
     def move_cursor(self, delta: int) -> bool:
         """Move the selected row; returns False when there is nothing to select."""
@@ -130,12 +73,12 @@ class PanelBody(Widget):
         self.refresh()
         return True
 
-    def selected(self) -> Mapping[str, Any] | None:
-        """The selected row (toplist/health/alarms/logs row, timeseries series labels) or None."""
-        rows = self.panel.rows if self.panel is not None else None
-        if self.cursor is None or not rows or self.cursor >= len(rows):
+    def selected(self) -> Row | PanelSeries | None:
+        """The selected row (or series) for drill-down, or None."""
+        items = self.items()
+        if self.cursor is None or self.cursor >= len(items):
             return None
-        return rows[self.cursor]
+        return items[self.cursor]
 
     # -- colours from the theme ------------------------------------------------------------------
     def theme_color(self, name: str) -> Color:

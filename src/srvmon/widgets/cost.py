@@ -1,37 +1,19 @@
-"""Cost panel body: month-to-date, daily bars with last month's same days behind, forecast, WoW delta."""
+"""Cost panel body: month-to-date, daily bars with last month's same days behind, forecast, week over week."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 from rich.console import RenderableType
 from rich.text import Text
 
-from srvmon.model import PanelSnapshot
+from srvmon.fmt import STATUS_SYMBOL, ellipsize, fmt_delta, fmt_money, fmt_value
+from srvmon.model import CostRow
 from srvmon.widgets.base import PanelBody, clean
-from srvmon.widgets.units import STATUS_SYMBOL, fmt_delta, fmt_value
 
 _BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
-def week_over_week(points: Sequence[tuple[int, float | None]]) -> float | None:
-    """% change of the last 7 complete days vs the 7 before (today, the last point, is partial)."""
-    vals = [v for _, v in sorted(points)[:-1] if v is not None]
-    if len(vals) < 14:
-        return None
-    week, before = sum(vals[-7:]), sum(vals[-14:-7])
-    return None if before == 0 else (week - before) / before * 100
-
-
-def forecast(panel: PanelSnapshot) -> float | None:
-    """Month-end forecast: the sum of the per-service forecasts."""
-    values = [r.get("forecast") for r in panel.rows or ()]
-    nums = [float(v) for v in values if isinstance(v, int | float)]
-    return sum(nums) if nums else None
-
-
 class CostView(PanelBody):
-    """Headline MTD / vs last month / forecast / WoW, then daily bars, then the costliest services."""
+    """Headline MTD / vs last month / forecast / WoW (all from the core), daily bars, costliest services."""
 
     def _bars(self, height: int, width: int) -> list[Text]:
         p = self.panel
@@ -67,20 +49,22 @@ class CostView(PanelBody):
             return Text("")
         width = max(10, self.size.width)
         height = self.size.height
+        summary = p.cost
         out = Text(no_wrap=True, overflow="ellipsis")
-        out.append(
-            f"{STATUS_SYMBOL.get(p.status, '')} MTD {fmt_value(p.value, '$')}",
-            style=self.status_style(p.status, bold=True),
-        )
+        out.append(f"{STATUS_SYMBOL.get(p.status, '')} MTD {fmt_value(p.value, '$')}",
+                   style=self.status_style(p.status, bold=True))  # fmt: skip
         delta = fmt_delta(p.delta_pct)
         if delta:
             out.append(f"  {delta} vs last month ({fmt_value(p.compare_value, '$')})", style=self.muted())
-        fc = forecast(p)
-        wow = week_over_week(p.series[0].points) if p.series else None
         out.append("\n")
-        out.append(f"forecast {fmt_value(fc, '$')}", style=self.fg("primary"))
-        out.append(f"  WoW {fmt_delta(wow) or '–'}", style=self.muted())
-        rows = list(p.rows or ())
+        forecast = summary.forecast if summary else None
+        out.append(f"forecast {fmt_value(forecast, '$')}", style=self.fg("primary"))
+        wow = fmt_delta(summary.wow_pct) if summary else ""
+        if wow:
+            out.append(f"  WoW {wow}", style=self.muted())
+        if forecast is None and p.notes:
+            out.append(f"  {clean(p.notes[-1])}", style=self.muted())
+        rows = [r for r in p.rows or () if isinstance(r, CostRow)]
         table_h = min(len(rows), max(0, (height - 3) // 2))
         bars_h = max(0, height - 3 - table_h)
         if bars_h:
@@ -88,15 +72,12 @@ class CostView(PanelBody):
             for line in self._bars(bars_h, width):
                 out.append_text(line)
                 out.append("\n")
-            legend = Text("█ this month  ░ last month", style=self.muted())
-            out.append_text(legend)
+            out.append_text(Text("█ this month  ░ last month", style=self.muted()))
+        name_w = max(6, width - 26)
         for row in rows[:table_h]:
             out.append("\n")
-            status = str(row.get("status") or "ok")
-            out.append(STATUS_SYMBOL.get(status, " "), style=self.status_style(status))
-            name_w = max(6, width - 26)
-            name = clean(row.get("service", "?"))[:name_w]
-            out.append(f" {name:<{name_w}} {fmt_value(row.get('mtd'), '$'):>6}")
-            out.append(f" {fmt_delta(row.get('delta_pct')):>6}", style=self.muted())
-            out.append(f" →{fmt_value(row.get('forecast'), '$'):>5}", style=self.muted())
+            out.append(STATUS_SYMBOL.get(row.status, " "), style=self.status_style(row.status))
+            out.append(f" {ellipsize(clean(row.service), name_w):<{name_w}} {fmt_money(row.mtd):>7}")
+            out.append(f" {fmt_delta(row.delta_pct):>6}", style=self.muted())
+            out.append(f" →{fmt_value(row.forecast, '$'):>7}", style=self.muted())
         return out

@@ -1,12 +1,13 @@
-"""Gauge panel body: used / limit as a % bar, with the time-to-limit from the trend."""
+"""Gauge panel body: used / limit as a % bar, the fullest resource, and the time to limit from the trend."""
 
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from srvmon.widgets.base import PanelBody
-from srvmon.widgets.units import STATUS_SYMBOL, bar, fmt_duration, fmt_value
+from srvmon.fmt import STATUS_SYMBOL, bar, fmt_duration, fmt_value
+from srvmon.model import ShareRow
+from srvmon.widgets.base import PanelBody, clean
 
 
 class GaugeView(PanelBody):
@@ -24,6 +25,10 @@ class GaugeView(PanelBody):
         pct = lim.used / lim.limit * 100
         head = Text(f"{STATUS_SYMBOL.get(p.status, '')} {fmt_value(pct, '%')}", style=style)
         head.append(" of limit", style=self.muted())
+        top = [r for r in p.rows or () if isinstance(r, ShareRow)]
+        who = top[0].name if top else lim.resource
+        if who:
+            head.append(f" · {clean(who)}", style=self.muted())
         gauge = Text(" ")
         fill = bar(pct / 100, width).rstrip()
         gauge.append(fill, style=style)

@@ -1,12 +1,12 @@
-"""Logs panel body: the most recent error records (time, resource, status, message), newest first."""
+"""Logs panel body: the most recent records (time, resource, status, extracted message), newest first."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from rich.console import RenderableType
 from rich.text import Text
 
+from srvmon.fmt import STATUS_SYMBOL
+from srvmon.model import LogRow
 from srvmon.widgets.base import PanelBody, clean
 
 
@@ -15,35 +15,26 @@ class LogList(PanelBody):
 
     selectable = True
 
-    def _time(self, value: object) -> str:
-        try:
-            if isinstance(value, int | float):
-                dt = datetime.fromtimestamp(value, self.tz)
-            else:
-                dt = datetime.fromisoformat(str(value)).astimezone(self.tz)
-            return dt.strftime("%H:%M:%S")
-        except (ValueError, OSError, TypeError):
-            return "--:--:--"
-
     def render(self) -> RenderableType:
         p = self.panel
         if p is None:
             return Text("")
-        rows = list(p.rows or ())
+        rows = [r for r in p.rows or () if isinstance(r, LogRow)]
         out = Text(no_wrap=True, overflow="ellipsis")
         if not rows:
-            out.append("✓ no errors in this window", style=self.status_style("ok"))
+            out.append(
+                f"{STATUS_SYMBOL['ok']} no matching records in this window", style=self.status_style("ok")
+            )
             return out
         for i, row in enumerate(rows[: max(1, self.size.height)]):
             line = Text(no_wrap=True, overflow="ellipsis")
-            line.append(self._time(row.get("time") or row.get("timestamp")), style=self.muted())
-            line.append(f" {clean(row.get('resource', ''))[:24]}", style=self.fg("primary"))
-            status = row.get("status")
-            if status is not None:
+            line.append(row.time.astimezone(self.tz).strftime("%H:%M:%S"), style=self.muted())
+            line.append(f" {clean(row.resource)[:24]}", style=self.fg("primary"))
+            if row.status is not None:
                 line.append(
-                    f" {clean(status)}", style=self.status_style("crit" if str(status) >= "5" else "warn")
+                    f" {row.status}", style=self.status_style("crit" if row.status >= 500 else "warn")
                 )
-            line.append(" " + clean(row.get("message", "")))
+            line.append(" " + clean(row.message))
             if self.cursor == i:
                 line.stylize("reverse")
             out.append_text(line)

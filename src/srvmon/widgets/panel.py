@@ -1,40 +1,25 @@
-"""The panel frame: title with status symbol, state (loading / stale / error / no data), and its body."""
+"""The panel frame: title with status symbol, state (loading / stale / error / no data), and its body.
+
+Severity shows as border colour plus the title's symbol; focus shows as the frame's shape (heavy) and a
+reversed title - so a focused critical panel still reads critical, and focus is visible in monochrome.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
+import importlib
 from datetime import datetime, tzinfo
-from typing import Any
+from functools import cache
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.widget import Widget
 
-from srvmon.model import PanelSnapshot, Thresholds
-from srvmon.widgets.alarms import AlarmList
+from srvmon import kinds
+from srvmon.fmt import STATUS_SYMBOL, fmt_age
+from srvmon.model import PanelHead, PanelSeries, PanelSnapshot, Row
 from srvmon.widgets.base import PanelBody, clean
-from srvmon.widgets.cost import CostView
-from srvmon.widgets.gauge import GaugeView
-from srvmon.widgets.health import HealthChips
 from srvmon.widgets.line import TextLine
-from srvmon.widgets.logs import LogList
-from srvmon.widgets.stat import StatView
-from srvmon.widgets.timeseries import TimeseriesView
-from srvmon.widgets.toplist import TopList
-from srvmon.widgets.units import STATUS_SYMBOL, fmt_age
-
-BODIES: dict[str, type[PanelBody]] = {
-    "timeseries": TimeseriesView,
-    "stat": StatView,
-    "toplist": TopList,
-    "gauge": GaugeView,
-    "alarms": AlarmList,
-    "cost": CostView,
-    "health": HealthChips,
-    "logs": LogList,
-}
 
 STATES = ("loading", "ok", "stale", "error", "nodata")
 _MANAGED_CLASSES = frozenset(
@@ -42,6 +27,17 @@ _MANAGED_CLASSES = frozenset(
     + [f"-state-{s}" for s in STATES]
     + ["-show-message"]
 )
+
+
+@cache
+def body_class(kind: str) -> type[PanelBody]:
+    """The body widget the kind registry names for `kind` (imported here: the core never imports Textual)."""
+    path = kinds.get(kind).body if kind in kinds.KINDS else "srvmon.widgets.stat:StatView"
+    module, _, name = path.partition(":")
+    cls = getattr(importlib.import_module(module), name)
+    if not (isinstance(cls, type) and issubclass(cls, PanelBody)):
+        raise TypeError(f"{path} is not a PanelBody")
+    return cls
 
 
 def panel_state(panel: PanelSnapshot | None) -> str:
@@ -58,7 +54,7 @@ def panel_state(panel: PanelSnapshot | None) -> str:
 
 
 class PanelFrame(Widget, can_focus=True):
-    """A focusable bordered panel. Enter posts DrillDown; its status shows by symbol and border colour."""
+    """A focusable bordered panel. Enter posts DrillDown."""
 
     DEFAULT_CSS = """
     PanelFrame {
@@ -70,10 +66,11 @@ class PanelFrame(Widget, can_focus=True):
         padding: 0 1;
         background: $surface;
     }
-    PanelFrame:focus { border: round $accent; }
     PanelFrame.-warn { border: round $warning; }
     PanelFrame.-crit, PanelFrame.-error { border: round $error; }
-    PanelFrame.-warn:focus, PanelFrame.-crit:focus, PanelFrame.-error:focus { border: double $accent; }
+    PanelFrame:focus { border: heavy $foreground 70%; border-title-style: reverse bold; }
+    PanelFrame.-warn:focus { border: heavy $warning; }
+    PanelFrame.-crit:focus, PanelFrame.-error:focus { border: heavy $error; }
     PanelFrame > .message {
         height: 1fr; width: 1fr; content-align: center middle; display: none;
         text-wrap: wrap; text-overflow: fold;
@@ -85,40 +82,33 @@ class PanelFrame(Widget, can_focus=True):
     class DrillDown(Message):
         """Enter on a panel (or its selected row/series): open the logs behind it."""
 
-        def __init__(self, frame: PanelFrame, row: Mapping[str, Any] | None) -> None:
+        def __init__(self, frame: PanelFrame, row: Row | PanelSeries | None) -> None:
             super().__init__()
             self.frame = frame
             """The panel frame the drill-down started from."""
             self.row = row
-            """The selected row or series ({'labels': ...}), or None for the whole panel."""
+            """The selected row or series, or None for the whole panel."""
 
-    def __init__(
-        self,
-        panel_id: str,
-        title: str,
-        kind: str,
-        *,
-        tz: tzinfo | None = None,
-        description: str = "",
-        threshold_on: str = "value",
-    ) -> None:
+    def __init__(self, head: PanelHead, *, tz: tzinfo | None = None) -> None:
         # born in the loading state, so mounting styles it once (no restyle from on_mount)
-        super().__init__(id=f"panel-{panel_id}", classes="-state-loading -show-message")
-        self.panel_id = panel_id
-        self.title = title
-        self.kind = kind
+        super().__init__(id=f"panel-{head.id}", classes="-state-loading -show-message")
+        self.head = head
+        self.panel_id = head.id
         self.tz = tz
-        self.description = description
-        self.threshold_on = threshold_on
-        self._display: tuple[PanelSnapshot, PanelSnapshot] | None = None
         self.panel: PanelSnapshot | None = None
         self.now: datetime | None = None
-        self.compare = True
-        self.body: PanelBody = BODIES.get(kind, StatView)(tz=tz)
+        self.body: PanelBody = body_class(head.kind)(tz=tz)
         self.state = "loading"
-        #: What the border shows now (symbol + title, subtitle): setting a border title always repaints
-        #: the whole frame, so it is only set when this changes.
+        #: What the border shows now: setting a border title repaints the whole frame, so only on change.
         self._chrome: tuple[str, str | None] | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.head.kind
+
+    @property
+    def title(self) -> str:
+        return self.head.title
 
     def compose(self) -> ComposeResult:
         yield TextLine(Text("loading…"), classes="message")
@@ -135,46 +125,22 @@ class PanelFrame(Widget, can_focus=True):
         self.now = now
         self.state = panel_state(panel)
         if panel.status != "error" or panel.stale:
-            self.body.show(self.display_panel(panel))
+            self.body.show(panel)
         self._update_chrome()
 
-    def display_panel(self, panel: PanelSnapshot) -> PanelSnapshot:
-        """The panel as the body draws it (the same object for the same input, so pre-builds match)."""
-        if self.threshold_on != "delta_pct":
-            return panel
-        cached = self._display
-        if cached is not None and cached[0] is panel:
-            return cached[1]
-        # thresholds on the % change vs last week are not levels on the value axis
-        shown = replace(panel, thresholds=Thresholds())
-        self._display = (panel, shown)
-        return shown
-
-    def prebuild(self, panel: PanelSnapshot) -> None:
-        """Worker thread: let the body render its next picture before the snapshot is applied."""
-        if panel == self.panel:
-            return  # unchanged: show() will not repaint it
-        if panel.status != "error" or panel.stale:
-            self.body.prebuild(self.display_panel(panel))
-
     def set_compare(self, on: bool) -> None:
-        self.compare = on
-        if isinstance(self.body, TimeseriesView):
-            self.body.set_compare(on)
+        self.body.set_compare(on)
 
     def _update_chrome(self) -> None:
         p = self.panel
         status = p.status if p is not None else "nodata"
-        if p is not None and p.stale:
-            status = p.status if p.status != "error" else "error"
         message = self._message()
         wanted = {f"-state-{self.state}"}
         if p is not None:
             wanted.add(f"-{status}")
         if message is not None:
             wanted.add("-show-message")
-        managed = _MANAGED_CLASSES
-        current = set(self.classes) & managed
+        current = set(self.classes) & _MANAGED_CLASSES
         if current != wanted:
             # one restyle for the whole change (each set_class would restyle the subtree again)
             removes, adds = current - wanted, wanted - current
@@ -189,7 +155,7 @@ class PanelFrame(Widget, can_focus=True):
         if chrome != self._chrome:
             self._chrome = chrome
             title = Text(f"{symbol} ", style="bold")
-            title.append(clean(self.title))
+            title.append(clean(self.head.title))
             self.border_title = title
             self.border_subtitle = subtitle
         if message is not None:
@@ -208,11 +174,13 @@ class PanelFrame(Widget, can_focus=True):
         if self.state == "error":
             return Text("⊘ error")
         if self.state == "nodata":
-            return Text("∅ no data")
+            return Text("∅ " + (clean(p.notes[0])[:50] if p.value is not None and p.notes else "no data"))
+        if p.range:
+            return Text(p.range)
         return None
 
     def _message(self) -> Text | None:
-        """Text that replaces the body: loading, error without data, no data."""
+        """Text that replaces the body: loading, error without data, no data at all."""
         p = self.panel
         if self.state == "loading":
             return Text("loading…")
@@ -220,7 +188,7 @@ class PanelFrame(Widget, can_focus=True):
             return None
         if self.state == "error":
             return Text(f"⊘ {clean(p.error or 'error')}")
-        if self.state == "nodata" and self.kind in ("timeseries", "stat", "gauge"):
+        if self.state == "nodata" and p.value is None and not p.series and not p.rows:
             return Text("∅ no data in this window")
         return None
 

@@ -1,4 +1,4 @@
-"""Stat panel body: a big value with its unit, an arrow and % vs the compare window, and a sparkline."""
+"""Stat panel body: a big value with its unit, its change vs the compare window, and a sparkline."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.renderables.digits import Digits as DigitsRenderable
 
-from srvmon.widgets.base import PanelBody
-from srvmon.widgets.units import STATUS_SYMBOL, fmt_delta, fmt_value, sparkline
+from srvmon.fmt import STATUS_SYMBOL, fmt_delta, fmt_value, sparkline
+from srvmon.widgets.base import PanelBody, clean
 
 
 class StatView(PanelBody):
-    """Big number coloured by threshold status (plus its symbol), delta vs last week, sparkline."""
+    """Big number coloured by the core's status (plus its symbol), change vs the compare window, sparkline."""
 
     DEFAULT_CSS = """
     StatView { height: 1fr; width: 1fr; content-align: center middle; }
@@ -37,18 +37,21 @@ class StatView(PanelBody):
             value_line = Text(f"{symbol} {text}", style=style)
         value_line.justify = "center"
         lines.append(value_line)
-        delta = fmt_delta(p.delta_pct)
-        if delta and height >= 2:
-            worse = p.delta_pct is not None and ((p.delta_pct > 0) == (p.thresholds.direction == "above"))
-            line = Text(delta, style=self.fg("warning" if worse else "success"))
-            tail = " vs last week"
+        delta = fmt_delta(p.delta_pct) if self.compare else ""
+        if delta and height >= 2 and p.compare is not None:
+            line = Text(delta, style=style if p.status in ("warn", "crit") else self.muted())
+            tail = f" vs {p.compare.label}"
             if p.compare_value is not None:
                 tail += f" ({fmt_value(p.compare_value, p.unit)})"
             if len(delta) + len(tail) > width:
-                tail = " vs last week" if len(delta) + 13 <= width else ""
+                tail = f" vs {p.compare.label}" if len(delta) + len(p.compare.label) + 4 <= width else ""
             line.append(tail, style=self.muted())
             line.justify = "center"
             lines.append(line)
+        elif p.notes and height >= 3:
+            note = Text(clean(p.notes[0]), style=self.muted(), overflow="ellipsis", no_wrap=True)
+            note.justify = "center"
+            lines.append(note)
         values = [v for _, v in p.series[0].points] if p.series else []
         if values and height >= 4:
             spark = Text(sparkline(values, min(width, 60)), style=self.fg("primary"))
@@ -58,11 +61,11 @@ class StatView(PanelBody):
 
 
 def split_number(text: str) -> tuple[str, str]:
-    """'12.5k req/s' -> ('12.5', 'k req/s'); '$1.2k' -> ('$1.2', 'k'); '–' -> ('', '–')."""
+    """'12.5k req/s' -> ('12.5', 'k req/s'); '$1,234' -> ('$1234', ''); '–' -> ('', '–')."""
     i = 0
-    while i < len(text) and text[i] in "0123456789.-$":
+    while i < len(text) and text[i] in "0123456789.-$,":
         i += 1
-    number = text[:i]
+    number = text[:i].replace(",", "")
     if not any(ch.isdigit() for ch in number):
         return "", text
     rest = text[i:].strip()

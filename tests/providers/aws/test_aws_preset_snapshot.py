@@ -98,22 +98,22 @@ def test_full_snapshot_against_moto(snapshot: Any) -> None:
     assert panels["dlq_messages"].value == pytest.approx(3.0, rel=1e-3)
     assert panels["lambda_duration"].value == pytest.approx(200.0, rel=1e-3)
     top = panels["top_functions"].rows
-    assert [(r["name"], r["value"], r["compare_value"]) for r in top] == [
+    assert [(r.name, r.value, r.compare_value) for r in top] == [
         ("image-resizer", 7560.0, 3600.0),
         ("orders-worker", 5160.0, 2400.0),
         ("checkout-api", 2760.0, 1200.0),
     ]
-    assert [(r["name"], r["state"]) for r in panels["alarms"].rows] == [
+    assert [(r.name, r.state) for r in panels["alarms"].rows] == [
         ("checkout-errors", "ALARM"),
         ("orders-latency", "OK"),
     ]
-    health = {r["function"]: r for r in panels["health"].rows}
-    assert (health["checkout-api"]["invocations"], health["checkout-api"]["timeouts"]) == (3, 1)
-    assert health["orders-worker"]["oom"] == 1
-    cost = {r["service"]: r for r in panels["cost"].rows}
+    health = {r.function: r for r in panels["health"].rows}
+    assert (health["checkout-api"].invocations, health["checkout-api"].timeouts) == (3, 1)
+    assert health["orders-worker"].oom == 1
+    cost = {r.service: r for r in panels["cost"].rows}
     assert set(cost) == {"AWS Lambda", "Amazon DynamoDB"}
     lam = cost["AWS Lambda"]
-    assert lam["mtd"] == pytest.approx(1.5 * (NOW.day - 1), rel=1e-3)  # seeded through yesterday
+    assert lam.mtd == pytest.approx(1.5 * (NOW.day - 1), rel=1e-3)  # seeded through yesterday
     series = panels["api_calls"].series
     assert len(series) == 1 and series[0].compare_points is not None
     assert [p for p in series[0].points if p[1] is not None][0][1] == 140.0

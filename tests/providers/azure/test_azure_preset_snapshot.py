@@ -332,16 +332,14 @@ cost_cache_dir = "{tmp_path}"
     assert series.compare_points is not None and series.compare_points[0] == (series.points[0][0], 90.0)
     assert calls.trend is not None and calls.trend.slope_per_h == pytest.approx(0.0)
     top = P("top_apps").rows
-    assert top is not None and [(r["name"], r["value"]) for r in top][:2] == [
+    assert top is not None and [(r.name, r.value) for r in top][:2] == [
         ("checkout-api", 160 * 240.0),
         ("orders-worker", 80 * 240.0),
     ]
     assert [(r["name"], r["value"]) for r in top][2] == ("reports-flex", 60 * 240.0)
     slow = P("slowest_apps").rows
-    assert (
-        slow is not None and slow[0]["name"] == "orders-worker" and slow[0]["value"] == pytest.approx(900.0)
-    )
-    assert slow[0]["status"] == "warn"
+    assert slow is not None and slow[0].name == "orders-worker" and slow[0].value == pytest.approx(900.0)
+    assert slow[0].status == "warn"
     assert P("slowest_apps_1w").rows is not None
     assert P("durable_running").value == 2.0 and P("durable_failed").value == 1.0
     assert P("durable_failed").status == "warn"
@@ -352,14 +350,14 @@ cost_cache_dir = "{tmp_path}"
     # 2 GB-s a minute (checkout-api) + 2 (the Flex app) in the last day
     assert P("compute_cost").value == pytest.approx(4 * 240.0)
     alerts = P("alerts")
-    assert alerts.status == "crit" and alerts.rows is not None and alerts.rows[0]["name"] == "5xx-high"
+    assert alerts.status == "crit" and alerts.rows is not None and alerts.rows[0].name == "5xx-high"
     cost = P("cost")
     assert cost.value == 13.0 and cost.rows is not None
     health = P("health").rows
-    assert health is not None and health[0]["function"] == "PlaceOrder" and health[0]["timeouts"] == 2
-    assert health[0]["timeout_pct"] == pytest.approx(83.3333, abs=1e-3) and health[0]["status"] == "crit"
+    assert health is not None and health[0].function == "PlaceOrder" and health[0].timeouts == 2
+    assert health[0].p99_timeout_pct == pytest.approx(83.3333, abs=1e-3) and health[0].status == "crit"
     logs = P("errors").rows
-    assert logs is not None and [r["request_id"] for r in logs] == ["op-9", "op-8"]
+    assert logs is not None and [r.request_id for r in logs] == ["op-9", "op-8"]
     month = P("calls_month")
     assert month.series and len(month.series[0].points) == 360
     (prov,) = snap.providers

@@ -7,9 +7,10 @@ import json
 import tomllib
 from importlib import resources
 
+from srvmon.kinds import is_metric
 from srvmon.model import RANGES, MetricQuery, TimeWindow
 from srvmon.providers.demo import DemoProvider
-from srvmon.schema import METRIC_KINDS, PresetModel
+from srvmon.schema import PresetModel
 
 
 def _preset() -> PresetModel:
@@ -53,7 +54,7 @@ def test_panels_tile_the_12_column_grid_without_overlap():
 
 
 def test_every_metric_panel_query_is_valid_and_returns_series(demo, now):
-    panels = [p for p in _preset().panels if p.kind in METRIC_KINDS]
+    panels = [p for p in _preset().panels if is_metric(p.kind)]
     assert len(panels) >= 18
     for p in panels:
         assert DemoProvider.validate_query(p.query, p.stat) is None, p.id

@@ -6,17 +6,18 @@ import time
 import tomllib
 from importlib import resources
 
+from srvmon.kinds import is_metric
 from srvmon.model import RANGES, LogQuery, MetricQuery, TimeWindow
 from srvmon.providers.demo import DemoOptions, DemoProvider
 from srvmon.providers.demo.fleet import build_fleet
-from srvmon.schema import METRIC_KINDS, PresetModel
+from srvmon.schema import PresetModel
 
 
 def _preset_queries() -> list[tuple[MetricQuery, str, bool]]:
     text = (resources.files("srvmon.presets") / "serverless.toml").read_text(encoding="utf-8")
     out = []
     for p in PresetModel.model_validate(tomllib.loads(text)).panels:
-        if p.kind in METRIC_KINDS:
+        if is_metric(p.kind):
             many = p.kind == "toplist" or (p.kind == "timeseries" and bool(p.group_by))
             q = MetricQuery(
                 p.id, "demo", p.query, p.stat, tuple(p.group_by), p.top if many else None, p.order

@@ -137,6 +137,7 @@ BUCKET_SCALE = {"revision_request_latencies": 1000.0}
 #: Cumulative share of observations at or below each bucket (the +Inf bucket is 1.0).
 SHARES_BEFORE = [0.8, 1.0, 1.0, 1.0]
 SHARES_AFTER = [0.5, 1.0, 1.0, 1.0]
+#: Mean observation (s, or the BUCKET_SCALE unit): every histogram _sum is count x MEAN_S x scale.
 MEAN_S = 0.2
 
 
@@ -218,6 +219,7 @@ def write_openmetrics(
                 chunks.append("".join(f"{fam}{lab} {before if t < change_s else after} {t}\n" for t in every))
         else:
             chunks.append(f"# TYPE {fam} histogram\n")
+            scale = BUCKET_SCALE.get(fam, 1.0)  # bucket bounds and the sum share the family's unit
             for _, (labels, before, after) in members:
                 lines = []
                 for t in stamps:
@@ -229,7 +231,7 @@ def write_openmetrics(
                     total = n_before + n_after
                     lines.append(f"{fam}_bucket{_labels({**labels, 'le': '+Inf'})} {total:.6f} {t}\n")
                     lines.append(f"{fam}_count{_labels(labels)} {total:.6f} {t}\n")
-                    lines.append(f"{fam}_sum{_labels(labels)} {total * MEAN_S:.6f} {t}\n")
+                    lines.append(f"{fam}_sum{_labels(labels)} {total * MEAN_S * scale:.6f} {t}\n")
                 chunks.append("".join(lines))
     chunks.append("# EOF\n")
     path.write_text("".join(chunks))

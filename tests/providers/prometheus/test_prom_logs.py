@@ -118,6 +118,6 @@ def test_logs_panel_through_the_poller(stub_server: Any) -> None:
     finally:
         poller.close()
     assert panel.error is None and panel.value == 3.0
-    assert [r["resource"] for r in panel.rows or ()] == ["checkout", "images", "checkout"]
+    assert [r.resource for r in panel.rows or ()] == ["checkout", "images", "checkout"]
     query = stub_server.requests[-1][1]["query"][0]
     assert query.startswith('{job=~".+", function="check\\"out"} |~ ')

@@ -65,12 +65,12 @@ def test_openfaas_board(prom: Any) -> None:
 
     top = snap.panel("top_functions").rows
     assert top is not None
-    assert [(r["name"], r["value"], r["compare_value"]) for r in top] == [
+    assert [(r.name, r.value, r.compare_value) for r in top] == [
         ("checkout", pytest.approx(3.2), pytest.approx(2.1)),
         ("images", pytest.approx(1.25), pytest.approx(1.5)),
     ]
     errors = snap.panel("top_errors").rows
-    assert errors is not None and [r["name"] for r in errors] == ["checkout"]
+    assert errors is not None and [r.name for r in errors] == ["checkout"]
 
     classes = {s.labels["code_class"]: s for s in snap.panel("status_classes").series}
     assert set(classes) == {"2xx", "4xx", "5xx"}
@@ -86,7 +86,7 @@ def test_openfaas_board(prom: Any) -> None:
 
     alerts = snap.panel("alerts")
     assert alerts.status == "crit" and alerts.value == 1.0
-    assert {r["name"]: r["state"] for r in alerts.rows or ()} == {
+    assert {r.name: r.state for r in alerts.rows or ()} == {
         "CheckoutErrors": "ALARM", "SlowBurn": "INSUFFICIENT_DATA", "NeverFires": "OK",
     }  # fmt: skip
     assert all(p.error is None for p in snap.panels), [(p.id, p.error) for p in snap.panels if p.error]
@@ -113,7 +113,7 @@ def test_knative_board_picks_the_generation_the_server_has(prom: Any) -> None:
     gauge = snap.panel("pods_capacity")
     assert gauge.limit is not None and (gauge.limit.used, gauge.limit.limit) == (5.0, 20.0)
     top = snap.panel("top_services").rows or ()
-    assert [(r["name"], r["value"]) for r in top] == [
+    assert [(r.name, r.value) for r in top] == [
         ("hello", pytest.approx(8.25)), ("greeter", pytest.approx(1.5)),
     ]  # fmt: skip
     slow = snap.panel("latency_by_service")
@@ -133,12 +133,12 @@ def test_fn_board(prom: Any) -> None:
     queued = snap.panel("queued")
     assert queued.value == 3.0 and queued.status == "ok"
     top = snap.panel("top_functions").rows or ()
-    assert [(r["labels"]["path"], r["value"]) for r in top] == [
+    assert [(r.labels["path"], r.value) for r in top] == [
         ("/order", pytest.approx(4.0)),
         ("/list", 1.0),
     ]
     failing = snap.panel("top_failing").rows or ()
-    assert [r["labels"]["path"] for r in failing] == ["/order"]
+    assert [r.labels["path"] for r in failing] == ["/order"]
     outcomes = {s.labels["outcome"]: s.points[-1][1] for s in snap.panel("outcomes").series}
     assert outcomes == {
         "completed": pytest.approx(4.6),
@@ -183,7 +183,7 @@ def test_knative_board_on_opencensus_names(prom_legacy: Any) -> None:
     gauge = snap.panel("pods_capacity")
     assert gauge.limit is not None and gauge.limit.used == 7.0  # autoscaler_actual_pods found by detection
     top = snap.panel("top_services").rows or ()
-    assert [(r["name"], r["value"]) for r in top] == [("hello", pytest.approx(8.25)), ("greeter", 1.0)]
+    assert [(r.name, r.value) for r in top] == [("hello", pytest.approx(8.25)), ("greeter", 1.0)]
     assert {s.labels["code_class"] for s in snap.panel("status_classes").series} == {"2xx", "5xx"}
     assert all(p.error is None for p in snap.panels), [(p.id, p.error) for p in snap.panels if p.error]
 
@@ -198,10 +198,10 @@ def test_fn_board_on_opencensus_names(prom_legacy: Any) -> None:
     check(snap.panel("failure_ratio"), 100 * 1.0 / 8.0, 100 * 0.5 / 5.0)
     assert snap.panel("queued").value == 2.0
     top = snap.panel("top_functions").rows or ()
-    assert [(r["labels"], r["value"]) for r in top] == [
+    assert [(r.labels, r.value) for r in top] == [
         ({"app": "shop", "path": "/order"}, pytest.approx(6.0)), ({"app": "blog", "path": "/render"}, 2.0),
     ]  # fmt: skip
-    assert [r["labels"]["path"] for r in snap.panel("top_failing").rows or ()] == ["/order"]
+    assert [r.labels["path"] for r in snap.panel("top_failing").rows or ()] == ["/order"]
     outcomes = {s.labels["outcome"]: s.points[-1][1] for s in snap.panel("outcomes").series}
     assert outcomes == {
         "completed": pytest.approx(7.0),

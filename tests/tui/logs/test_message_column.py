@@ -14,10 +14,11 @@ from textual.pilot import Pilot
 
 import srvmon.widgets.log_table as log_table
 from srvmon.clock import FrozenClock
+from srvmon.logtext import display_message
 from srvmon.model import LogQuery, LogRecord, TimeWindow
 from srvmon.tui.logs_screen import LogsScreen
 from srvmon.tui.record_screen import RecordScreen
-from srvmon.widgets.log_table import _fit, display_message, format_duration
+from srvmon.widgets.log_table import _fit, format_duration
 
 pytestmark = pytest.mark.anyio
 RID = "ba080d5e-0000-4000-ac85-f4ab87736a70"
@@ -184,7 +185,10 @@ async def test_json_message_is_parsed_once(
         calls.append(message)
         return real(message)
 
+    from srvmon import logtext
+
     monkeypatch.setattr(log_table, "message_fields", counting)
+    monkeypatch.setattr(logtext, "message_fields", counting)
     provider = kit.FakeLogsProvider(_records(kit)[:1])
     app = kit.Host()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -75,29 +75,43 @@ class PromClient:
     def get(
         self, base: str, path: str, params: Mapping[str, str] | None, operation: str, *, metrics: int = 0
     ) -> Any:
-        """GET base+path and return the decoded JSON body.
+        """GET base+path and return the decoded JSON body (see `fetch_json` for what it raises)."""
+        return fetch_json(self.http, self.counter, base + path, params, operation, metrics=metrics)
 
-        Raises QueryError for a refusal of this request's content (HTTP 400/422, or a Prometheus
-        errorType of bad_data/execution/timeout/canceled), ProviderError for everything that means
-        the server cannot be used (unreachable, too slow, too large, auth, 404, 429, 5xx).
-        """
-        url = base + path
-        self.counter.call(operation, metrics=metrics)
-        try:
-            resp = self.http.request("GET", url, params=params, what=url)
-        except HttpError as exc:
-            if exc.timed_out:  # one slow query (a heavy PromQL) fails its panel, not the whole server
-                raise QueryError(str(exc)) from exc
-            error_type = exc.body.get("errorType") if isinstance(exc.body, dict) else None
-            if exc.status in (400, 422) or error_type in _PER_QUERY:
-                raise QueryError(_message(exc.body, exc.text, exc.status)) from exc
-            raise
-        body = resp.json()
-        if body is None:
-            raise ProviderError(f"{url} did not answer JSON: {resp.text[:200]!r}")
-        if isinstance(body, dict) and body.get("status") == "error":
-            raise QueryError(_message(body, resp.text, resp.status))
-        return body
+
+def fetch_json(
+    http: BoundedHttp,
+    counter: UsageCounter,
+    url: str,
+    params: Mapping[str, str] | None,
+    operation: str,
+    *,
+    metrics: int = 0,
+    headers: Mapping[str, str] | None = None,
+) -> Any:
+    """GET a Prometheus-API URL (Prometheus, Loki, Alertmanager, Cloud Monitoring's PromQL endpoint) through
+    `http`, count it in `counter`, and return the decoded JSON body.
+
+    Raises QueryError for a refusal of this request's content (HTTP 400/422, or a Prometheus
+    errorType of bad_data/execution/timeout/canceled), ProviderError for everything that means
+    the server cannot be used (unreachable, too slow, too large, auth, 404, 429, 5xx).
+    """
+    counter.call(operation, metrics=metrics)
+    try:
+        resp = http.request("GET", url, params=params, headers=headers, what=url)
+    except HttpError as exc:
+        if exc.timed_out:  # one slow query (a heavy PromQL) fails its panel, not the whole server
+            raise QueryError(str(exc)) from exc
+        error_type = exc.body.get("errorType") if isinstance(exc.body, dict) else None
+        if exc.status in (400, 422) or error_type in _PER_QUERY:
+            raise QueryError(_message(exc.body, exc.text, exc.status)) from exc
+        raise
+    body = resp.json()
+    if body is None:
+        raise ProviderError(f"{url} did not answer JSON: {resp.text[:200]!r}")
+    if isinstance(body, dict) and body.get("status") == "error":
+        raise QueryError(_message(body, resp.text, resp.status))
+    return body
 
 
 def _message(body: Any, text: str, status: int | None) -> str:

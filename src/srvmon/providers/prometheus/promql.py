@@ -156,3 +156,57 @@ def rank(series: Sequence[Series], limit: int | None, order: str = "desc") -> li
         return list(series)
     ranked = sorted(series, key=lambda s: sum(s.present()), reverse=(order != "asc"))
     return ranked[:limit]
+
+
+def matrix_series(body: Any, window: TimeWindow, group_by: Sequence[str]) -> tuple[list[Series], list[str]]:
+    """A query_range answer -> aligned Series and notes (the server's warnings/infos, then alignment's).
+
+    Raises ValueError when the answer is not a matrix (the message names what it was)."""
+    data = body.get("data") if isinstance(body, Mapping) else None
+    if not isinstance(data, Mapping) or data.get("resultType") != "matrix":
+        kind = data.get("resultType") if isinstance(data, Mapping) else None
+        raise ValueError(f"unexpected query_range answer (resultType {kind!r})")
+    series, notes = align(matrix_items(body), window, group_by)
+    return series, server_notes(body) + notes
+
+
+def matrix_items(body: Any) -> list[Mapping[str, Any]]:
+    """The raw result items of a query_range answer ([] when it is not a matrix)."""
+    data = body.get("data") if isinstance(body, Mapping) else None
+    if not isinstance(data, Mapping) or data.get("resultType") != "matrix":
+        return []
+    return [i for i in data.get("result") or [] if isinstance(i, Mapping)]
+
+
+def server_notes(body: Any) -> list[str]:
+    """The `warnings` and `infos` a Prometheus-API answer carries."""
+    if not isinstance(body, Mapping):
+        return []
+    return [str(w) for key in ("warnings", "infos") for w in _as_list(body.get(key))]
+
+
+def vector_values(body: Any) -> list[tuple[dict[str, str], float]]:
+    """An instant-query answer (vector or scalar) -> (labels, value) per sample, NaN/inf dropped."""
+    data = body.get("data") if isinstance(body, Mapping) else None
+    out: list[tuple[dict[str, str], float]] = []
+    if not isinstance(data, Mapping):
+        return out
+    result = data.get("result")
+    if data.get("resultType") == "scalar" and isinstance(result, list):
+        value = _num(result[1]) if len(result) == 2 else None
+        return [({}, value)] if value is not None else []
+    for item in result if isinstance(result, list) else []:
+        if not isinstance(item, Mapping):
+            continue
+        pair = item.get("value") or [None, None]
+        value = _num(pair[1] if isinstance(pair, list | tuple) and len(pair) > 1 else None)
+        metric = item.get("metric") or {}
+        if value is not None and isinstance(metric, Mapping):
+            out.append(({str(k): str(v) for k, v in metric.items()}, value))
+    return out
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]

@@ -113,35 +113,18 @@ class PrometheusProvider(Provider):
             body = self.client.get(self.opts.url, "/api/v1/query_range", params, "query_range", metrics=1)
         except QueryError as exc:
             return QueryResult(q.ref_id, error=str(exc), throttled=exc.throttled)
-        data = body.get("data") if isinstance(body, dict) else None
-        if not isinstance(data, dict) or data.get("resultType") != "matrix":
-            kind = data.get("resultType") if isinstance(data, dict) else None
-            return QueryResult(q.ref_id, error=f"unexpected query_range answer (resultType {kind!r})")
-        series, notes = promql.align(data.get("result") or [], window, q.group_by)
+        try:
+            series, notes = promql.matrix_series(body, window, q.group_by)
+        except ValueError as exc:
+            return QueryResult(q.ref_id, error=str(exc))
         series = promql.rank(series, q.limit, q.order)
-        server_notes = [str(w) for key in ("warnings", "infos") for w in _as_list(body.get(key))]
-        return QueryResult(q.ref_id, tuple(series), warnings=tuple(server_notes + notes))
+        return QueryResult(q.ref_id, tuple(series), warnings=tuple(notes))
 
     def instant(self, expr: str) -> list[tuple[dict[str, str], float]]:
         """An instant query at the clock's now: (labels, value) per series; QueryError if refused."""
         params = {"query": expr, "time": str(self.clock.now().timestamp())}
         body = self.client.get(self.opts.url, "/api/v1/query", params, "query", metrics=1)
-        data = body.get("data") if isinstance(body, dict) else None
-        out: list[tuple[dict[str, str], float]] = []
-        if not isinstance(data, dict):
-            return out
-        result = data.get("result")
-        if data.get("resultType") == "scalar" and isinstance(result, list):
-            value = promql._num(result[1]) if len(result) == 2 else None
-            return [({}, value)] if value is not None else []
-        for item in result or []:
-            if not isinstance(item, dict):
-                continue
-            pair = item.get("value") or [None, None]
-            value = promql._num(pair[1] if len(pair) > 1 else None)
-            if value is not None:
-                out.append(({str(k): str(v) for k, v in (item.get("metric") or {}).items()}, value))
-        return out
+        return promql.vector_values(body)
 
     # -- alarms, limits -----------------------------------------------------------------------------
     def alarms(self) -> list[Alarm]:
@@ -255,9 +238,3 @@ class PrometheusProvider(Provider):
 
     def close(self) -> None:
         self.client.close()
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]

@@ -1,0 +1,58 @@
+"""Drill-down: the LogQuery behind a panel (its DrillTarget) narrowed by a selected row or series."""
+
+from __future__ import annotations
+
+from srvmon.model import (
+    AlarmRow,
+    CostRow,
+    HealthRow,
+    LogQuery,
+    LogRow,
+    PanelSeries,
+    PanelSnapshot,
+    Row,
+    ShareRow,
+    ToplistRow,
+)
+
+
+def resources_of(row: Row | PanelSeries | None) -> tuple[str, ...]:
+    """The resources a selected row or series stands for (function, resource, label values, name)."""
+    if row is None:
+        return ()
+    if isinstance(row, HealthRow):
+        return (row.function,)
+    if isinstance(row, ToplistRow):
+        return (row.resource or row.name,)
+    if isinstance(row, AlarmRow | LogRow):
+        return (row.resource,) if row.resource else ()
+    if isinstance(row, ShareRow):
+        return (row.name,)
+    if isinstance(row, CostRow):
+        return ()
+    return tuple(str(v) for v in row.labels.values() if v)
+
+
+def log_query(
+    panel: PanelSnapshot, row: Row | PanelSeries | None = None, *, limit: int = 1000
+) -> LogQuery | None:
+    """The logs Enter opens for `panel` (and its selected row); None when the panel has no drill-down."""
+    target = panel.drill
+    if target is None:
+        return None
+    errors_only = target.errors_only
+    if panel.status in ("warn", "crit") and panel.kind in ("stat", "timeseries", "toplist"):
+        errors_only = errors_only or target.status_class is not None
+    request_id = row.request_id if isinstance(row, LogRow) else None
+    query = LogQuery(
+        provider=target.provider,
+        window=target.window,
+        resources=resources_of(row) or target.resources,
+        text=target.text,
+        regex=target.regex,
+        errors_only=errors_only,
+        status_class=target.status_class,
+        request_id=request_id,
+        limit=limit,
+    )
+    return query

@@ -1,0 +1,174 @@
+"""The providers of a config at run time: one worker pool and one backoff per provider instance, shared by
+every board; each batch of calls runs under the refresh deadline, which the process honours."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from srvmon.clock import Clock
+from srvmon.needs import Failed
+from srvmon.providers.base import NotSupported, Provider, ProviderError
+from srvmon.workers import POOL_SIZE, PoolBusy, ProviderPool
+
+BACKOFF_BASE_S = 5.0
+BACKOFF_MAX_S = 300.0
+
+
+@dataclass
+class Backoff:
+    failures: int = 0
+    #: Epoch seconds (on the injected clock) before which the provider is not called again.
+    retry_at: float = 0.0
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Call:
+    """One provider call of a refresh."""
+
+    provider: str
+    fn: Callable[[], Any]
+    #: What it is, for messages ("query", "alarms", "cost"...).
+    what: str
+
+
+@dataclass
+class ProviderRun:
+    """How one provider's calls of a refresh went."""
+
+    calls: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+    throttled: bool = False
+    retry_after_s: float | None = None
+    skipped: bool = False
+
+
+class Runtime:
+    """Owns the provider instances (and closes them); `run()` is thread-safe and never waits past its deadline."""
+
+    def __init__(self, providers: Mapping[str, Provider], clock: Clock, *, timeout_s: float = 20.0,
+                 pool_size: int = POOL_SIZE) -> None:  # fmt: skip
+        self.providers = dict(providers)
+        self.clock = clock
+        self.timeout_s = timeout_s
+        self._pools = {name: ProviderPool(name, pool_size) for name in self.providers}
+        self._backoff: dict[str, Backoff] = {name: Backoff() for name in self.providers}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.providers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.providers)
+
+    def get(self, name: str) -> Provider | None:
+        return self.providers.get(name)
+
+    def pool(self, name: str) -> ProviderPool:
+        return self._pools[name]
+
+    def run(self, calls: Sequence[Call], *, force: bool = False) -> tuple[list[Any], dict[str, ProviderRun]]:
+        """Run `calls` (each on its provider's pool) until done or the deadline; outcomes in order: the value,
+        or Failed. Also returns per-provider accounting, and updates each provider's backoff."""
+        now_s = self.clock.now().timestamp()
+        outcomes: list[Any] = [None] * len(calls)
+        runs: dict[str, ProviderRun] = {}
+        futures: dict[int, Future[Any]] = {}
+        for i, c in enumerate(calls):
+            run = runs.setdefault(c.provider, ProviderRun())
+            run.calls += 1
+            if c.provider not in self.providers:
+                outcomes[i] = Failed(f"provider {c.provider!r} is not configured", "error")
+                continue
+            with self._lock:
+                bo = self._backoff[c.provider]
+                waiting = not force and bo.failures and now_s < bo.retry_at
+                reason, retry_at = bo.reason, bo.retry_at
+            if waiting:
+                outcomes[i] = Failed(f"{reason} (retrying in {int(retry_at - now_s) + 1}s)", "skipped")
+                run.skipped = True
+                continue
+            try:
+                futures[i] = self._pools[c.provider].submit(c.fn)
+            except (PoolBusy, RuntimeError) as exc:
+                outcomes[i] = Failed(f"{exc}; not calling again until they finish", "busy")
+        if futures:
+            wait(futures.values(), timeout=self.timeout_s)
+        for i, fut in futures.items():
+            outcomes[i] = self._outcome(fut, calls[i], runs[calls[i].provider])
+        for i, c in enumerate(calls):
+            got = outcomes[i]
+            if isinstance(got, Failed) and got.reason != "unsupported":
+                run = runs[c.provider]
+                run.failed += 1
+                if got.message not in run.errors:
+                    run.errors.append(got.message)
+        self._update_backoff(runs, now_s)
+        return outcomes, runs
+
+    def call(self, name: str, fn: Callable[[], Any], what: str) -> Any:
+        """One call on `name`'s pool under the deadline (blocking: for a background thread). Raises
+        NotSupported or ProviderError with the reason (timed out, busy, failed)."""
+        (got,), _ = self.run([Call(name, fn, what)], force=True)
+        if isinstance(got, Failed):
+            if got.reason == "unsupported":
+                raise NotSupported(got.message)
+            raise ProviderError(got.message, throttled=got.reason == "throttled")
+        return got
+
+    def _outcome(self, fut: Future[Any], call: Call, run: ProviderRun) -> Any:
+        if not fut.done():
+            fut.cancel()  # not started yet: it never will; running: abandoned (its thread ends on its own)
+            return Failed(f"{call.what} timed out after {self.timeout_s:g}s", "timeout")
+        exc = fut.exception()
+        if exc is None:
+            return fut.result()
+        if isinstance(exc, NotSupported):
+            return Failed(str(exc), "unsupported")
+        if isinstance(exc, ProviderError):
+            if exc.throttled:
+                run.throttled = True
+                if exc.retry_after_s is not None:
+                    run.retry_after_s = max(run.retry_after_s or 0.0, exc.retry_after_s)
+            return Failed(str(exc), "throttled" if exc.throttled else "error")
+        return Failed(f"{type(exc).__name__}: {exc}", "error")  # a provider bug stays on its panels
+
+    def _update_backoff(self, runs: Mapping[str, ProviderRun], now_s: float) -> None:
+        """Back a provider off when all its calls failed or it was throttled; a clean run resets it.
+        Retry-After, when the server gave one, sets the next attempt."""
+        with self._lock:
+            for name, run in runs.items():
+                if name not in self._backoff or run.skipped:
+                    continue
+                bo = self._backoff[name]
+                down = run.calls > 0 and run.failed == run.calls
+                if down or run.throttled:
+                    bo.failures += 1
+                    delay = min(
+                        BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** (bo.failures - 1) * (2 if run.throttled else 1)
+                    )
+                    if run.retry_after_s is not None:
+                        delay = run.retry_after_s
+                    bo.retry_at = now_s + delay
+                    bo.reason = run.errors[0] if run.errors else "failed"
+                elif run.failed == 0:
+                    self._backoff[name] = Backoff()
+
+    def close(self, *, providers: bool = True) -> None:
+        """Close every pool (and provider, unless told not to) once; never waits for a stuck call."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        for pool in self._pools.values():
+            pool.close()
+        for p in self.providers.values() if providers else ():
+            with contextlib.suppress(Exception):  # closing must never mask the exit
+                p.close()
