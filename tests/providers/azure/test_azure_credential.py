@@ -65,7 +65,8 @@ def test_a_snapshot_asks_the_chain_once_and_prints_no_chain_reports(tmp_path: Pa
     out = srvmon(tmp_path, "snapshot", "--format", "json", "-o", str(target), "--now", "2026-11-22T04:00:00Z")
     assert out.returncode == 3, out
     assert "DefaultAzureCredential failed" not in out.stderr and "Attempted credentials" not in out.stderr
-    assert len(out.stderr.splitlines()) <= 1  # at most the CLI's own "provider 'az' failed: ..." line
+    assert all(ln.startswith("srvmon: ") for ln in out.stderr.splitlines())  # only srvmon's own lines
+    assert out.stderr.count("Azure sign-in failed") == 1  # once for the provider
     snap = json.loads(target.read_text())
     errors = {p["error"] for p in snap["panels"]}
     (message,) = errors  # every panel shows the same short line

@@ -336,7 +336,7 @@ cost_cache_dir = "{tmp_path}"
         ("checkout-api", 160 * 240.0),
         ("orders-worker", 80 * 240.0),
     ]
-    assert [(r["name"], r["value"]) for r in top][2] == ("reports-flex", 60 * 240.0)
+    assert [(r.name, r.value) for r in top][2] == ("reports-flex", 60 * 240.0)  # Flex counted in rankings
     slow = P("slowest_apps").rows
     assert slow is not None and slow[0].name == "orders-worker" and slow[0].value == pytest.approx(900.0)
     assert slow[0].status == "warn"
