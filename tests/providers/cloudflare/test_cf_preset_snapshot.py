@@ -88,19 +88,19 @@ def test_full_snapshot_against_the_fake_api(snapshot: Any) -> None:
     assert panels["cpu_p50"].value == pytest.approx(weighted_p50, rel=1e-3)
     assert panels["cpu_p99"].value == pytest.approx(25.0) and panels["wall_p99"].value == pytest.approx(900.0)
     assert panels["cpu_p99"].status == "ok" and panels["wall_p99"].status == "ok"
-    mix = [(r["name"], r["value"], r["compare_value"]) for r in panels["status_mix"].rows]
+    mix = [(r.name, r.value, r.compare_value) for r in panels["status_mix"].rows]
     assert mix == [
         ("success", 72 * 960, 72 * 480),
         ("clientDisconnected", 2 * 960, 2 * 480),
         ("exceededResources", 2 * 960, 2 * 480),
         ("scriptThrewException", 1 * 960, 1 * 480),
     ]
-    assert [(r["name"], r["value"]) for r in panels["top_errors"].rows] == [
+    assert [(r.name, r.value) for r in panels["top_errors"].rows] == [
         ("images", 2 * 960),
         ("checkout-api", 960),
         ("auth-edge", 0),
     ]
-    assert [(r["name"], r["value"], r["delta_pct"]) for r in panels["top_requests"].rows] == [
+    assert [(r.name, r.value, r.delta_pct) for r in panels["top_requests"].rows] == [
         ("checkout-api", 43 * 960, 100.0),
         ("images", 22 * 960, 100.0),
         ("auth-edge", 12 * 960, 100.0),
@@ -123,7 +123,7 @@ def test_full_snapshot_against_the_fake_api(snapshot: Any) -> None:
     by_status = {s.labels["status"] for s in panels["errors_by_status"].series}
     assert by_status == {"scriptThrewException", "exceededResources"}
     logs = panels["error_logs"].rows or ()
-    assert [r["request_id"] for r in logs][:2] == ["r-1", "r-3"]
+    assert [r.request_id for r in logs][:2] == ["r-1", "r-3"]
     prov = snap.providers[0]
     assert prov.ok and prov.type == "cloudflare" and prov.api_calls > 0 and prov.estimated_cost_usd == 0
 

@@ -143,7 +143,7 @@ def test_full_board_snapshot(proxied: Any, gcp_prom: Any, sa_file: Any) -> None:
     check(quota, 90.0, 40.0)  # last week the CPU allocation quota (40 of 100) was the top one
     assert quota.limit is not None and quota.limit.limit == 100.0 and quota.status == "warn"
     quotas = P("quotas").rows or ()
-    assert [(r["name"], r["value"]) for r in quotas] == [
+    assert [(r.name, r.value) for r in quotas] == [
         ("appengine.googleapis.com/default_requests", pytest.approx(90.0)),
         ("run.googleapis.com/cpu_allocation", pytest.approx(60.0)),
     ]
@@ -155,23 +155,23 @@ def test_full_board_snapshot(proxied: Any, gcp_prom: Any, sa_file: Any) -> None:
     classes = {s.labels["response_code_class"]: s.points[-1][1] for s in P("status_classes").series}
     assert classes == {"2xx": pytest.approx(4.0), "4xx": pytest.approx(0.1), "5xx": pytest.approx(0.1)}
     top = P("top_services").rows or ()
-    assert [(r["name"], r["value"], r["compare_value"]) for r in top] == [
+    assert [(r.name, r.value, r.compare_value) for r in top] == [
         ("checkout", pytest.approx(3.2 * 14400, rel=2e-3), pytest.approx(2.25 * 14400, rel=2e-3)),
         ("images", pytest.approx(14400, rel=2e-3), pytest.approx(14400, rel=2e-3)),
     ]
     slow = P("slowest_services").rows or ()
-    assert {r["name"]: r["value"] for r in slow} == {
+    assert {r.name: r.value for r in slow} == {
         "checkout": pytest.approx(492.0),
         "images": pytest.approx(492.0),
     }
     billable = P("billable_time").rows or ()
-    assert [(r["name"], r["value"]) for r in billable] == [
+    assert [(r.name, r.value) for r in billable] == [
         ("checkout", pytest.approx(3.0 * 14400, rel=2e-3)), ("images", pytest.approx(0.5 * 14400, rel=2e-3))]  # fmt: skip
     week = P("top_functions_week").rows or ()
-    assert [r["name"] for r in week] == ["resize"]
-    assert week[0]["value"] == pytest.approx(3 * 86400 * 2.05 + 4 * 86400 * 1.1, rel=5e-3)
+    assert [r.name for r in week] == ["resize"]
+    assert week[0].value == pytest.approx(3 * 86400 * 2.05 + 4 * 86400 * 1.1, rel=5e-3)
     # alert policies: a translated threshold condition fires, a PromQL one is quiet, the rest are unknown
-    alarms = {r["name"]: (r["state"], r["reason"]) for r in P("alarms").rows or ()}
+    alarms = {r.name: (r.state, r.reason) for r in P("alarms").rows or ()}
     assert alarms["checkout 5xx"][0] == "ALARM" and "5xx rate (value 0.1" in alarms["checkout 5xx"][1]
     assert alarms["images instances"] == ("OK", "")
     assert alarms["old policy"] == ("INSUFFICIENT_DATA", "disabled")
@@ -179,13 +179,13 @@ def test_full_board_snapshot(proxied: Any, gcp_prom: Any, sa_file: Any) -> None:
     assert "cannot evaluate conditionMatchedLog" in alarms["panics in logs"][1]
     assert P("alarms").status == "crit" and P("alarms").value == 1.0
     cost = P("cost")
-    assert cost.rows and all(r["service"].endswith("(estimate)") for r in cost.rows)
+    assert cost.rows and all(r.service.endswith("(estimate)") for r in cost.rows)
     logs = P("errors_log").rows or ()
-    assert [(r["resource"], r["status"], r["level"]) for r in logs] == [
+    assert [(r.resource, r.status, r.level) for r in logs] == [
         ("checkout", 503, "ERROR"),
         ("resize", None, "CRITICAL"),
     ]
-    assert logs[1]["message"] == "MemoryError: out of memory"
+    assert logs[1].message == "MemoryError: out of memory"
     (prov,) = snap.providers
     assert prov.ok and prov.type == "gcp" and prov.api_calls > 30
     assert proxied.tokens_issued == 1  # one token for the whole board
@@ -201,9 +201,10 @@ def test_cost_estimate_is_billable_time_times_list_price(proxied: Any, gcp_prom:
     )
     try:
         today = gcp_prom.now.date()
-        from srvmon.poll import _cost_window  # the window the poller passes
+        from srvmon.analysis import CostCalendar
+        from srvmon.kinds.cost import cost_window  # the window the poller passes
 
-        items = p.cost(_cost_window(today))
+        items = p.cost(cost_window(CostCalendar.at(gcp_prom.now)))
     finally:
         p.close()
     yesterday = today - timedelta(days=1)
