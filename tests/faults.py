@@ -2,6 +2,7 @@
 
 Routes map a path to a Fault; anything else answers 404. The server runs in daemon threads and is
 closed by the fixture (`fault_server` in tests/conftest.py), which also unblocks stalled handlers.
+`FaultServer(tls=ctx)` serves HTTPS (clients that refuse bearer tokens over plain HTTP, e.g. azure-core).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -33,8 +35,18 @@ class Fault:
     hits: int = 0
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client hanging up mid-answer (it refused the body, or timed out) is the point of these
+        tests, not an error worth a traceback; anything else still prints one."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], OSError):  # ssl.SSLError, ConnectionResetError, ...
+            super().handle_error(request, client_address)
+
+
 class FaultServer:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Fault] = {}
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         self.stop = threading.Event()
@@ -58,7 +70,7 @@ class FaultServer:
                 fault.hits += 1
                 try:
                     server.act(self, fault)
-                except (BrokenPipeError, ConnectionResetError):
+                except OSError:  # BrokenPipe, ConnectionReset, SSL EOF: the client hung up
                     return
 
             do_GET = do_POST = _serve
@@ -73,14 +85,20 @@ class FaultServer:
                 self.wfile.write(body)
 
         self.handler = Handler
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        self.scheme = "http"
+        if tls is not None:  # the handshake runs in the handler thread, so a stalled client blocks nobody
+            self.httpd.socket = tls.wrap_socket(
+                self.httpd.socket, server_side=True, do_handshake_on_connect=False
+            )
+            self.scheme = "https"
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        return f"{self.scheme}://127.0.0.1:{self.httpd.server_address[1]}"
 
     def act(self, h: Any, f: Fault) -> None:
         body = f.body if isinstance(f.body, bytes) else json.dumps(f.body).encode()

@@ -46,7 +46,9 @@ class HttpError(ProviderError):
     """A request that failed: unreachable, too slow, too large, or answered with an error status.
 
     `status` is the HTTP status (None when there was no answer); `body` the decoded JSON body or None;
-    `text` the start of the body; `timed_out` that the server accepted the request but was too slow.
+    `text` the start of the body; `timed_out` that the server accepted the request but was too slow;
+    `unreachable` that no connection could be made (or it broke before an answer); `too_large` that the
+    body went over the size limit (or could not be decoded within it).
     """
 
     def __init__(
@@ -59,9 +61,13 @@ class HttpError(ProviderError):
         throttled: bool = False,
         retry_after_s: float | None = None,
         timed_out: bool = False,
+        unreachable: bool = False,
+        too_large: bool = False,
     ) -> None:
         super().__init__(message, throttled=throttled, retry_after_s=retry_after_s)
         self.timed_out = timed_out
+        self.unreachable = unreachable
+        self.too_large = too_large
         self.status = status
         self.body = body
         self.text = text
@@ -169,15 +175,49 @@ class BoundedHttp:
         body over `max_bytes`, or a status >= 400 (429 and 503 with Retry-After are `throttled`).
         `what` names the server in messages (default: the URL's origin).
         """
+        label = what or _origin(url)
+        answer = self.fetch(
+            method, url, params=params, json_body=json_body, content=content, headers=headers, what=label
+        )
+        if answer.status >= 400:
+            raise status_error(answer, label)
+        return answer
+
+    def fetch(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        content: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        what: str | None = None,
+        deadline_s: float | None = None,
+        connect_s: float | None = None,
+        read_s: float | None = None,
+    ) -> Response:
+        """Like request() but any status is returned (for callers that map statuses themselves, such as
+        an SDK transport); `deadline_s`, `connect_s` and `read_s` shorten this call's limits (never
+        lengthen them).
+
+        Raises HttpError only when there is no complete answer: unreachable, too slow, too large.
+        """
         import httpx
 
         lim = self.limits
         label = what or _origin(url)
+        budget = lim.deadline_s if deadline_s is None else max(0.0, min(lim.deadline_s, deadline_s))
+        connect_limit = min(lim.connect_s, budget, connect_s if connect_s is not None else lim.connect_s)
+        read_limit = min(lim.read_s, budget, read_s if read_s is not None else lim.read_s)
         start = self.clock()
-        deadline = start + lim.deadline_s
+        deadline = start + budget
+        timeout: Any = httpx.USE_CLIENT_DEFAULT
+        if (connect_limit, read_limit) != (lim.connect_s, lim.read_s):
+            timeout = httpx.Timeout(max(0.001, read_limit), connect=max(0.001, connect_limit))
         try:
             with self.client().stream(
-                method, url, params=params, json=json_body, content=content, headers=headers
+                method, url, params=params, json=json_body, content=content, headers=headers, timeout=timeout
             ) as resp:
                 chunks: list[bytes] = []
                 size = 0
@@ -186,12 +226,13 @@ class BoundedHttp:
                     if size > lim.max_bytes:
                         raise HttpError(
                             f"{label} sent more than {_mib(lim.max_bytes)} (the response size limit);"
-                            " narrow the query or raise max_response_mb"
+                            " narrow the query or raise max_response_mb",
+                            too_large=True,
                         )
                     chunks.append(chunk)
                     if self.clock() > deadline:
                         raise HttpError(
-                            f"{label} timed out: no complete answer within {lim.deadline_s:g}s",
+                            f"{label} timed out: no complete answer within {budget:.3g}s",
                             timed_out=True,
                         )
                 raw = b"".join(chunks)
@@ -202,16 +243,15 @@ class BoundedHttp:
         except HttpError:
             raise
         except httpx.ConnectTimeout as exc:
-            raise HttpError(f"cannot reach {label}: connection timed out after {lim.connect_s:g}s") from exc
+            raise HttpError(
+                f"cannot reach {label}: connection timed out after {connect_limit:.3g}s",
+                unreachable=True,
+            ) from exc
         except httpx.TimeoutException as exc:
-            raise HttpError(f"{label} timed out: no data for {lim.read_s:g}s", timed_out=True) from exc
+            raise HttpError(f"{label} timed out: no data for {read_limit:.3g}s", timed_out=True) from exc
         except httpx.HTTPError as exc:
-            raise HttpError(f"cannot reach {label}: {type(exc).__name__}: {exc}") from exc
-        elapsed = self.clock() - start
-        answer = Response(status, headers_out, body, final_url, elapsed)
-        if status >= 400:
-            raise status_error(answer, label)
-        return answer
+            raise HttpError(f"cannot reach {label}: {type(exc).__name__}: {exc}", unreachable=True) from exc
+        return Response(status, headers_out, body, final_url, self.clock() - start)
 
 
 def status_error(resp: Response, label: str) -> HttpError:
@@ -261,7 +301,8 @@ def _decode(resp: httpx.Response, raw: bytes, max_bytes: int, label: str) -> byt
         out = d.decompress(raw, max_bytes + 1)
         if len(out) > max_bytes or d.unconsumed_tail:
             raise HttpError(
-                f"{label} sent more than {_mib(max_bytes)} once decompressed (the response size limit)"
+                f"{label} sent more than {_mib(max_bytes)} once decompressed (the response size limit)",
+                too_large=True,
             )
         return out
     raise HttpError(f"{label} answered with an unsupported content-encoding {encoding!r}")

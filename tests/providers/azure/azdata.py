@@ -24,10 +24,11 @@ def site(
     location: str = "West Europe",
     site_config: dict[str, Any] | None = None,
     function_app_config: dict[str, Any] | None = None,
+    custom_hosts: tuple[str, ...] = (),
 ) -> dict:
     props: dict[str, Any] = {
         "state": "Running",
-        "hostNames": [f"{name}.azurewebsites.net"],
+        "hostNames": [f"{name}.azurewebsites.net", *custom_hosts],
         "serverFarmId": farm_id(farm),
         "resourceGroup": RG,
         "defaultHostName": f"{name}.azurewebsites.net",
@@ -78,6 +79,8 @@ SITES = {
                 "minimumElasticInstanceCount": 2,
                 "functionAppScaleLimit": 15,
             },
+            # a custom domain bound to the app: the local test server (its Durable Task API) answers there
+            custom_hosts=("127.0.0.1",),
         ),
         site("web-frontend", "plan-ep1", kind="app"),  # not a function app
     ],

@@ -223,3 +223,18 @@ def arm_sites(azure_server: FakeAzure, azd: Any) -> FakeAzure:
     azure_server.route("GET", base + "/sites/page2", azd.SITES_PAGE2)
     azure_server.route("GET", base + "/serverfarms", azd.FARMS)
     return azure_server
+
+
+@pytest.fixture
+def tls_fault_server(tls: tuple[trustme.CA, str]) -> Iterator[Any]:
+    """tests/faults.py's misbehaving server over HTTPS (azure-core sends bearer tokens only over TLS);
+    its certificate is for 127.0.0.1 and localhost, signed by the session CA (`.ca_path`)."""
+    from faults import FaultServer
+
+    ca, ca_path = tls
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)
+    server = FaultServer(tls=ctx)
+    server.ca_path = ca_path  # type: ignore[attr-defined]
+    yield server
+    server.close()

@@ -12,12 +12,13 @@ def test_discovers_function_apps_with_plans(make_provider: Any, arm_sites: Any, 
     apps = {a.name: a for a in p._part("discovery").apps()}
     assert sorted(apps) == ["checkout-api", "orders-worker", "reports-flex"]  # web-frontend is kind=app
     c = apps["checkout-api"]
-    assert (c.plan, c.sku, c.runtime, c.min_instances, c.max_instances) == (
+    assert (c.plan, c.sku, c.runtime, c.min_instances, c.max_instances, c.os) == (
         "Consumption",
         "Y1",
         "python 3.11",
         0,
-        200,
+        100,  # Linux Consumption scales to 100 instances (Windows: 200)
+        "linux",
     )
     assert (
         c.region == "westeurope"
@@ -59,17 +60,46 @@ def test_name_patterns_and_resources(make_provider: Any, arm_sites: Any) -> None
     assert p.resources() == ["checkout-api", "reports-flex"]
 
 
+def test_consumption_ceiling_follows_the_os(make_provider: Any, arm_sites: Any, azd: Any) -> None:
+    base = f"/subscriptions/{azd.SUB}/resourceGroups/rg-prod/providers/Microsoft.Web"
+    windows = azd.site("legacy-win", "plan-y1", kind="functionapp", site_config={"functionAppScaleLimit": 0})
+    capped = azd.site("capped-win", "plan-y1", kind="functionapp", site_config={"functionAppScaleLimit": 30})
+    linux = azd.site("new-linux", "plan-y1", kind="functionapp,linux")
+    arm_sites.route("GET", base + "/sites", {"value": [windows, capped, linux]})
+    apps = {a.name: a for a in make_provider()._part("discovery").apps()}
+    assert (apps["legacy-win"].os, apps["legacy-win"].max_instances) == ("windows", 200)
+    assert apps["capped-win"].max_instances == 30
+    assert (apps["new-linux"].os, apps["new-linux"].max_instances) == ("linux", 100)
+
+
 def test_check_reports_apps_and_403(make_provider: Any, arm_sites: Any, azure_server: Any) -> None:
+    azure_server.route("POST", r"/subscriptions/[^/]+/metrics:getBatch", {"values": []})
+    azure_server.route(
+        "GET", r"/subscriptions/[^/]+/providers/Microsoft.AlertsManagement/alerts", {"value": []}
+    )
     p = make_provider()
     h = p.check()
-    assert h.ok and h.message.startswith("3 Function App(s) found")
-    assert "orders-worker: Premium EP1 node 20 (westeurope)" in h.details
+    assert h.ok and h.message == "3 Function App(s) found; all probes answered", h
+    assert "  orders-worker: Premium EP1 node 20 (westeurope)" in h.details
+    assert "metrics: ok (checkout-api, westeurope)" in h.details
+    assert any(d.startswith("logs: not configured") for d in h.details)
+    azure_server.route(
+        "POST",
+        r"/subscriptions/[^/]+/metrics:getBatch",
+        {"error": {"code": "AuthorizationFailed", "message": "no metrics"}},
+        status=403,
+    )
+    h = p.check()
+    assert not h.ok and h.message.startswith("metrics: metrics:getBatch: HTTP 403"), h
+    assert "grant the identity Monitoring Reader" in h.message
+    assert h.missing_permissions == ("Microsoft.Insights/metrics/read (Monitoring Reader)",)
     azure_server.route(
         "GET", r".*/sites", {"error": {"code": "AuthorizationFailed", "message": "no read"}}, status=403
     )
     h = p.check()
     assert not h.ok and "HTTP 403" in h.message and "AuthorizationFailed" in h.message
-    assert h.missing_permissions == ("Microsoft.Web/sites/read",)
+    assert "grant the identity Reader on the subscription" in h.message
+    assert h.missing_permissions == ("Microsoft.Web/sites/read (Reader)",)
 
 
 def test_helpers() -> None:
@@ -99,3 +129,51 @@ def test_arm_throttling_fails_the_whole_call(make_provider: Any, arm_sites: Any)
         err.value.throttled and str(err.value) == "ListSites: throttled by Azure (HTTP 429); retry after 42s"
     )
     assert len(arm_sites.calls(r"/sites$")) == 1
+
+
+def test_check_fails_for_an_expired_token_and_an_unreachable_arm(make_provider: Any, arm_sites: Any) -> None:
+    from faults import closed_port
+
+    arm_sites.route(
+        "GET",
+        r".*/sites",
+        {
+            "error": {
+                "code": "ExpiredAuthenticationToken",
+                "message": "The access token expiry UTC time is earlier",
+            }
+        },
+        status=401,
+    )
+    h = make_provider().check()
+    assert not h.ok and "HTTP 401: ExpiredAuthenticationToken" in h.message
+    assert "the token was refused: sign in again (az login)" in h.message
+    dead = f"https://127.0.0.1:{closed_port()}"
+    h = make_provider(arm_endpoint=dead, timeout="1s").check()
+    assert not h.ok and f"cannot reach {dead}" in h.message
+
+
+def test_check_reports_empty_scope_and_listkeys_permission(
+    make_provider: Any, arm_sites: Any, azd: Any
+) -> None:
+    arm_sites.route("POST", r"/subscriptions/[^/]+/metrics:getBatch", {"values": []})
+    arm_sites.route("GET", r"/subscriptions/[^/]+/providers/Microsoft.AlertsManagement/alerts", {"value": []})
+    arm_sites.route(
+        "POST",
+        azd.site_id("orders-worker") + "/host/default/listkeys",
+        {
+            "error": {
+                "code": "AuthorizationFailed",
+                "message": "does not have authorization to perform action",
+            }
+        },
+        status=403,
+    )
+    h = make_provider(durable_apps=["orders-worker"]).check()
+    assert not h.ok and h.message.startswith("durable: ListHostKeys: HTTP 403: AuthorizationFailed")
+    assert "Microsoft.Web/sites/host/listkeys/action" in h.message and "durable_key_env" in h.message
+    assert h.missing_permissions == (
+        "Microsoft.Web/sites/host/listkeys/action (Website Contributor), or durable_key_env",
+    )
+    h = make_provider(name_patterns=["nothing-*"]).check()
+    assert not h.ok and h.message.startswith("no Function Apps found in rg-prod")

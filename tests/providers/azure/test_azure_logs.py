@@ -214,3 +214,20 @@ def test_function_health(make_provider: Any, arm_sites: Any, azd: Any) -> None:
     assert 'AppRoleName in~ ("checkout-api")' in call.body["query"]
     assert "FunctionTimeoutException" in call.body["query"]
     assert "arg_min(TimeGenerated, OperationName) by AppRoleInstance" in call.body["query"]
+
+
+def test_newest_n_and_a_cap_is_said(make_provider: Any, azure_server: Any, azd: Any) -> None:
+    azure_server.route("POST", f"/v1/workspaces/{WS}/query", azd.logs_table(COLS, ROWS))
+    p = make_provider(workspace_id=WS, timeout="7s")
+    res = p.logs(q(limit=2))
+    assert [r.request_id for r in res.records] == ["op-1", "op-1"]  # the newest two of three
+    assert res.truncated and not res.partial
+    assert res.warnings == ("newest 2 records shown; more matched: narrow the query or the range",)
+    call = azure_server.calls("/query")[-1]
+    assert call.body["query"].endswith("| order by ts desc\n| take 3")  # one more than asked: tells a cap
+    assert call.headers["prefer"] == "wait=7"  # the service gives up at our own timeout, too
+    exact = p.logs(q(limit=3))
+    assert len(exact.records) == 3 and not exact.truncated and exact.warnings == ()
+    huge = p.logs(q(limit=50_000))
+    assert huge.truncated and "(at most 10,000 per query)" in huge.warnings[0]
+    assert azure_server.calls("/query")[-1].body["query"].endswith("| take 10001")

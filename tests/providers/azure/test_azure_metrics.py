@@ -81,42 +81,156 @@ def test_execution_count_by_app_aligned(make_provider: Any, arm_sites: Any, azd:
     assert (
         total.labels == {} and total.values[0] == 15.0 and total.values[1] == 12.0 and total.values[59] == 7.0
     )
-    # both queries shared one call; the request asked for exactly what the API needs
-    (call,) = arm_sites.calls("metrics:getBatch")
+    # both queries shared one call per plan kind; each asked for exactly what the API needs
+    calls = arm_sites.calls("metrics:getBatch")
+    (call,) = [c for c in calls if c.query["metricnames"] == ["FunctionExecutionCount"]]
     assert call.query["metricnamespace"] == ["Microsoft.Web/sites"]
-    assert call.query["metricnames"] == ["FunctionExecutionCount"]
     assert call.query["aggregation"] == ["Total"]
     assert call.query["interval"] == ["PT1M"]
     assert call.query["starttime"][0].startswith("2026-11-22T03:00:00")
     assert call.query["endtime"][0].startswith("2026-11-22T04:00:00")
     assert call.query["api-version"] == ["2024-02-01"]
-    assert len(call.body["resourceids"]) == 3
+    assert len(call.body["resourceids"]) == 2  # Consumption and Premium apps
     assert call.headers["authorization"] == "Bearer fake-token"
+    (flex,) = [c for c in calls if c is not call]  # the Flex Consumption app, under its own metric names
+    assert flex.query["metricnames"] == ["AlwaysReadyFunctionExecutionCount,OnDemandFunctionExecutionCount"]
+    assert [r.rsplit("/", 1)[1] for r in flex.body["resourceids"]] == ["reports-flex"]
     u = p.usage()
-    assert u.by_operation["metrics:getBatch"] == 1 and u.metrics_requested == 3
+    assert u.by_operation["metrics:getBatch"] == 2 and u.metrics_requested == 4
 
 
-def test_latency_average_across_apps_and_stat(make_provider: Any, arm_sites: Any, azd: Any) -> None:
+def test_flex_consumption_executions_count_in_totals_and_rankings(
+    make_provider: Any, arm_sites: Any, azd: Any
+) -> None:
+    at = "2026-11-22T03:10:00Z"
+    route_metrics(
+        arm_sites,
+        getbatch(
+            azd,
+            {
+                ("checkout-api", "FunctionExecutionCount"): [(at, {"total": 10.0})],
+                ("orders-worker", "FunctionExecutionCount"): [(at, {"total": 5.0})],
+                ("reports-flex", "OnDemandFunctionExecutionCount"): [(at, {"total": 30.0})],
+                ("reports-flex", "AlwaysReadyFunctionExecutionCount"): [(at, {"total": 4.0})],
+                ("reports-flex", "FunctionExecutionCount"): [(at, {"total": 999.0})],  # never asked of Flex
+                ("checkout-api", "FunctionExecutionUnits"): [(at, {"total": 1_024_000.0})],
+                ("orders-worker", "FunctionExecutionUnits"): [(at, {"total": 2_048_000.0})],
+                ("reports-flex", "OnDemandFunctionExecutionUnits"): [(at, {"total": 3_072_000.0})],
+                ("reports-flex", "AlwaysReadyFunctionExecutionUnits"): [(at, {"total": 1_024_000.0})],
+                ("reports-flex", "AlwaysReadyUnits"): [(at, {"total": 10_240_000.0})],
+            },
+        ),
+    )
+    p = make_provider(
+        price_per_gb_s=0.000016,
+        flex_price_per_gb_s=0.000026,
+        flex_always_ready_price_per_gb_s=0.000016,
+        flex_baseline_price_per_gb_s=0.000004,
+    )
+    res = p.query(
+        [
+            mq("total", "FunctionExecutionCount"),
+            mq("by_app", "FunctionExecutionCount", group_by=("app",)),
+            mq("units", "FunctionExecutionUnits", group_by=("app",)),
+            mq("gb", "GBSeconds", group_by=("app",)),
+            mq("usd", "CostUSD", group_by=("app",)),
+            mq("usd_all", "CostUSD"),
+        ],
+        W,
+    )
+    assert res["total"].series[0].values[10] == 49.0  # 10 + 5 + 30 + 4
+    by_app = {s.labels["app"]: s.values[10] for s in res["by_app"].series}
+    assert by_app == {"checkout-api": 10.0, "orders-worker": 5.0, "reports-flex": 34.0}
+    assert {s.labels["app"]: s.values[10] for s in res["units"].series}["reports-flex"] == 4_096_000.0
+    gb = {s.labels["app"]: s.values[10] for s in res["gb"].series}
+    assert gb == {"checkout-api": 1.0, "orders-worker": 2.0, "reports-flex": 4.0}
+    usd = {s.labels["app"]: s.values[10] for s in res["usd"].series}
+    assert usd["checkout-api"] == pytest.approx(0.000016)
+    # Flex: 3 GB-s on demand, 1 GB-s always ready, 10 GB-s of always-ready baseline, each at its price
+    assert usd["reports-flex"] == pytest.approx(3 * 0.000026 + 1 * 0.000016 + 10 * 0.000004)
+    assert "orders-worker" not in usd  # Premium is billed per instance, not per execution
+    assert res["usd"].warnings == (
+        "CostUSD leaves out 1 Premium/Dedicated app(s) (orders-worker): they are billed per instance, not"
+        " per execution",
+    )
+    assert res["usd_all"].series[0].values[10] == pytest.approx(0.000016 + 0.000134)
+    flex_calls = [
+        c for c in arm_sites.calls("metrics:getBatch") if "reports-flex" in str(c.body["resourceids"])
+    ]
+    assert all(len(c.body["resourceids"]) == 1 for c in flex_calls)  # Flex metric names asked of Flex only
+    assert not any(
+        n == "FunctionExecutionCount" for c in flex_calls for n in c.query["metricnames"][0].split(",")
+    )
+
+
+def test_latency_average_across_apps_is_weighted_by_requests(
+    make_provider: Any, arm_sites: Any, azd: Any
+) -> None:
+    at, at2 = "2026-11-22T03:10:00Z", "2026-11-22T03:11:00Z"
     route_metrics(
         arm_sites,
         getbatch(
             azd,
             {
                 ("checkout-api", "HttpResponseTime"): [
-                    ("2026-11-22T03:10:00Z", {"average": 0.2, "maximum": 0.9})
+                    (at, {"average": 0.2, "maximum": 0.9}),
+                    (at2, {"average": 0.2}),
                 ],
                 ("orders-worker", "HttpResponseTime"): [
-                    ("2026-11-22T03:10:00Z", {"average": 0.4, "maximum": 0.5})
+                    (at, {"average": 0.5, "maximum": 0.5}),
+                    (at2, {"average": 0.5}),
                 ],
+                # 900 requests answered in 0.2 s, 100 in 0.5 s: the front end took 0.23 s on average
+                ("checkout-api", "Requests"): [(at, {"total": 900.0})],  # none reported at 03:11
+                ("orders-worker", "Requests"): [(at, {"total": 100.0})],
             },
         ),
     )
     p = make_provider()
-    res = p.query([mq("avg", "HttpResponseTime"), mq("max", "HttpResponseTime", stat="max")], W)
-    assert res["avg"].series[0].values[10] == pytest.approx(0.3)
-    assert res["max"].series[0].values[10] == pytest.approx(0.9)
-    aggs = sorted(c.query["aggregation"][0] for c in arm_sites.calls("metrics:getBatch"))
-    assert aggs == ["Average", "Maximum"]
+    res = p.query(
+        [
+            mq("avg", "HttpResponseTime"),
+            mq("max", "HttpResponseTime", stat="max"),
+            mq("per_app", "HttpResponseTime", group_by=("app",)),
+        ],
+        W,
+    )
+    assert res["avg"].series[0].values[10] == pytest.approx(0.23)
+    assert res["avg"].series[0].values[11] == pytest.approx(0.35)  # no request counts: the plain mean
+    assert res["avg"].warnings == ("HttpResponseTime: mean over 2 apps weighted by Requests",)
+    assert res["max"].series[0].values[10] == pytest.approx(0.9) and res["max"].warnings == ()
+    per_app = {s.labels["app"]: s.values[10] for s in res["per_app"].series}
+    assert per_app == {
+        "checkout-api": pytest.approx(0.2),
+        "orders-worker": pytest.approx(0.5),
+        "reports-flex": None,
+    }
+    assert res["per_app"].warnings == (
+        "HttpResponseTime: one series per app (2 apps), not averaged across them",
+    )
+    by = sorted(
+        (c.query["aggregation"][0], c.query["metricnames"][0]) for c in arm_sites.calls("metrics:getBatch")
+    )
+    assert by == [("Average", "HttpResponseTime"), ("Maximum", "HttpResponseTime"), ("Total", "Requests")]
+
+
+def test_an_average_without_a_weight_says_it_is_a_plain_mean(
+    make_provider: Any, arm_sites: Any, azd: Any
+) -> None:
+    at = "2026-11-22T03:10:00Z"
+    route_metrics(
+        arm_sites,
+        getbatch(
+            azd,
+            {
+                ("checkout-api", "MemoryWorkingSet"): [(at, {"average": 100.0})],
+                ("orders-worker", "MemoryWorkingSet"): [(at, {"average": 300.0})],
+            },
+        ),
+    )
+    res = make_provider().query([mq("m", "MemoryWorkingSet")], W)
+    assert res["m"].series[0].values[10] == 200.0
+    assert res["m"].warnings == ("MemoryWorkingSet: plain mean over 2 apps (no request count to weight by)",)
 
 
 def test_gb_seconds_and_cost(make_provider: Any, arm_sites: Any, azd: Any) -> None:
@@ -136,8 +250,10 @@ def test_gb_seconds_and_cost(make_provider: Any, arm_sites: Any, azd: Any) -> No
     assert res["gb"].series[0].values[5] == pytest.approx(2.0)  # 2,048,000 MB-ms = 2 GB-s
     usd = {s.labels["app"]: s for s in res["usd"].series}
     assert usd["checkout-api"].values[5] == pytest.approx(0.000032) and usd["checkout-api"].values[4] is None
-    assert usd["orders-worker"].values == (None,) * 60
-    assert len(arm_sites.calls("metrics:getBatch")) == 1
+    assert usd["reports-flex"].values == (None,) * 60
+    # FunctionExecutionUnits of the non-Flex apps (once for GB-s, once for the Consumption-only price),
+    # the Flex names of reports-flex (shared by both queries)
+    assert len(arm_sites.calls("metrics:getBatch")) == 3
 
 
 def test_instance_count_from_instance_dimension(make_provider: Any, arm_sites: Any, azd: Any) -> None:
@@ -196,7 +312,7 @@ def test_limits_instances_against_scale_ceiling(make_provider: Any, arm_sites: A
     limits = {lim.name: lim for lim in p.limits()}
     assert limits["instances"].resource == "orders-worker"
     assert (limits["instances"].used, limits["instances"].limit) == (3.0, 15.0)
-    assert (limits["instances:checkout-api"].used, limits["instances:checkout-api"].limit) == (1.0, 200.0)
+    assert (limits["instances:checkout-api"].used, limits["instances:checkout-api"].limit) == (1.0, 100.0)
     assert (limits["instances:reports-flex"].used, limits["instances:reports-flex"].limit) == (0.0, 40.0)
     (call,) = arm_sites.calls("metrics:getBatch")
     assert call.query["interval"] == ["PT5M"]

@@ -28,6 +28,11 @@ PER_MIN = {
     ("checkout-api", "Http5xx"): 0.6,
     ("checkout-api", "FunctionExecutionUnits"): 1024 * 1000.0,  # 1 GB-s a minute
     ("shop-ai", "exceptions/count"): 0.5,
+    # the Flex Consumption app reports executions under its own metric names
+    ("reports-flex", "OnDemandFunctionExecutionCount"): 20.0,
+    ("reports-flex", "AlwaysReadyFunctionExecutionCount"): 10.0,
+    ("reports-flex", "OnDemandFunctionExecutionUnits"): 512 * 1000.0,  # 0.5 GB-s a minute
+    ("reports-flex", "AlwaysReadyFunctionExecutionUnits"): 512 * 1000.0,
 }
 AVG = {
     ("checkout-api", "HttpResponseTime"): 0.2,
@@ -311,13 +316,14 @@ cost_cache_dir = "{tmp_path}"
     assert P("errors_4xx").value == 0.1 and P("errors_4xx").status == "ok"
     assert P("errors_5xx").value == 0.02 and P("errors_5xx").status == "ok"
     assert P("fatal").value == 240.0 and P("fatal").status == "crit"  # 1/min over 4 h
-    assert P("executions").value == 4.0
+    assert P("executions").value == 5.0  # (80 + 40 + Flex 20 + 10) a minute, doubled in the last day
     gauge = P("instances_capacity")
     assert (
         gauge.value == pytest.approx(20.0) and gauge.limit is not None and gauge.limit.limit == 100.0
     )  # 3 of 15
-    assert P("latency_front").value == pytest.approx(550.0)  # avg of 200 and 900 ms
-    assert P("latency_front").status == "warn"
+    # 200 ms at 60 req/min and 900 ms at 30 req/min: weighted by requests, not (200 + 900) / 2
+    assert P("latency_front").value == pytest.approx(433.3333, abs=1e-3)
+    assert P("latency_front").status == "ok"
     assert P("latency_code").value == 150.0 and P("latency_deps").value == 40.0
     assert P("memory").value == pytest.approx(500.0)
     calls = P("calls_4h")
@@ -330,6 +336,7 @@ cost_cache_dir = "{tmp_path}"
         ("checkout-api", 160 * 240.0),
         ("orders-worker", 80 * 240.0),
     ]
+    assert [(r.name, r.value) for r in top][2] == ("reports-flex", 60 * 240.0)  # Flex counted in rankings
     slow = P("slowest_apps").rows
     assert slow is not None and slow[0].name == "orders-worker" and slow[0].value == pytest.approx(900.0)
     assert slow[0].status == "warn"
@@ -337,7 +344,11 @@ cost_cache_dir = "{tmp_path}"
     assert P("durable_running").value == 2.0 and P("durable_failed").value == 1.0
     assert P("durable_failed").status == "warn"
     assert P("durable_oldest").value == pytest.approx(180.0)  # r1 created 01:00, now 04:00
-    assert P("compute_cost").value == pytest.approx(2 * 240.0)  # 2 GB-s a minute in the last day
+    # Durable Functions has no history: the compare copy asked nothing and carries no week-ago figure
+    assert P("durable_running").compare_value is None and P("durable_oldest").compare_value is None
+    assert len(full_azure.calls("durabletask/instances$")) == 1  # one walk per refresh
+    # 2 GB-s a minute (checkout-api) + 2 (the Flex app) in the last day
+    assert P("compute_cost").value == pytest.approx(4 * 240.0)
     alerts = P("alerts")
     assert alerts.status == "crit" and alerts.rows is not None and alerts.rows[0].name == "5xx-high"
     cost = P("cost")

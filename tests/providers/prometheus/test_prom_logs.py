@@ -46,12 +46,12 @@ def test_records_newest_first_with_levels_and_verbatim_lines(stub_server: Any) -
     ]
     assert res.records[0].message == "payment failed: status=502 \x1b[31mred\x1b[0m"  # untouched: data
     assert res.records[0].fields["namespace"] == "openfaas-fn"
-    assert res.filtered_by_provider and not res.partial
+    assert res.filtered_by_provider and not res.partial and not res.truncated and res.warnings == ()
     path, params, _ = stub_server.requests[-1]
     assert path == "/loki/api/v1/query_range"
     assert params["query"] == ['{namespace="openfaas-fn", function=~"checkout|images"}']
     assert params["start"] == [str(WINDOW.start_s * NS)] and params["end"] == [str(WINDOW.end_s * NS)]
-    assert params["limit"] == ["10"] and params["direction"] == ["backward"]
+    assert params["limit"] == ["11"] and params["direction"] == ["backward"]  # one more tells a cap
 
 
 def test_user_text_is_escaped_into_logql() -> None:
@@ -77,20 +77,25 @@ def test_loki_errors_and_missing_loki(stub_server: Any) -> None:
     stub_server.routes["/loki/api/v1/query_range"] = (400, "parse error at line 1, col 3: syntax error\n")
     with pytest.raises(ProviderError, match="Loki refused .*parse error at line 1"):
         provider(stub_server.url).logs(LogQuery("prom", WINDOW))
-    with pytest.raises(ProviderError, match="must be a LogQL stream selector"):
-        provider(stub_server.url, loki_selector="namespace=fn").logs(LogQuery("prom", WINDOW))
     with pytest.raises(NotSupported, match="no loki_url"):
         provider(None).logs(LogQuery("prom", WINDOW))
     assert provider(None).resources() == []
 
 
-def test_partial_when_limit_reached_and_resources(stub_server: Any) -> None:
+def test_truncated_when_more_lines_than_the_limit_and_resources(stub_server: Any) -> None:
     stub_server.routes["/loki/api/v1/query_range"] = (200, STREAMS)
     stub_server.routes["/loki/api/v1/label/function/values"] = (200, {"status": "success",
                                                                      "data": ["images", "checkout"]})  # fmt: skip
     p = provider(stub_server.url)
     res = p.logs(LogQuery("prom", WINDOW, limit=2))
-    assert len(res.records) == 2 and res.partial
+    assert [r.timestamp for r in res.records] == [WINDOW.end_s - 5.0, WINDOW.end_s - 30.0]  # the newest two
+    assert res.truncated and not res.partial  # complete answer, capped: said so
+    assert res.warnings == ("newest 2 lines shown; more matched: narrow the query or the range",)
+    exact = p.logs(LogQuery("prom", WINDOW, limit=3))  # exactly as many as exist: not capped
+    assert len(exact.records) == 3 and not exact.truncated
+    huge = p.logs(LogQuery("prom", WINDOW, limit=100_000))
+    assert huge.truncated and "at most 5,000 per query" in huge.warnings[0]
+    assert stub_server.requests[-1][1]["limit"] == ["5001"]
     assert stub_server.requests[-1][1]["query"] == ['{job=~".+"}']
     assert p.resources() == ["checkout", "images"]
 

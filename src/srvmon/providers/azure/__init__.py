@@ -1,8 +1,10 @@
 """Azure provider: Azure Functions via Azure Monitor metrics, Application Insights, Durable Functions.
 
 Config: `[providers.NAME] type = "azure"` with `subscription_id`, optional `resource_groups`,
-`resource_ids`, `name_patterns`, `workspace_id` / `app_insights`, `cloud`, `credential` (see options.py).
-Heavy SDKs (azure.*, httpx) are imported only when a call is made.
+`resource_ids`, `name_patterns`, `workspace_id` / `app_insights`, `cloud`, `credential`, `timeout`,
+`max_response_mb` (see options.py). Heavy SDKs (azure.*, httpx) are imported only when a call is made.
+Every call (ARM, metrics, logs, Durable Task API) is bounded by `timeout` and `max_response_mb`
+(transport.py); throttling hands Retry-After to the poller instead of waiting inline.
 
 Panel query syntax (validated by AzureProvider.validate_query):
 
@@ -25,7 +27,9 @@ Panel query syntax (validated by AzureProvider.validate_query):
     group_by = ["app"] | ["resource_group"] | ["region"] | ["plan"] | a metric dimension ("Instance")
 
 Without group_by, series of all apps are combined per bucket with the metric's own aggregation
-(Total summed, Average averaged, Maximum/Minimum max/min); group by "app" to let the panel aggregate.
+(Total summed, Maximum/Minimum max/min, Average weighted by the apps' requests where Azure counts
+them, else a plain mean; the result's warnings say which); group by "app" for one series per app.
+Flex Consumption apps' executions come from their OnDemand*/AlwaysReady* metrics (metric_plan.py).
 Limits: `instances` (the app nearest its scale-out ceiling) and `instances:<app>`.
 Logs drill-down: KQL over requests/exceptions/traces of the workspace (else the components);
 resources = ["durable:<app pattern>"] (or fields = {source = "durable"}) lists failed orchestrations

@@ -17,8 +17,9 @@ from .options import AzureOptions
 
 WEB_API = "2023-12-01"
 INSIGHTS_API = "2020-02-02"
-#: Scale-out ceilings Azure documents when an app sets no limit.
-DEFAULT_MAX_INSTANCES = {"Consumption": 200, "Flex": 100}
+#: Scale-out ceilings Azure documents when an app sets no limit: Consumption on Windows 200, on Linux
+#: 100; Flex Consumption's maximumInstanceCount defaults to 100.
+DEFAULT_MAX_INSTANCES = {"Consumption": 200, "Consumption/linux": 100, "Flex": 100}
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class FunctionApp:
     min_instances: int | None
     max_instances: int | None
     state: str = ""
+    host_names: tuple[str, ...] = ()  # every host name bound to the app (default and custom domains)
+    os: str = ""  # "linux" | "windows"
 
 
 def normalise_region(location: str) -> str:
@@ -101,8 +104,16 @@ def _runtime_of(props: Mapping[str, Any]) -> str:
     return "unknown"
 
 
+def os_of(site: Mapping[str, Any], farm: Mapping[str, Any] | None) -> str:
+    """'linux' when the site kind or its plan says so (kind 'functionapp,linux', reserved = true)."""
+    props = site.get("properties") or {}
+    kinds = f"{site.get('kind') or ''},{(farm or {}).get('kind') or ''}".lower()
+    reserved = props.get("reserved") is True or ((farm or {}).get("properties") or {}).get("reserved") is True
+    return "linux" if "linux" in kinds or reserved else "windows"
+
+
 def _scale_of(
-    plan: str, props: Mapping[str, Any], farm: Mapping[str, Any] | None
+    plan: str, props: Mapping[str, Any], farm: Mapping[str, Any] | None, os: str = "windows"
 ) -> tuple[int | None, int | None]:
     cfg = props.get("siteConfig") or {}
     limit = _int(cfg.get("functionAppScaleLimit")) or None
@@ -113,7 +124,8 @@ def _scale_of(
         )
         return ready, _int(sc.get("maximumInstanceCount")) or DEFAULT_MAX_INSTANCES["Flex"]
     if plan == "Consumption":
-        return 0, limit or DEFAULT_MAX_INSTANCES["Consumption"]
+        ceiling = DEFAULT_MAX_INSTANCES["Consumption/linux" if os == "linux" else "Consumption"]
+        return 0, min(limit, ceiling) if limit else ceiling
     if plan == "Premium":
         fprops = (farm or {}).get("properties") or {}
         mx = _int(fprops.get("maximumElasticWorkerCount"))
@@ -136,8 +148,11 @@ def function_app_from(
     ids = parse_resource_id(rid)
     props = site.get("properties") or {}
     plan, sku = _plan_of(site, farm)
-    mn, mx = _scale_of(plan, props, farm)
+    os = "linux" if plan == "Flex" else os_of(site, farm)
+    mn, mx = _scale_of(plan, props, farm, os)
     name = str(site.get("name") or ids.get("name") or "")
+    names = props.get("hostNames")
+    host_names = tuple(str(h) for h in names if isinstance(h, str)) if isinstance(names, list) else ()
     return FunctionApp(
         id=rid,
         name=name,
@@ -151,6 +166,8 @@ def function_app_from(
         min_instances=mn,
         max_instances=mx,
         state=str(props.get("state") or ""),
+        host_names=host_names,
+        os=os,
     )
 
 

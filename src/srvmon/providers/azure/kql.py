@@ -100,8 +100,8 @@ WORKSPACE = Schema(
 COLUMNS = ("ts", "kind", "app", "fn", "op", "code", "ok", "duration_ms", "level", "text")
 
 
-def logs_query(q: LogQuery, s: Schema) -> str:
-    """The union query for a drill-down (newest first, at most q.limit rows)."""
+def logs_query(q: LogQuery, s: Schema, take: int | None = None) -> str:
+    """The union query for a drill-down: newest first, at most `take` rows (default q.limit, <= 10,001)."""
     base = f"| where {s.time} >= {kql_datetime(q.window.start)} and {s.time} < {kql_datetime(q.window.end)}"
     scope = ""
     if q.resources:
@@ -136,7 +136,7 @@ def logs_query(q: LogQuery, s: Schema) -> str:
         parts.append(f"| where {f}")
     parts.append(f"| project {', '.join(COLUMNS)}")
     parts.append("| order by ts desc")
-    parts.append(f"| take {max(1, min(int(q.limit), 10000))}")
+    parts.append(f"| take {max(1, min(int(take if take is not None else q.limit), 10001))}")
     return "\n".join(parts)
 
 

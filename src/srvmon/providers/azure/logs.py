@@ -1,4 +1,5 @@
-"""Drill-down logs from Application Insights via LogsQueryClient (KQL), partial results kept and flagged."""
+"""Drill-down logs from Application Insights via LogsQueryClient (KQL): the newest N records, partial
+results kept and flagged, a cap always said (`truncated`)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ from typing import Any
 
 from srvmon.model import FunctionHealth, LogQuery, LogRecord, LogResult, TimeWindow
 from srvmon.providers.base import NotSupported, ProviderError, UsageCounter
+from srvmon.providers.httpio import HttpError
 
 from . import links
-from .arm import client_kwargs, to_provider_error
+from .arm import client_kwargs, named, to_provider_error
 from .kql import CLASSIC, WORKSPACE, Schema, health_query, logs_query
 from .options import AzureOptions
+
+#: The most records one drill-down returns (Log Analytics answers are also bounded by max_response_mb).
+MAX_ROWS = 10_000
 
 
 def _num(v: Any) -> float | None:
@@ -90,13 +95,21 @@ class LogsFetcher:
             kql = build(schema)
             op = "logs:query_workspace" if kind == "workspace" else "logs:query_resource"
             self.counter.call(op)
+            # the service stops the query itself at our deadline instead of working on for nobody
+            server_timeout = max(1, int(self.options.timeout_s))
             try:
                 if kind == "workspace":
-                    res = self.client().query_workspace(target, kql, timespan=(window.start, window.end))
+                    res = self.client().query_workspace(
+                        target, kql, timespan=(window.start, window.end), server_timeout=server_timeout
+                    )
                 else:
-                    res = self.client().query_resource(target, kql, timespan=(window.start, window.end))
+                    res = self.client().query_resource(
+                        target, kql, timespan=(window.start, window.end), server_timeout=server_timeout
+                    )
             except AzureError as exc:
                 raise to_provider_error(exc, op) from exc
+            except HttpError as exc:
+                raise named(exc, op) from exc
             except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a malformed answer
                 raise ProviderError(f"{op}: unexpected answer ({type(exc).__name__}: {exc})") from exc
             if res.status == LogsQueryStatus.PARTIAL:
@@ -115,7 +128,10 @@ class LogsFetcher:
         return tables, partial, warnings
 
     def logs(self, q: LogQuery) -> LogResult:
-        tables, partial, warnings = self.run(lambda s: logs_query(q, s), q.window)
+        """The newest `q.limit` records (at most MAX_ROWS): each target is asked for one row more than
+        that, so `truncated` says when more matched than are returned."""
+        limit = max(1, min(int(q.limit), MAX_ROWS))
+        tables, partial, warnings = self.run(lambda s: logs_query(q, s, take=limit + 1), q.window)
         records: list[LogRecord] = []
         for target, table in tables:
             cols = list(table.columns)
@@ -123,8 +139,18 @@ class LogsFetcher:
                 r = dict(zip(cols, list(row), strict=False))
                 records.append(self._record(r, target))
         records.sort(key=lambda r: r.timestamp, reverse=True)
+        truncated = len(records) > limit or q.limit > MAX_ROWS
+        if truncated:
+            capped = f" (at most {MAX_ROWS:,} per query)" if q.limit > MAX_ROWS else ""
+            warnings.append(
+                f"newest {limit:,} records shown{capped}; more matched: narrow the query or the range"
+            )
         return LogResult(
-            tuple(records[: q.limit]), filtered_by_provider=True, partial=partial, warnings=tuple(warnings)
+            tuple(records[:limit]),
+            filtered_by_provider=True,
+            partial=partial,
+            truncated=truncated,
+            warnings=tuple(warnings),
         )
 
     def _record(self, r: dict[str, Any], target: str) -> LogRecord:

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from srvmon.model import MetricQuery, QueryResult, Series, TimeWindow
+from srvmon.model import Series, TimeWindow
 from srvmon.providers.base import ProviderError, UsageCounter
+from srvmon.providers.httpio import HttpError
 
-from .arm import client_kwargs, to_provider_error
+from .arm import client_kwargs, named, to_provider_error
 from .discovery import FunctionApp
 from .options import AzureOptions
-from .query import APP_GROUPS, MetricSpec
+from .query import APP_GROUPS
 
 MAX_RESOURCES = 50
 MAX_METRICS = 20
@@ -50,7 +51,7 @@ def combine(values: Iterable[float], aggregation: str) -> float:
 
 
 @dataclass(frozen=True)
-class _Raw:
+class RawSeries:
     """One fetched time series: which app, its dimension values, points per bucket."""
 
     app: FunctionApp
@@ -99,7 +100,7 @@ class MetricsFetcher:
         aggregation: str,
         filter_: str | None,
         window: TimeWindow,
-    ) -> dict[str, list[_Raw]]:
+    ) -> dict[str, list[RawSeries]]:
         """metric name -> raw series for every app; batches per subscription+region."""
         from azure.core.exceptions import AzureError
 
@@ -107,7 +108,7 @@ class MetricsFetcher:
         groups: dict[tuple[str, str], list[FunctionApp]] = defaultdict(list)
         for app in apps:
             groups[(app.subscription.lower(), app.region or (self.options.region or ""))].append(app)
-        out: dict[str, list[_Raw]] = defaultdict(list)
+        out: dict[str, list[RawSeries]] = defaultdict(list)
         for (_, region), members in sorted(groups.items()):
             if not region and not self.options.metrics_endpoint:
                 listed = ", ".join(a.name for a in members[:3])
@@ -133,6 +134,8 @@ class MetricsFetcher:
                         )
                     except AzureError as exc:
                         raise to_provider_error(exc, "metrics:getBatch") from exc
+                    except HttpError as exc:
+                        raise named(exc, "metrics:getBatch") from exc
                     except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a malformed answer
                         raise ProviderError(
                             f"metrics:getBatch: unexpected answer ({type(exc).__name__}: {exc})"
@@ -145,7 +148,7 @@ class MetricsFetcher:
                             for ts in metric.timeseries or []:
                                 pts = _bucket(ts.data or [], aggregation, window)
                                 dims = {str(k): str(v) for k, v in (ts.metadata_values or {}).items()}
-                                out[str(metric.name)].append(_Raw(owner, dims, pts))
+                                out[str(metric.name)].append(RawSeries(owner, dims, pts))
         return out
 
 
@@ -186,7 +189,7 @@ def _bucket(data: Iterable[Any], aggregation: str, window: TimeWindow) -> Points
 # -- turning raw series into panel series ----------------------------------------------------------
 
 
-def labels_for(raw: _Raw, group_by: Sequence[str]) -> dict[str, str]:
+def labels_for(raw: RawSeries, group_by: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for g in group_by:
         if g == "app":
@@ -203,29 +206,55 @@ def labels_for(raw: _Raw, group_by: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def weighted_mean(pairs: Sequence[tuple[float, float | None]]) -> float:
+    """Mean of values weighted by their weights (e.g. response time by requests); values without a weight
+    are left out, and with no positive weight at all it is the plain mean."""
+    weighted = [(v, w) for v, w in pairs if w is not None and w > 0]
+    total = sum(w for _, w in weighted)
+    if total > 0:
+        return sum(v * w for v, w in weighted) / total
+    return sum(v for v, _ in pairs) / len(pairs)
+
+
+def raw_key(raw: RawSeries) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """What pairs a raw series with its weight series: the same app and dimension values."""
+    return raw.app.id.lower(), tuple(sorted((k.lower(), v) for k, v in raw.dims.items()))
+
+
 def group_series(
-    raws: Sequence[_Raw],
+    raws: Sequence[RawSeries],
     group_by: Sequence[str],
     aggregation: str,
     window: TimeWindow,
     transform: Callable[[float], float] = lambda v: v,
+    weights: dict[tuple[str, tuple[tuple[str, str], ...]], Points] | None = None,
 ) -> tuple[Series, ...]:
-    """Combine raw series sharing the same group_by labels, per bucket, aligned to the window."""
-    groups: dict[tuple[tuple[str, str], ...], list[Points]] = defaultdict(list)
+    """Combine raw series sharing the same group_by labels, per bucket, aligned to the window.
+
+    With `weights` (Average only), several series in one group are combined as a weighted mean."""
+    groups: dict[tuple[tuple[str, str], ...], list[RawSeries]] = defaultdict(list)
     for raw in raws:
-        groups[tuple(labels_for(raw, group_by).items())].append(raw.points)
+        groups[tuple(labels_for(raw, group_by).items())].append(raw)
     stamps = tuple(window.timestamps())
     out = []
-    for key, point_sets in sorted(groups.items()):
+    for key, members in sorted(groups.items()):
         values: list[float | None] = []
         for t in stamps:
-            present = [p[t] for p in point_sets if t in p]
-            values.append(transform(combine(present, aggregation)) if present else None)
+            here = [r for r in members if t in r.points]
+            if not here:
+                values.append(None)
+            elif weights is not None and aggregation == "Average" and len(here) > 1:
+                pairs = [(r.points[t], weights.get(raw_key(r), {}).get(t)) for r in here]
+                values.append(transform(weighted_mean(pairs)))
+            else:
+                values.append(transform(combine([r.points[t] for r in here], aggregation)))
         out.append(Series(dict(key), stamps, tuple(values)))
     return tuple(out)
 
 
-def instance_series(raws: Sequence[_Raw], group_by: Sequence[str], window: TimeWindow) -> tuple[Series, ...]:
+def instance_series(
+    raws: Sequence[RawSeries], group_by: Sequence[str], window: TimeWindow
+) -> tuple[Series, ...]:
     """Instances serving per bucket: distinct Instance dimension values reporting in that bucket."""
     per_app: dict[str, set[tuple[str, int]]] = defaultdict(set)
     apps: dict[str, FunctionApp] = {}
@@ -234,7 +263,7 @@ def instance_series(raws: Sequence[_Raw], group_by: Sequence[str], window: TimeW
         apps[raw.app.id] = raw.app
         for t in raw.points:
             per_app[raw.app.id].add((inst, t))
-    counted = [_Raw(apps[aid], {}, _count(seen)) for aid, seen in per_app.items()]
+    counted = [RawSeries(apps[aid], {}, _count(seen)) for aid, seen in per_app.items()]
     return group_series(counted, [g for g in group_by if g in APP_GROUPS], "Total", window)
 
 
@@ -252,7 +281,7 @@ def select_apps(apps: Sequence[FunctionApp], patterns: Sequence[str]) -> list[Fu
 
 
 def instance_pct_series(
-    raws: Sequence[_Raw], group_by: Sequence[str], window: TimeWindow
+    raws: Sequence[RawSeries], group_by: Sequence[str], window: TimeWindow
 ) -> tuple[Series, ...]:
     """Instances as % of each app's scale-out ceiling; without `app` in group_by, the fullest app per bucket."""
     ceilings = {raw.app.name: raw.app.max_instances for raw in raws}
@@ -274,82 +303,3 @@ def instance_pct_series(
         for i in range(len(pct[0].values))
     )
     return (Series({}, pct[0].timestamps, values),)
-
-
-def run_queries(
-    fetcher: MetricsFetcher,
-    specs: dict[str, tuple[MetricQuery, MetricSpec]],
-    apps: Sequence[FunctionApp],
-    window: TimeWindow,
-    components: Sequence[FunctionApp] = (),
-) -> dict[str, QueryResult]:
-    """Answer every metric/derived spec, sharing batch calls between queries that can share them."""
-    results: dict[str, QueryResult] = {}
-    # Plan fetches: (namespace, aggregation, filter, apps) -> metric names.
-    Key = tuple[str, str, str | None, tuple[str, ...], str]
-    plans: dict[Key, set[str]] = defaultdict(set)
-    needs: dict[str, tuple[Key, str]] = {}
-    for ref, (q, spec) in specs.items():
-        metric, agg, filt = spec.metric, spec.aggregation, spec.filter
-        instances = spec.metric in ("InstanceCount", "InstancePct")
-        if spec.kind == "derived":
-            metric, agg = (
-                ("MemoryWorkingSet", "Average") if instances else ("FunctionExecutionUnits", "Total")
-            )
-            filt = "Instance eq '*'" if instances else None
-        else:
-            dims = [g for g in q.group_by if g not in APP_GROUPS]
-            if dims and not filt:
-                filt = " and ".join(f"{d} eq '*'" for d in dims)
-        key = (spec.namespace, agg, filt, spec.apps, spec.target)
-        plans[key].add(metric)
-        needs[ref] = (key, metric)
-    fetched: dict[Key, dict[str, list[_Raw]]] = {}
-    errors: dict[Key, str] = {}
-    metric_errors: dict[tuple[Key, str], str] = {}
-    for key, names in plans.items():
-        namespace, agg, filt, patterns, target = key
-        chosen = select_apps(components if target == "app_insights" else apps, patterns)
-        if target == "app_insights" and not components:
-            errors[key] = "no Application Insights components: set app_insights = [<component resource id>]"
-            continue
-        if not chosen:
-            fetched[key] = {}
-            continue
-        try:
-            fetched[key] = fetcher.fetch(chosen, namespace, sorted(names), agg, filt, window)
-        except ProviderError as exc:
-            if exc.throttled:
-                raise
-            if len(names) == 1:
-                errors[key] = str(exc)
-                continue
-            # One bad metric name fails a whole call: ask each alone so only its panels fail.
-            fetched[key] = {}
-            for name in sorted(names):
-                try:
-                    fetched[key].update(fetcher.fetch(chosen, namespace, [name], agg, filt, window))
-                except ProviderError as one:
-                    if one.throttled:
-                        raise
-                    metric_errors[(key, name)] = str(one)
-    price = fetcher.options.price_per_gb_s
-    for ref, (q, spec) in specs.items():
-        key, metric = needs[ref]
-        error = errors.get(key) or metric_errors.get((key, metric))
-        if error:
-            results[ref] = QueryResult(ref, error=error)
-            continue
-        raws = fetched[key].get(metric, [])
-        if spec.metric == "InstanceCount":
-            series = instance_series(raws, q.group_by, window)
-        elif spec.metric == "InstancePct":
-            series = instance_pct_series(raws, q.group_by, window)
-        elif spec.metric == "GBSeconds":
-            series = group_series(raws, q.group_by, "Total", window, lambda v: v / MB_MS_PER_GB_S)
-        elif spec.metric == "CostUSD":
-            series = group_series(raws, q.group_by, "Total", window, lambda v: v / MB_MS_PER_GB_S * price)
-        else:
-            series = group_series(raws, q.group_by, spec.aggregation, window)
-        results[ref] = QueryResult(ref, series=series)
-    return results

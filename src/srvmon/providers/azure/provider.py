@@ -28,6 +28,8 @@ from .options import AzureOptions
 
 #: functionTimeout defaults per plan, seconds (host.json may change them).
 DEFAULT_TIMEOUT_S = {"Consumption": 300.0, "Flex": 1800.0, "Premium": 1800.0, "Dedicated": 1800.0}
+#: Why a Durable Functions panel has no compare line: the management API only knows the present.
+NO_HISTORY = "no history: Durable Functions reports only the present"
 
 
 class AzureProvider(Provider):
@@ -55,12 +57,21 @@ class AzureProvider(Provider):
                 self._parts[key] = self._build(key)
             return self._parts[key]
 
-    def _build(self, key: str) -> Any:
-        from .arm import ArmClient, make_credential
+    def credential(self) -> Any:
+        """The (quiet) token credential: the injected one or the chain the options ask for."""
+        from .arm import make_credential
+        from .credential import QuietCredential
 
-        if self._credential is None:
-            self._credential = make_credential(self.opts)
-        cred, o, c = self._credential, self.opts, self.counter
+        with self._parts_lock:
+            if not isinstance(self._credential, QuietCredential):
+                inner = self._credential if self._credential is not None else make_credential(self.opts)
+                self._credential = QuietCredential(inner, self.opts.credential)
+            return self._credential
+
+    def _build(self, key: str) -> Any:
+        from .arm import ArmClient
+
+        cred, o, c = self.credential(), self.opts, self.counter
         if key == "arm":
             part: Any = ArmClient(o, cred, c)
         elif key == "discovery":
@@ -78,7 +89,7 @@ class AzureProvider(Provider):
         elif key == "durable":
             from .durable import DurableClient
 
-            part = DurableClient(o, self._part("arm"), c)
+            part = DurableClient(o, self._part("arm"), c, self.clock)
         elif key == "cost":
             from .cost import CostReader
 
@@ -97,7 +108,8 @@ class AzureProvider(Provider):
 
     # -- metrics ---------------------------------------------------------------------------------
     def query(self, queries: Sequence[MetricQuery], window: TimeWindow) -> dict[str, QueryResult]:
-        from .metrics import run_queries, select_apps
+        from .metric_plan import run_queries
+        from .metrics import select_apps
 
         results: dict[str, QueryResult] = {}
         metric_specs: dict[str, tuple[MetricQuery, q.MetricSpec]] = {}
@@ -117,19 +129,32 @@ class AzureProvider(Provider):
             components = self._part("discovery").components() if needs_ai else []
             results.update(run_queries(self._part("metrics"), metric_specs, apps, window, components))
         if durable_specs:
-            durable_apps = [a for a in select_apps(apps, self.opts.durable_apps) if self.opts.durable_apps]
+            durable_apps = select_apps(apps, self.opts.durable_apps) if self.opts.durable_apps else []
             results.update(self._durable(durable_specs, durable_apps, window))
         return results
+
+    def describes_past(self, window: TimeWindow) -> bool:
+        """True for a window that ends well before now (a compare copy): more than two steps and 10 min."""
+        age = self.clock.now().timestamp() - window.end_s
+        return age > max(2 * window.step_s, 600)
 
     def _durable(
         self, specs: dict[str, tuple[MetricQuery, q.MetricSpec]], apps: Sequence[Any], window: TimeWindow
     ) -> dict[str, QueryResult]:
-        """Current orchestration counts, placed on the window's last bucket (they describe 'now')."""
+        """Current orchestration counts, placed on the window's last bucket (they describe 'now').
+
+        A window in the past (the compare copy) gets no series and a NO_HISTORY warning: the API cannot
+        say what was running a week ago, and asking it again would only repeat today's figure."""
         from .metrics import select_apps
 
-        if not apps:
+        if not self.opts.durable_apps:
             msg = "no Durable Functions apps: list them in durable_apps"
             return {ref: QueryResult(ref, error=msg) for ref in specs}
+        if not apps:
+            msg = f"none of durable_apps {list(self.opts.durable_apps)} is a discovered Function App"
+            return {ref: QueryResult(ref, error=msg) for ref in specs}
+        if self.describes_past(window):
+            return {ref: QueryResult(ref, warnings=(NO_HISTORY,)) for ref in specs}
         statuses = sorted(
             {s.metric for _, s in specs.values() if s.metric in q.DURABLE_STATUSES} | {"Running"}
         )
@@ -182,10 +207,17 @@ class AzureProvider(Provider):
         wanted = [p for p in patterns if p] or [r for r in query.resources if not r.startswith("durable:")]
         apps = select_apps(apps, wanted)
         records = []
+        truncated = False
         for app in apps:
-            records += self._part("durable").failures(app, query.window.start, query.limit)
+            found, more = self._part("durable").failures(app, query.window.start, query.limit)
+            records += found
+            truncated = truncated or more
         records.sort(key=lambda r: r.timestamp, reverse=True)
-        return LogResult(tuple(records[: query.limit]), filtered_by_provider=True)
+        truncated = truncated or len(records) > query.limit
+        warnings = (f"newest {query.limit} failed orchestrations shown; more exist",) if truncated else ()
+        return LogResult(
+            tuple(records[: query.limit]), filtered_by_provider=True, truncated=truncated, warnings=warnings
+        )
 
     def alarms(self) -> list[Alarm]:
         from .alerts import list_alarms
@@ -197,7 +229,7 @@ class AzureProvider(Provider):
 
     def limits(self) -> list[Limit]:
         """Instances in use against each app's scale-out ceiling; `instances` is the closest to its limit."""
-        from .metrics import run_queries
+        from .metric_plan import run_queries
 
         apps = [a for a in self._part("discovery").apps() if a.max_instances]
         if not apps:
@@ -240,22 +272,44 @@ class AzureProvider(Provider):
         return self._part("events")
 
     def check(self) -> Health:
-        try:
-            apps = self._part("discovery").apps(refresh=True)
-        except ProviderError as exc:
-            return Health(
-                ok=False,
-                message=str(exc),
-                missing_permissions=("Microsoft.Web/sites/read",) if "403" in str(exc) else (),
+        """Sign-in and Resource Manager, then one small read each of metrics, logs, alerts and Durable
+        Functions (when configured); not ok when any fails, with the cause, the fix and the permission."""
+        from . import check as chk
+        from .alerts import list_alarms
+        from .metrics import select_apps
+
+        now = self.clock.now()
+        apps: list[Any] = []
+
+        def discover() -> str:
+            apps.extend(self._part("discovery").apps(refresh=True))
+            if not apps:
+                scope = ", ".join(self.opts.resource_groups) or f"subscription {self.opts.subscription_id}"
+                raise ProviderError(
+                    f"no Function Apps found in {scope}: check subscription_id, resource_groups and"
+                    " name_patterns (the identity sees only what it has Reader on)"
+                )
+            return f"resource manager: ok ({len(apps)} Function App(s))"
+
+        found = chk.attempt("discovery", discover)
+        if not found.ok:
+            return chk.report(found, [], [])
+        probes = [
+            chk.attempt("metrics", lambda: chk.probe_metrics(self._part("metrics"), apps[0], now)),
+            chk.attempt("logs", lambda: chk.probe_logs(self._part("logs"), now)),
+            chk.attempt(
+                "alerts", lambda: chk.probe_alerts(lambda: list_alarms(self._part("arm"), self.opts))
+            ),
+        ]
+        if self.opts.durable_apps:
+            durable_apps = select_apps(apps, self.opts.durable_apps)
+            probes.append(
+                chk.attempt("durable", lambda: chk.probe_durable(self._part("durable"), durable_apps))
             )
-        details = tuple(f"{a.name}: {a.plan} {a.sku} {a.runtime} ({a.region})" for a in apps)
-        logs = "logs: " + (
-            "configured" if self._part("logs").configured else "not configured (set workspace_id)"
-        )
-        return Health(ok=True, message=f"{len(apps)} Function App(s) found; {logs}", details=details)
+        return chk.report(found, apps, probes)
 
     def close(self) -> None:
-        for key in ("metrics", "logs", "durable"):
+        for key in ("metrics", "logs", "durable", "arm"):
             part = self._parts.pop(key, None)
             if part is not None:
                 part.close()

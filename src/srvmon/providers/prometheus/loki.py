@@ -3,11 +3,56 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from srvmon.model import LogQuery, LogRecord
 from srvmon.providers.prometheus.promql import label_name, quote, regex_escape
+
+_SELECTOR_EXAMPLE = '{namespace="openfaas-fn"}'
+_MATCHER = re.compile(
+    r"""\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?P<op>=~|!~|!=|=)\s*"""
+    r"""(?P<value>"(?:[^"\\\n]|\\.)*"|`[^`]*`)\s*(?P<sep>,?)"""
+)
+
+
+def check_selector(text: str) -> str:
+    """A LogQL stream selector as Loki accepts it: {label op "value", ...} with at least one matcher that
+    cannot match an empty value. ValueError says where it goes wrong and shows an example."""
+    base = text.strip()
+
+    def bad(why: str) -> ValueError:
+        return ValueError(
+            f"loki_selector {text!r} is not a LogQL stream selector: {why}; write e.g. {_SELECTOR_EXAMPLE}"
+        )
+
+    if not (base.startswith("{") and base.endswith("}")) or len(base) < 2:
+        raise bad("it must be label matchers inside { }")
+    inner, pos, strict = base[1:-1], 0, False
+    found: list[str] = []
+    while pos < len(inner) and inner[pos:].strip():
+        m = _MATCHER.match(inner, pos)
+        if m is None:
+            raise bad(f'expected label="value" at {inner[pos:].strip()[:20]!r}')
+        value = m["value"][1:-1]
+        found.append(f"{m['name']}{m['op']}{m['value']}")
+        if value and (m["op"] == "=" or (m["op"] == "=~" and not _matches_empty(value))):
+            strict = True
+        pos = m.end()
+        if not m["sep"] and inner[pos:].strip():
+            raise bad(f"expected , between matchers at {inner[pos:].strip()[:20]!r}")
+    if not strict:
+        raise bad('Loki needs at least one matcher that cannot match an empty value (such as job=~".+")')
+    return "{" + ", ".join(found) + "}"
+
+
+def _matches_empty(pattern: str) -> bool:
+    try:
+        return re.fullmatch(pattern, "") is not None
+    except re.error:  # RE2 syntax Python does not know: let Loki judge it
+        return False
+
 
 #: Line filter for errors_only: the usual words for a failed invocation.
 ERROR_PATTERN = r"(?i)(error|exception|fatal|panic|timed out|traceback|\bstatus[=: ]+5\d\d\b)"
@@ -50,12 +95,17 @@ def logql(query: LogQuery, base: str, resource_label: str) -> str:
     return " ".join(parts)
 
 
+#: The most lines one drill-down asks Loki for (its own default max_entries_limit_per_query is 5,000).
+MAX_LINES = 5000
+
+
 def params(query: LogQuery, expr: str) -> dict[str, str]:
+    """query_range parameters: newest first (backward), one line more than wanted to tell a cap."""
     return {
         "query": expr,
         "start": str(query.window.start_s * 1_000_000_000),
         "end": str(query.window.end_s * 1_000_000_000),
-        "limit": str(query.limit),
+        "limit": str(min(query.limit, MAX_LINES) + 1),
         "direction": "backward",
     }
 

@@ -199,10 +199,17 @@ class PrometheusProvider(Provider):
             )
         except QueryError as exc:
             raise ProviderError(f"Loki refused {expr}: {exc}") from exc
-        recs = loki.records(body, self.opts.loki_resource_label, query.limit)
-        warnings = tuple(str(w) for w in body.get("warnings") or []) if isinstance(body, dict) else ()
+        limit = max(1, min(query.limit, loki.MAX_LINES))
+        recs = loki.records(body, self.opts.loki_resource_label, limit + 1)
+        warnings = [str(w) for w in body.get("warnings") or []] if isinstance(body, dict) else []
+        truncated = len(recs) > limit or query.limit > loki.MAX_LINES
+        if truncated:
+            capped = f" (at most {loki.MAX_LINES:,} per query)" if query.limit > loki.MAX_LINES else ""
+            warnings.append(
+                f"newest {limit:,} lines shown{capped}; more matched: narrow the query or the range"
+            )
         return LogResult(
-            tuple(recs), filtered_by_provider=True, partial=len(recs) >= query.limit, warnings=warnings
+            tuple(recs[:limit]), filtered_by_provider=True, truncated=truncated, warnings=tuple(warnings)
         )
 
     def resources(self) -> list[str]:
@@ -220,18 +227,22 @@ class PrometheusProvider(Provider):
 
     # -- health -------------------------------------------------------------------------------------
     def check(self) -> Health:
-        """Prometheus answers (and with which FaaS metrics); Alertmanager and Loki too when configured."""
+        """Prometheus answers (and with which FaaS metrics); Alertmanager and Loki too when configured.
+        Any failure (unreachable, too slow, refused credentials, a variable not set) is not ok, with the
+        cause and the fix."""
+        from srvmon.providers.prometheus.hints import with_hint
+
         try:
             body = self.client.get(self.opts.url, "/api/v1/status/buildinfo", None, "buildinfo")
             version = (body.get("data") or {}).get("version", "?") if isinstance(body, dict) else "?"
             names = self.present(detect.MARKERS)
         except (ProviderError, QueryError) as exc:
-            return Health(ok=False, message=str(exc))
+            return Health(ok=False, message=with_hint(exc, self.opts))
         details = [f"{k}: {v or 'not found'}" for k, v in detect.generation(names or ()).items()]
         problems = []
-        for what, base, path in (
-            ("alertmanager", self.opts.alertmanager_url, "/api/v2/status"),
-            ("loki", self.opts.loki_url, "/loki/api/v1/labels"),
+        for what, option, base, path in (
+            ("alertmanager", "alertmanager_url", self.opts.alertmanager_url, "/api/v2/status"),
+            ("loki", "loki_url", self.opts.loki_url, "/loki/api/v1/labels"),
         ):
             if not base:
                 continue
@@ -239,7 +250,7 @@ class PrometheusProvider(Provider):
                 self.client.get(base, path, None, f"{what}_check")
                 details.append(f"{what}: ok at {base}")
             except (ProviderError, QueryError) as exc:
-                details.append(f"{what}: FAILED: {exc}")
+                details.append(f"{what}: FAILED: {with_hint(exc, self.opts, option)}")
                 problems.append(what)
         message = f"Prometheus {version} at {self.opts.url}"
         if problems:
