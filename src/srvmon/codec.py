@@ -23,6 +23,7 @@ from srvmon.model import (
     CostRow,
     CostSummary,
     DrillTarget,
+    EventRow,
     HealthRow,
     LimitInfo,
     LogRow,
@@ -48,6 +49,7 @@ ROW_TYPES: dict[str, type[Any]] = {
     "cost": CostRow,
     "health": HealthRow,
     "logs": LogRow,
+    "events": EventRow,
 }
 #: Old row keys kept as aliases for one version (documented in docs/snapshot.md).
 ROW_ALIASES: dict[type[Any], dict[str, str]] = {HealthRow: {"timeout_pct": "p99_timeout_pct"}}

@@ -493,7 +493,22 @@ class LogRow:
     link: str | None = None
 
 
-Row = ToplistRow | ShareRow | AlarmRow | CostRow | HealthRow | LogRow
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """One change event on an events panel (summary, actor and version are untrusted text)."""
+
+    id: str
+    time: datetime
+    kind: EventKind
+    summary: str
+    resources: tuple[str, ...] = ()
+    actor: str | None = None
+    link: str | None = None
+    provider: str = ""
+    version: str | None = None
+
+
+Row = ToplistRow | ShareRow | AlarmRow | CostRow | HealthRow | LogRow | EventRow
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,11 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from srvmon import kinds
+from srvmon.annotate import CHART_KINDS, annotate, board_events
 from srvmon.clock import Clock
 from srvmon.config import Board
 from srvmon.kinds.base import Plan, PlanContext
 from srvmon.model import (
     RANGES,
+    ChangeEvent,
     MetricQuery,
     PanelSnapshot,
     ProviderStatus,
@@ -108,10 +110,14 @@ class Poller:
         for plan in plans.values():
             if isinstance(plan, Plan):
                 needs.update(dict.fromkeys(plan.needs()))
+        event_needs = self._event_needs(board_window)
+        needs.update(dict.fromkeys(event_needs))
         batches = self._batches(list(needs))
         outcomes, runs = self.runtime.run([b.call for b in batches], force=force)
         results = Results(self._spread(batches, outcomes))
         panels = tuple(self._assemble(cfg, plans[cfg.id], results, now) for cfg in self.board.panels)
+        events = board_events(self._events(event_needs, results), board_window)
+        panels = annotate(panels, events, board_window)
         for ps in panels:
             self._previous[ps.id] = ps
         return Snapshot(
@@ -124,7 +130,29 @@ class Poller:
             providers=self._statuses(runs),
             range=range_label or range_label_of(span),
             refresh_s=float(self.board.refresh_s),
+            events=events,
         )
+
+    def _event_needs(self, window: TimeWindow) -> list[EventsNeed]:
+        """One board-wide events call per provider of this board that reads change events (markers and
+        "what changed" sentences); an events panel asks for its own window through its kind."""
+        if not any(kinds.get(cfg.kind).name in CHART_KINDS for cfg in self.board.panels):
+            return []
+        out = []
+        for name in self.board.providers():
+            provider = self.runtime.get(name)
+            if provider is not None and "events" in provider.capabilities:
+                out.append(EventsNeed(name, window))
+        return out
+
+    @staticmethod
+    def _events(needs: Sequence[EventsNeed], results: Results) -> list[ChangeEvent]:
+        found: list[ChangeEvent] = []
+        for need in needs:
+            got = results.get(need)
+            if not isinstance(got, Failed):
+                found.extend(replace(e, provider=e.provider or need.provider) for e in got)
+        return found
 
     def _batches(self, needs: Sequence[Need[Any]]) -> list[_Batch]:
         metric: dict[tuple[str, TimeWindow], list[MetricNeed]] = defaultdict(list)

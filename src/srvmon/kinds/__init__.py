@@ -10,6 +10,7 @@ from typing import Any
 from srvmon.kinds.alarms import AlarmsKind
 from srvmon.kinds.base import COMMON_FIELDS, PanelKind, Plan, PlanContext
 from srvmon.kinds.cost import CostKind
+from srvmon.kinds.events import EventsKind
 from srvmon.kinds.gauge import GaugeKind
 from srvmon.kinds.health import HealthKind
 from srvmon.kinds.logs import LogsKind
@@ -22,7 +23,7 @@ KINDS: dict[str, PanelKind[Any]] = {
     k.name: k
     for k in (
         TimeseriesKind(), StatKind(), ToplistKind(), GaugeKind(), AlarmsKind(), CostKind(), HealthKind(),
-        LogsKind(), TextKind(),
+        LogsKind(), TextKind(), EventsKind(),
     )
 }  # fmt: skip
 
