@@ -214,6 +214,7 @@ class LogResult:
     records: tuple[LogRecord, ...]
     filtered_by_provider: bool = False
     partial: bool = False
+    truncated: bool = False
     warnings: tuple[str, ...] = ()
     scanned_bytes: int = 0
 
