@@ -82,6 +82,17 @@ def region_warnings(regions: Sequence[str]) -> list[str]:
     ]
 
 
+def _endpoint_problem(what: str, exc: BaseException) -> str:
+    """'cannot reach AWS STS: ...' / 'AWS STS did not answer in time: ...', with the fix."""
+    from srvmon.providers.aws.transport import EndpointError
+
+    kind = exc.kind if isinstance(exc, EndpointError) else "unreachable"
+    if kind in ("too_large", "invalid"):
+        return f"{what} sent an answer srvmon refuses: {describe(exc)}; fix: check endpoint_url"
+    lead = f"{what} did not answer in time" if kind == "timeout" else f"cannot reach {what}"
+    return f"{lead}: {describe(exc)}; fix: {UNREACHABLE_FIX}"
+
+
 def _credentials_fix(exc: BaseException, profile: str | None) -> str:
     cause, fix = credentials_problem(exc) or ("", "")
     where = f" for profile {profile!r}" if profile else ""
@@ -140,7 +151,7 @@ def run_check(
                 if credentials_problem(exc) is not None:
                     return failed(f"{where}: {_credentials_fix(exc, profile)}")
                 if is_unreachable(exc):
-                    return failed(f"{where}: cannot reach AWS STS: {describe(exc)}; fix: {UNREACHABLE_FIX}")
+                    return failed(f"{where}: {_endpoint_problem('AWS STS', exc)}")
                 if is_denied(exc) and target.role_arn:
                     # GetCallerIdentity itself is never denied: assuming the role was
                     return failed(
@@ -164,9 +175,7 @@ def run_check(
                 if credentials_problem(exc) is not None:
                     return failed(f"{where}: {_credentials_fix(exc, profile)}")
                 if is_unreachable(exc):
-                    return failed(
-                        f"{where}: {action}: cannot reach {service}: {describe(exc)}; fix: {UNREACHABLE_FIX}"
-                    )
+                    return failed(f"{where}: {action}: {_endpoint_problem(service, exc)}")
                 if is_denied(exc):
                     if action not in missing:
                         missing.append(action)
