@@ -3,6 +3,7 @@ credentials, unreachable endpoints, and readable one-line messages."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from srvmon.providers.base import ProviderError
@@ -40,11 +41,29 @@ CREDENTIAL_CODES: dict[str, tuple[str, str]] = {
 }
 
 
-def error_code(exc: BaseException) -> str:
+_XML_CODE = re.compile(r"<Code>([A-Za-z0-9_.:-]{1,100})</Code>")
+_XML_MESSAGE = re.compile(r"<Message>([^<]{0,1000})</Message>")
+
+
+def _error(exc: BaseException) -> tuple[str, str]:
+    """(code, message) of an AWS error answer. An answer in the wrong protocol (an XML error body to a
+    JSON API, as emulators and some proxies send) leaves botocore with only the HTTP status as the code:
+    the code and message are then read from the XML."""
     response: Any = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code", ""))
-    return ""
+    if not isinstance(response, dict):
+        return "", ""
+    error = response.get("Error", {})
+    code, message = str(error.get("Code", "")), str(error.get("Message", ""))
+    if (not code or code.isdigit()) and message.lstrip().startswith("<"):
+        found = _XML_CODE.search(message)
+        if found:
+            text = _XML_MESSAGE.search(message)
+            return found.group(1), text.group(1) if text else ""
+    return code, message
+
+
+def error_code(exc: BaseException) -> str:
+    return _error(exc)[0]
 
 
 def _status(exc: BaseException) -> int | None:
@@ -112,10 +131,8 @@ def describe(exc: BaseException, operation: str = "") -> str:
     """'GetMetricData: ThrottlingException: Rate exceeded' (never the whole traceback)."""
     from srvmon.providers.aws.transport import EndpointError
 
-    code = error_code(exc)
-    response: Any = getattr(exc, "response", None)
-    message = response.get("Error", {}).get("Message", "") if isinstance(response, dict) else ""
-    message = " ".join(str(message).split())
+    code, message = _error(exc)
+    message = " ".join(message.split())
     if message.startswith("<"):  # an HTML error page from a proxy or emulator, not an AWS error
         message = "non-AWS error page"
     if code:

@@ -230,15 +230,15 @@ class Collected:
 
     newest: Newest
     complete: bool = True
-    #: parts of the window older than the kept records were not read because the limit was reached
-    older_unread: bool = False
+    #: more matching records are known to exist than could be read (e.g. >10,000 in one second)
+    more_unread: bool = False
     bytes_scanned: float = 0.0
     warnings: list[str] = field(default_factory=list)
 
     @property
     def truncated(self) -> bool:
-        """The answer was cut at the limit: more records matched, or older ones were not looked at."""
-        return self.newest.matched > self.newest.limit or (self.older_unread and self.newest.full)
+        """More records matched than were kept (the limit cut the answer)."""
+        return self.newest.matched > self.newest.limit or self.more_unread
 
 
 def _row_key(row: dict[str, str]) -> tuple[str, ...]:
@@ -335,12 +335,13 @@ class LogsReader:
     ) -> None:
         """The newest `collected.newest.limit` matching records of `groups` into `collected`.
 
-        Each query returns the newest ≤10,000 rows of [start, end]; while a query comes back full, the
-        next one asks for [start, second of the oldest row] (rows of that second seen twice are dropped),
-        until the window is read, the kept records are all newer than what is left, or the budget ends."""
+        Each query returns the newest ≤10,000 rows (limit + 1) of [start, end]; while a query comes back
+        full, the next one asks for [start, second of the oldest row] (rows of that second seen twice are
+        dropped), until the window is read, one more match than the limit was seen and what is left is
+        older than every record kept, or the budget ends."""
         deadline = self.monotonic() + self.budget_s
         newest = collected.newest
-        page = min(newest.limit, MAX_ROWS)
+        page = min(newest.limit + 1, MAX_ROWS)  # one more than wanted tells whether more matched
         queries = 0
         for i in range(0, len(groups), MAX_GROUPS_PER_QUERY):
             chunk = list(groups[i : i + MAX_GROUPS_PER_QUERY])
@@ -374,12 +375,11 @@ class LogsReader:
                 ]
                 if not stamps:
                     break
-                if newest.full and min(stamps) <= newest.floor:
-                    collected.older_unread = True  # what is left is older than every record kept
-                    break
+                if newest.matched > newest.limit and min(stamps) <= newest.floor:
+                    break  # what is left is older than every record kept, and the answer is known cut
                 next_end = int(min(stamps))
                 if next_end == end and not fresh:
-                    collected.older_unread = True
+                    collected.more_unread = True
                     collected.warnings.append(
                         f"more than {page:,} records in one second; older records were not read"
                     )
@@ -415,9 +415,8 @@ class LogsReader:
             end = end_ms
             width = max(60_000, (end_ms - start_ms) // 16)
             while end > start_ms:
-                if newest.full and newest.floor * 1000 >= end:
-                    collected.older_unread = True
-                    break
+                if newest.matched > newest.limit and newest.floor * 1000 >= end:
+                    break  # older slices cannot change the answer, and it is known cut
                 begin = max(start_ms, end - width)
                 token = None
                 while True:
