@@ -11,9 +11,9 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_seed import NOW, REGION
+from aws_seed import NOW, REGION, seed_cost
 from botocore.stub import Stubber
-from faults import Fault, FaultServer
+from faults import Fault, FaultServer, closed_port
 from test_aws_cost_check import cost_window
 
 from srvmon.model import LogQuery, MetricQuery, TimeWindow
@@ -77,19 +77,23 @@ def test_cloudwatch_throttling_fails_the_whole_query(make_provider: Any) -> None
     assert err.value.throttled and err.value.retry_after_s == 12.0
 
 
-def test_cost_cache_is_never_shared_across_providers(make_provider: Any, clock: Any, tmp_path: Path) -> None:
+def test_cost_cache_is_never_shared_across_providers(
+    fleet: Any, make_provider: Any, clock: Any, tmp_path: Path
+) -> None:
+    seed_cost(fleet.url, fleet.cost_days)  # moto hands each queued result to one new request shape
     cache = tmp_path / "cache"
     first = make_provider()  # caches its rows in tmp_path / "cache"
     assert first.cost(cost_window())
+    url = f"http://127.0.0.1:{closed_port()}"
     down = AwsProvider(
         "other-account",
-        AwsOptions(endpoint_url="http://127.0.0.1:9", regions=[REGION], max_attempts=1, timeout="1s"),
+        AwsOptions(endpoint_url=url, regions=[REGION], max_attempts=1, timeout="1s"),
         clock,
         cache_dir=cache,
     )
     with pytest.raises(ProviderError) as err:  # never the first provider's rows
         down.cost(cost_window())
-    assert "GetCostAndUsage: cannot reach http://127.0.0.1:9" in str(err.value)
+    assert f"GetCostAndUsage: cannot reach {url}" in str(err.value)
     same_endpoint = on(first.opts.endpoint_url or "", clock, cache, name="staging")
     same_endpoint.cost(cost_window())
     assert same_endpoint.usage().by_operation["GetCostAndUsage"] == 1  # its own key, its own call

@@ -494,7 +494,8 @@ class AwsProvider(Provider):
         try:
             targets = self._targets()
         except ProviderError as exc:
-            return Health(ok=False, message=str(exc))
+            fix = "fix: set `profile` to one in ~/.aws/config (`aws configure list-profiles`)"
+            return Health(ok=False, message=f"{exc}; {fix}" if "profile" in str(exc) else str(exc))
         return run_check(self.sessions, self.counter, targets, self.clock.now())
 
     def close(self) -> None:
