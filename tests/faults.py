@@ -1,6 +1,6 @@
 """A misbehaving HTTP server on 127.0.0.1 for fault tests: stalls, trickles, endless or huge bodies, 429s.
 
-Routes map a path to a Fault; anything else answers 404. The server runs in daemon threads and is
+Routes map a path to a Fault; the route "*" (when set) answers every other path, anything else 404. The server runs in daemon threads and is
 closed by the fixture (`fault_server` in tests/conftest.py), which also unblocks stalled handlers.
 `FaultServer(tls=ctx)` serves HTTPS (clients that refuse bearer tokens over plain HTTP, e.g. azure-core).
 """
@@ -63,7 +63,7 @@ class FaultServer:
                 payload = self.rfile.read(length) if length else b""
                 path = self.path.split("?", 1)[0]
                 server.requests.append((self.command, self.path, dict(self.headers), payload))
-                fault = server.routes.get(path)
+                fault = server.routes.get(path) or server.routes.get("*")
                 if fault is None:
                     self._send(404, b'{"error": "no such route"}')
                     return

@@ -126,6 +126,7 @@ def test_all_records_as_json_lines_oldest_first() -> None:
         "message": "GET /cart 200",
         "fields": {"path": "/cart"},
         "link": None,
+        "truncated": False,
     }
     assert first["time"] == "2026-11-22T03:59:30.000Z"
     assert lines[1]["message"] == "POST /pay 503 \x1b[31mupstream\x1b[0m"  # round-trips exactly
@@ -196,6 +197,7 @@ def test_health_mined_from_logs() -> None:
             "timeout_pct": None,
             "gb_seconds": 0.1,
             "cost_usd": pytest.approx(0.1 * 0.0000166667 + 0.2 / 1e6),
+            "truncated": False,
         }
     ]
 

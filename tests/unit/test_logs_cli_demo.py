@@ -59,7 +59,9 @@ def test_demo_health_rows() -> None:
         "timeout_pct",
         "gb_seconds",
         "cost_usd",
+        "truncated",
     }
+    assert row["truncated"] is False
     assert row["p50_ms"] <= row["p99_ms"] and row["gb_seconds"] > 0 and row["cost_usd"] > 0
 
 

@@ -93,7 +93,9 @@ def test_forecast_and_tag_split(make_provider: Any) -> None:
 def test_check_against_moto(make_provider: Any) -> None:
     h = make_provider().check()
     assert h.ok and h.missing_permissions == ()
-    assert any("lambda:GetAccountSettings failed" in d for d in h.details)  # moto: not implemented
+    assert any("lambda:GetAccountSettings not verified" in d for d in h.details)  # moto: not implemented
+    assert "not verified: lambda:GetAccountSettings" in h.message
+    assert any("credentials ok: arn:aws:" in d for d in h.details)
     assert any("cloudwatch:GetMetricData ok" in d for d in h.details)
 
 

@@ -103,7 +103,7 @@ def test_insights_budget_stops_the_query_and_returns_partial(make_provider: Any)
                 "startTime": HOUR.start_s,
                 "endTime": HOUR.end_s - 1,
                 "queryString": ANY,
-                "limit": 1000,
+                "limit": 1001,
             },
         )
         for _ in range(4):

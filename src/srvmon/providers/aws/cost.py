@@ -1,5 +1,10 @@
 """Cost Explorer: daily cost per service (optionally split by a cost-allocation tag) + month forecast,
-cached on disk for at least an hour because every Cost Explorer request costs $0.01."""
+cached on disk for at least an hour because every Cost Explorer request costs $0.01.
+
+The cache key holds the provider instance and who/where it reads as (profile, endpoint, roles, a hash of
+the access key id): two providers never share cost rows, and an unreachable provider never shows
+another's. Paging stops after MAX_PAGES answers (each is billed) or at a repeated token, with an error.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +20,12 @@ from typing import Any
 from srvmon.model import CostItem, TimeWindow
 from srvmon.providers.aws.errors import provider_error
 from srvmon.providers.aws.session import Sessions, Target
-from srvmon.providers.base import UsageCounter
+from srvmon.providers.base import ProviderError, UsageCounter
 
 PRICE_PER_REQUEST = 0.01
 METRIC = "UnblendedCost"
+#: GetCostAndUsage pages one refresh may read ($0.01 each); a daily-by-service answer needs 1-3.
+MAX_PAGES = 20
 
 
 def default_cache_dir() -> Path:
@@ -78,16 +85,26 @@ def _first_of_next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
+class TooManyPages(ProviderError):
+    """Cost Explorer kept paging past MAX_PAGES (or repeated a token)."""
+
+
 def _pages(client: Any, counter: UsageCounter, **kwargs: Any) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
     token = None
-    while True:
+    for _ in range(MAX_PAGES):
         counter.call("GetCostAndUsage", usd=PRICE_PER_REQUEST)
         resp = client.get_cost_and_usage(**kwargs, **({"NextPageToken": token} if token else {}))
         results.extend(resp.get("ResultsByTime", []))
-        token = resp.get("NextPageToken")
-        if not token:
+        new_token = resp.get("NextPageToken")
+        if not new_token:
             return results
+        if new_token == token:
+            raise TooManyPages("GetCostAndUsage: the same NextPageToken came back twice; answer ignored")
+        token = new_token
+    raise TooManyPages(
+        f"GetCostAndUsage: more than {MAX_PAGES} pages (each costs $0.01); use a cost_tag with fewer values"
+    )
 
 
 def _service_name(keys: Sequence[str], tag: str | None) -> str:
@@ -108,13 +125,15 @@ def fetch_cost(
     now: datetime,
     tag: str | None,
     cache: CostCache,
+    scope: str = "",
 ) -> list[CostItem]:
-    """Daily cost per service over `window` (End exclusive) plus the rest-of-month forecast ("Total")."""
+    """Daily cost per service over `window` (End exclusive) plus the rest-of-month forecast ("Total").
+    `scope` names the provider instance and its identity (Sessions.identity()) in the cache key."""
     start = window.start.date()
     end = max(window.end.date(), start + timedelta(days=1))
     roles = list(dict.fromkeys(t.role_arn for t in targets))
     multi = len(roles) > 1
-    key = json.dumps([roles, start.isoformat(), end.isoformat(), tag, now.date().isoformat()])
+    key = json.dumps([scope, roles, start.isoformat(), end.isoformat(), tag, now.date().isoformat()])
     cached = cache.get(key, now)
     if cached is not None:
         return cached
@@ -134,6 +153,8 @@ def fetch_cost(
                 Metrics=[METRIC],
                 GroupBy=group_by,
             )
+        except TooManyPages:
+            raise
         except Exception as exc:
             raise provider_error(exc, "GetCostAndUsage") from exc
         prefix = f"{target.account}: " if multi else ""

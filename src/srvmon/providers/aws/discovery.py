@@ -1,4 +1,9 @@
-"""Resource discovery (functions, APIs, tables, queues + DLQs, state machines) with filters and a TTL cache."""
+"""Resource discovery (functions, APIs, tables, queues + DLQs, state machines) with filters and a TTL cache.
+
+Bounds: every listing stops at MAX_ITEMS items (botocore's PaginationConfig MaxItems) and says so in the
+inventory warnings; hand-paged listings also stop at a repeated token. A target whose endpoint cannot be
+reached (or whose credentials are rejected) is not asked for its remaining listings in the same round.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from srvmon.model import parse_duration
-from srvmon.providers.aws.errors import describe, is_denied, is_throttle
+from srvmon.providers.aws.errors import (
+    credentials_problem,
+    describe,
+    is_denied,
+    is_throttle,
+    is_unreachable,
+    retry_after,
+)
 from srvmon.providers.aws.options import AwsOptions
 from srvmon.providers.aws.session import Sessions, Target
 from srvmon.providers.base import ProviderError, UsageCounter
@@ -58,6 +70,10 @@ def name_allowed(name: str, include: Iterable[str], exclude: Iterable[str]) -> b
 
 #: Reserved concurrency changes rarely; each function's value is re-read at most this often.
 RESERVED_TTL_S = 3600
+#: Items one listing (functions, tables, queues ...) returns at most; more is cut and said.
+MAX_ITEMS = 20_000
+#: Named functions looked up one by one (GetFunctionConfiguration) rather than by listing them all.
+MAX_LOOKUPS = 20
 
 
 class Discovery:
@@ -79,6 +95,7 @@ class Discovery:
         self._cached: Inventory | None = None
         self._reserved_cache: dict[tuple[Target, str], tuple[float, int | None]] = {}
         self._at = 0.0
+        self._capped: list[str] = []
 
     def inventory(self, *, force: bool = False) -> Inventory:
         with self._lock:
@@ -89,34 +106,54 @@ class Discovery:
             return self._cached
 
     # -- listing -----------------------------------------------------------------------------------
+    def cached(self) -> Inventory | None:
+        """The inventory if one was listed within the TTL (no calls), else None."""
+        with self._lock:
+            if self._cached is not None and self._monotonic() - self._at < self._ttl:
+                return self._cached
+            return None
+
     def _discover(self) -> Inventory:
         found: list[Resource] = []
         warnings: list[str] = []
+        self._capped = []
         attempts, failures, throttled = 0, 0, False
+        wait: float | None = None
+        listers = (
+            self._functions,
+            self._rest_apis,
+            self._http_apis,
+            self._tables,
+            self._queues,
+            self._state_machines,
+        )
         for target in self.sessions.targets():
-            for lister in (
-                self._functions,
-                self._rest_apis,
-                self._http_apis,
-                self._tables,
-                self._queues,
-                self._state_machines,
-            ):
+            where = f"{target.account}/{target.region}"
+            for i, lister in enumerate(listers):
                 attempts += 1
                 try:
                     found.extend(lister(target))
                 except Exception as exc:  # one missing permission must not hide the rest
                     failures += 1
                     throttled = throttled or is_throttle(exc)
-                    if is_throttle(exc) or is_denied(exc) or hasattr(exc, "response"):
-                        warnings.append(
-                            f"{target.account}/{target.region}: {describe(exc, lister.__name__[1:])}"
-                        )
+                    wait = retry_after(exc) if is_throttle(exc) else wait
+                    if is_throttle(exc) or is_denied(exc) or hasattr(exc, "response") or is_unreachable(exc):
+                        warnings.append(f"{where}: {describe(exc, lister.__name__[1:])}")
                     else:
-                        warnings.append(f"{target.account}/{target.region}: {lister.__name__[1:]}: {exc}")
+                        warnings.append(f"{where}: {lister.__name__[1:]}: {exc}")
+                    if is_unreachable(exc) or credentials_problem(exc) is not None:
+                        # every other listing of this target would fail the same way (or wait as long)
+                        skipped = len(listers) - i - 1
+                        attempts += skipped
+                        failures += skipped
+                        if skipped:
+                            warnings.append(f"{where}: {skipped} other listing(s) skipped")
+                        break
         if attempts and failures == attempts:
             # nothing could be listed at all (no credentials, no network, every permission missing)
-            raise ProviderError(f"resource discovery failed: {warnings[0]}", throttled=throttled)
+            raise ProviderError(
+                f"resource discovery failed: {warnings[0]}", throttled=throttled, retry_after_s=wait
+            )
         kept = [r for r in found if name_allowed(r.name, self.options.include, self.options.exclude)]
         if self.options.tags:
             try:
@@ -124,37 +161,57 @@ class Discovery:
                 kept = [r for r in kept if (r.arn or r.id) in tagged]
             except Exception as exc:
                 warnings.append(describe(exc, "GetResources"))
+        warnings.extend(self._capped)
         return Inventory(tuple(kept), tuple(warnings))
 
     def _pages(self, client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
         paginator = client.get_paginator(operation)
         items: list[Any] = []
-        for page in paginator.paginate(**kwargs):
-            self.counter.call(client.meta.method_to_api_mapping.get(operation, operation))
+        api = client.meta.method_to_api_mapping.get(operation, operation)
+        for page in paginator.paginate(**kwargs, PaginationConfig={"MaxItems": MAX_ITEMS}):
+            self.counter.call(api)
             items.extend(page.get(key, []))
-        return items
+        if len(items) >= MAX_ITEMS:
+            self._capped.append(f"{api}: listed the first {MAX_ITEMS:,} only (srvmon's cap per listing)")
+        return items[:MAX_ITEMS]
 
-    def _functions(self, target: Target) -> list[Resource]:
+    def functions_of(self, target: Target, names: Iterable[str] | None = None) -> list[Resource]:
+        """Functions of `target` (all, or those `names`) for their settings: from the cached inventory
+        when fresh, else one GetFunctionConfiguration per name (up to MAX_LOOKUPS), else ListFunctions
+        alone (no reserved concurrency, no other resource kinds): only what a logs/health query needs."""
+        wanted = None if names is None else list(dict.fromkeys(names))
+        cached = self.cached()
+        if cached is not None:
+            return [
+                f for f in cached.functions() if f.target == target and (wanted is None or f.name in wanted)
+            ]
+        client = self.sessions.client("lambda", target)
+        if wanted is not None and len(wanted) <= MAX_LOOKUPS:
+            out = []
+            for name in wanted:
+                self.counter.call("GetFunctionConfiguration")
+                try:
+                    fn = client.get_function_configuration(FunctionName=name)
+                except Exception:
+                    continue  # not a function (a custom log group) or not readable: defaults apply
+                out.append(_function(fn, target, None))
+            return out
+        listed = self._functions(target, reserved=False)
+        return [f for f in listed if wanted is None or f.name in wanted]
+
+    def _functions(self, target: Target, *, reserved: bool = True) -> list[Resource]:
         client = self.sessions.client("lambda", target)
         out = []
         for fn in self._pages(client, "list_functions", "Functions"):
             name = fn["FunctionName"]
             if not name_allowed(name, self.options.include, self.options.exclude):
                 continue
-            reserved = self._reserved(client, target, name) if self.options.reserved_concurrency else None
-            archs = fn.get("Architectures") or ["x86_64"]
-            out.append(
-                Resource(
-                    "function",
-                    name,
-                    target,
-                    arn=fn.get("FunctionArn", ""),
-                    memory_mb=fn.get("MemorySize"),
-                    timeout_s=float(fn["Timeout"]) if fn.get("Timeout") else None,
-                    arch=archs[0],
-                    reserved=reserved,
-                )
+            value = (
+                self._reserved(client, target, name)
+                if reserved and self.options.reserved_concurrency
+                else None
             )
+            out.append(_function(fn, target, value))
         return out
 
     def _reserved(self, client: Any, target: Target, name: str) -> int | None:
@@ -194,9 +251,15 @@ class Discovery:
         while True:
             page = client.get_apis(**({"NextToken": token} if token else {}))
             items.extend(page.get("Items", []))
-            token = page.get("NextToken")
-            if not token:
+            new_token = page.get("NextToken")
+            if not new_token or new_token == token:
                 break
+            if len(items) >= MAX_ITEMS:
+                self._capped.append(
+                    f"GetApis: listed the first {MAX_ITEMS:,} only (srvmon's cap per listing)"
+                )
+                break
+            token = new_token
             self.counter.call("GetApis")
         return [
             Resource(
@@ -283,3 +346,18 @@ class Discovery:
             for item in self._pages(client, "get_resources", "ResourceTagMappingList", TagFilters=wanted):
                 arns.add(item["ResourceARN"])
         return arns
+
+
+def _function(fn: dict[str, Any], target: Target, reserved: int | None) -> Resource:
+    """A ListFunctions item (or GetFunctionConfiguration answer) as a Resource."""
+    archs = fn.get("Architectures") or ["x86_64"]
+    return Resource(
+        "function",
+        fn["FunctionName"],
+        target,
+        arn=fn.get("FunctionArn", ""),
+        memory_mb=fn.get("MemorySize"),
+        timeout_s=float(fn["Timeout"]) if fn.get("Timeout") else None,
+        arch=archs[0],
+        reserved=reserved,
+    )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 from srvmon.model import Limit, TimeWindow
 from srvmon.providers.aws.discovery import Inventory
-from srvmon.providers.aws.errors import describe, is_throttle
+from srvmon.providers.aws.errors import describe, is_throttle, retry_after
 from srvmon.providers.aws.metrics import MetricsRunner
 from srvmon.providers.aws.queries import Leaf
 from srvmon.providers.aws.session import Sessions, Target
@@ -14,6 +15,26 @@ from srvmon.providers.base import ProviderError, UsageCounter
 
 #: How far back "current usage" looks: the max over the last 15 minutes.
 LOOKBACK_S = 900
+#: Limits read from GetAccountSettings (per target); the others need the resource inventory.
+ACCOUNT_LIMITS = ("account_concurrency", "claimed_concurrency", "unreserved_concurrency", "code_storage")
+ALL_LIMITS = (
+    *ACCOUNT_LIMITS,
+    "reserved_concurrency",
+    "dynamodb_capacity",
+    "dynamodb_top_table",
+    "sqs_message_age",
+    "sqs_top_queue_age",
+)
+
+
+class LimitList(list[Limit]):
+    """The answer of `limits()`: the limits that could be read, plus `unavailable`: limit name -> why it
+    could not be read (e.g. "GetAccountSettings failed: AccessDeniedException: ..."). A plain list to
+    callers that only want the values."""
+
+    def __init__(self, items: Collection[Limit] = (), unavailable: dict[str, str] | None = None) -> None:
+        super().__init__(items)
+        self.unavailable: dict[str, str] = dict(unavailable or {})
 
 
 def _peak(values: tuple[float | None, ...] | None) -> float | None:
@@ -25,32 +46,50 @@ def fetch_limits(
     sessions: Sessions,
     counter: UsageCounter,
     runner: MetricsRunner,
-    inventory: Inventory,
+    inventory: Callable[[], Inventory],
     targets: list[Target],
     now: datetime,
-) -> list[Limit]:
-    """All limits in one GetMetricData round plus one GetAccountSettings per target.
+    names: Collection[str] = (),
+) -> LimitList:
+    """The limits named (all when `names` is empty) in one GetMetricData round, plus one
+    GetAccountSettings per target when an account-level limit is asked for; the inventory is listed
+    only when a per-resource limit is.
 
     Names: account_concurrency, claimed_concurrency, unreserved_concurrency, code_storage (per target);
     reserved_concurrency (per function with a reservation); dynamodb_capacity (per provisioned table,
     % of provisioned) and dynamodb_top_table; sqs_message_age (per queue, vs retention) and
-    sqs_top_queue_age."""
+    sqs_top_queue_age. A limit that cannot be read is in `unavailable` with the failed call and why;
+    when no asked-for limit can be read, that reason is raised as ProviderError."""
+    wanted = set(names) or set(ALL_LIMITS)
+    unknown = wanted - set(ALL_LIMITS)
+    if unknown:
+        raise ProviderError(
+            f"no AWS limit named {', '.join(sorted(unknown))}; AWS limits: {', '.join(ALL_LIMITS)}"
+        )
     window = TimeWindow.ending_at(now, LOOKBACK_S, 60)
     multi = len(targets) > 1
     leaves: list[Leaf] = []
     settings: dict[Target, dict] = {}
+    unavailable: dict[str, str] = {}
     errors: list[str] = []
     throttled = False
-    for t in targets:
+    wait: float | None = None
+    for t in targets if wanted & set(ACCOUNT_LIMITS) else []:
         counter.call("GetAccountSettings")
         try:
             settings[t] = sessions.client("lambda", t).get_account_settings()
         except Exception as exc:
-            errors.append(describe(exc, "GetAccountSettings"))
+            reason = f"GetAccountSettings failed: {describe(exc)}"
+            where = f" ({t.account}/{t.region})" if multi else ""
+            errors.append(reason + where)
+            for name in ACCOUNT_LIMITS:
+                unavailable.setdefault(name, reason + where)
             throttled = throttled or is_throttle(exc)
+            wait = retry_after(exc) if is_throttle(exc) else wait
         for metric in ("ConcurrentExecutions", "ClaimedAccountConcurrency", "UnreservedConcurrentExecutions"):
             leaves.append(Leaf(t, "AWS/Lambda", metric, (), "Maximum", ()))
-    for fn in inventory.functions():
+    inv = inventory() if wanted - set(ACCOUNT_LIMITS) else Inventory()
+    for fn in inv.functions() if "reserved_concurrency" in wanted else []:
         if fn.reserved is not None and fn.target in targets:
             leaves.append(
                 Leaf(
@@ -62,7 +101,7 @@ def fetch_limits(
                     (),
                 )
             )
-    for table in inventory.of("table"):
+    for table in inv.of("table") if wanted & {"dynamodb_capacity", "dynamodb_top_table"} else []:
         for metric, cap in (
             ("ConsumedReadCapacityUnits", table.read_capacity),
             ("ConsumedWriteCapacityUnits", table.write_capacity),
@@ -79,7 +118,7 @@ def fetch_limits(
                         capacity=cap,
                     )
                 )
-    for queue in inventory.of("queue"):
+    for queue in inv.of("queue") if wanted & {"sqs_message_age", "sqs_top_queue_age"} else []:
         leaves.append(
             Leaf(
                 queue.target,
@@ -91,14 +130,23 @@ def fetch_limits(
             )
         )
     fetched = runner.fetch(leaves, window, now)
-    if fetched.errors and len(fetched.errors) == len({leaf.key() for leaf in leaves}) and not settings:
+    if (
+        leaves
+        and fetched.errors
+        and len(fetched.errors) == len({leaf.key() for leaf in leaves})
+        and not settings
+    ):
         first = next(iter(fetched.errors.values()))
-        raise ProviderError("; ".join([*errors, first[0]]), throttled=throttled or first[1])
+        raise ProviderError(
+            "; ".join([*errors, first.message]),
+            throttled=throttled or first.throttled,
+            retry_after_s=wait if wait is not None else first.retry_after_s,
+        )
 
     def peak(t: Target, ns: str, metric: str, dims: tuple[tuple[str, str], ...], stat: str) -> float | None:
         return _peak(fetched.values.get((t, ns, metric, dims, stat)))
 
-    out: list[Limit] = []
+    out = LimitList(unavailable=unavailable)
     for t in targets:
         where = f"{t.account}/{t.region}" if multi else ""
         s = settings.get(t)
@@ -126,14 +174,14 @@ def fetch_limits(
                     "B",
                 )
             )
-    for fn in inventory.functions():
+    for fn in inv.functions():
         if fn.reserved is not None and fn.target in targets:
             used = peak(
                 fn.target, "AWS/Lambda", "ConcurrentExecutions", (("FunctionName", fn.name),), "Maximum"
             )
             out.append(Limit("reserved_concurrency", used or 0.0, float(fn.reserved), fn.name, "executions"))
     tables: list[Limit] = []
-    for table in inventory.of("table"):
+    for table in inv.of("table"):
         pcts = []
         for metric, cap in (
             ("ConsumedReadCapacityUnits", table.read_capacity),
@@ -151,7 +199,7 @@ def fetch_limits(
         top = max(tables, key=lambda lim: lim.used)
         out.append(Limit("dynamodb_top_table", top.used, 100.0, top.resource, "%"))
     queues: list[Limit] = []
-    for queue in inventory.of("queue"):
+    for queue in inv.of("queue"):
         age = peak(
             queue.target, "AWS/SQS", "ApproximateAgeOfOldestMessage", (("QueueName", queue.name),), "Maximum"
         )
@@ -161,4 +209,15 @@ def fetch_limits(
     if queues:
         top = max(queues, key=lambda lim: lim.used / lim.limit)
         out.append(Limit("sqs_top_queue_age", top.used, top.limit, top.resource, "s"))
+    out[:] = [lim for lim in out if lim.name in wanted]
+    readable = {lim.name for lim in out}
+    for name in readable:
+        out.unavailable.pop(name, None)
+    if names and not readable and out.unavailable:
+        name = sorted(wanted)[0]
+        raise ProviderError(
+            f"{name}: {out.unavailable.get(name) or next(iter(out.unavailable.values()))}",
+            throttled=throttled,
+            retry_after_s=wait,
+        )
     return out

@@ -1,26 +1,66 @@
-"""GetMetricData runner: batches of ≤500 MetricStats, NextToken paging, alignment, grouping, top-N."""
+"""GetMetricData runner: batches of ≤500 MetricStats, NextToken paging, alignment, grouping, top-N,
+and request-weighted averages over several resources.
+
+Bounds: a GetMetricData answer holds at most 100,800 datapoints (AWS pages the rest with NextToken), so
+a batch of ≤500 MetricStats over a window of P periods needs at most ceil(500·P / 100,800) pages; the
+runner stops after that many (+2) and says so, whatever NextToken a server keeps sending. Each page is
+further bounded by the transport's `max_response_mb`.
+"""
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from srvmon.model import MetricQuery, QueryResult, Series, TimeWindow
-from srvmon.providers.aws.errors import describe, is_denied, is_throttle
+from srvmon.providers.aws.errors import (
+    credentials_problem,
+    describe,
+    is_denied,
+    is_throttle,
+    is_unreachable,
+    retry_after,
+)
 from srvmon.providers.aws.queries import PRICE_PER_METRIC, Leaf, Spec, chunks, period_for
 from srvmon.providers.aws.session import Sessions, Target
 from srvmon.providers.aws.settled import SettledCache, extended, is_settled
 from srvmon.providers.base import UsageCounter
 
 Values = tuple[float | None, ...]
+#: Datapoints AWS returns in one GetMetricData answer at most (then NextToken).
+MAX_DATAPOINTS_PER_CALL = 100_800
+#: Statistics that combine exactly over resources; the others (Average, pNN) are weighted by requests.
+EXACT_STATS = ("Sum", "SampleCount", "Maximum", "Minimum")
+
+
+class Failure(NamedTuple):
+    """Why one MetricStat could not be read."""
+
+    message: str
+    throttled: bool = False
+    retry_after_s: float | None = None
+    #: the whole call failed for a reason every other call shares (endpoint, credentials)
+    whole: bool = False
+
+
+def failure(exc: BaseException, operation: str) -> Failure:
+    throttled = is_throttle(exc)
+    return Failure(
+        describe(exc, operation),
+        throttled,
+        retry_after(exc) if throttled else None,
+        is_unreachable(exc) or credentials_problem(exc) is not None,
+    )
 
 
 def _combiner(stat: str) -> Callable[[list[float]], float]:
-    """How values of one bucket from several MetricStats (or duplicate datapoints) combine.
-    Averages and percentiles of a fleet are the unweighted mean of the members (documented limit)."""
+    """How values of one bucket from several MetricStats (or duplicate datapoints) combine. Averages and
+    percentiles of several resources are weighted by requests in build_result; this plain mean is the
+    fallback when no request counts are known."""
     if stat in ("Sum", "SampleCount"):
         return sum
     if stat == "Maximum":
@@ -67,7 +107,7 @@ class Fetched:
     """What one GetMetricData round (all batches) returned."""
 
     values: dict[tuple[Any, ...], Values] = field(default_factory=dict)
-    errors: dict[tuple[Any, ...], tuple[str, bool]] = field(default_factory=dict)
+    errors: dict[tuple[Any, ...], Failure] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     calls: int = 0
     metrics: int = 0
@@ -135,8 +175,17 @@ class MetricsRunner:
         raw: dict[str, tuple[list[Any], list[Any]]] = {i: ([], []) for i in ids}
         token: str | None = None
         first = True
+        max_pages = math.ceil(len(queries) * (window.points + 1) / MAX_DATAPOINTS_PER_CALL) + 2
+        pages = 0
         try:
             while True:
+                if pages >= max_pages:
+                    out.warnings.append(
+                        f"GetMetricData: stopped after {pages} pages (more than {len(queries)} metrics over"
+                        " this window can fill); the answer may be incomplete"
+                    )
+                    break
+                pages += 1
                 kwargs: dict[str, Any] = {
                     "MetricDataQueries": queries,
                     "StartTime": window.start,
@@ -157,7 +206,7 @@ class MetricsRunner:
                         raw[rid][0].extend(result.get("Timestamps", []))
                         raw[rid][1].extend(result.get("Values", []))
                         if result.get("StatusCode") == "Forbidden":
-                            out.errors[ids[rid].key()] = ("GetMetricData: Forbidden", False)
+                            out.errors[ids[rid].key()] = Failure("GetMetricData: Forbidden")
                 for message in response.get("Messages", []):
                     out.warnings.append(
                         f"GetMetricData: {message.get('Code', '')} {message.get('Value', '')}".strip()
@@ -166,19 +215,59 @@ class MetricsRunner:
                 if not token:
                     break
         except Exception as exc:
-            if len(batch) > 1 and not is_throttle(exc) and not is_denied(exc):
+            error = failure(exc, "GetMetricData")
+            if len(batch) > 1 and not error.throttled and not error.whole and not is_denied(exc):
                 # one malformed query fails the whole call: bisect so only the culprit keeps the error
                 half = len(batch) // 2
                 self._batch(client, batch[:half], window, period, out)
                 self._batch(client, batch[half:], window, period, out)
                 return
-            error = (describe(exc, "GetMetricData"), is_throttle(exc))
             for leaf in batch:
                 out.errors[leaf.key()] = error
             return
         for rid, (ts, vs) in raw.items():
             leaf = ids[rid]
             out.values[leaf.key()] = align(ts, vs, window, leaf.stat)
+
+
+def _grouped(leaves: Iterable[Leaf], group: tuple[str, ...]) -> dict[tuple[tuple[str, str], ...], list[Leaf]]:
+    """Leaves by the labels their series keeps (the group-by keys plus account/region)."""
+    keep = set(group) | {"account", "region"}
+    groups: dict[tuple[tuple[str, str], ...], list[Leaf]] = {}
+    for leaf in leaves:
+        labels = tuple((k, v) for k, v in leaf.labels if k in keep)
+        groups.setdefault(labels, []).append(leaf)
+    return groups
+
+
+def needs_weights(spec: Spec) -> bool:
+    return spec.derived is None and spec.stat not in EXACT_STATS
+
+
+def weight_leaves(spec: Spec, leaves: Sequence[Leaf], group: tuple[str, ...]) -> list[Leaf]:
+    """SampleCount leaves (requests/invocations) for the members of series that combine several
+    resources with an average or percentile, so the combination is weighted by requests."""
+    if not needs_weights(spec):
+        return []
+    out: list[Leaf] = []
+    for members in _grouped(leaves, group).values():
+        if len(members) > 1:
+            out.extend(replace(m, stat="SampleCount") for m in members)
+    return out
+
+
+def weighted(values: Sequence[Values], weights: Sequence[Values]) -> Values:
+    """Per bucket: sum(v·w) / sum(w) over members with both; the plain mean where no weight is known."""
+    out: list[float | None] = []
+    for points, ws in zip(zip(*values, strict=True), zip(*weights, strict=True), strict=True):
+        pairs = [(v, w) for v, w in zip(points, ws, strict=True) if v is not None and w is not None and w > 0]
+        total = sum(w for _, w in pairs)
+        if pairs and total > 0:
+            out.append(sum(v * w for v, w in pairs) / total)
+        else:
+            present = [v for v in points if v is not None]
+            out.append(statistics.fmean(present) if present else None)
+    return tuple(out)
 
 
 def build_result(
@@ -190,35 +279,56 @@ def build_result(
     window: TimeWindow,
     period: int,
 ) -> QueryResult:
-    """Turn a query's fetched leaves into its labelled series: grouped, combined, ranked."""
+    """Turn a query's fetched leaves into its labelled series: grouped, combined, ranked.
+
+    Several resources combine exactly for sums, counts, max and min; averages and percentiles are
+    weighted by each resource's requests (SampleCount, fetched alongside), and the warnings say so."""
     stamps = tuple(window.timestamps())
     failed = [fetched.errors[leaf.key()] for leaf in leaves if leaf.key() in fetched.errors]
     if leaves and len(failed) == len(leaves):
-        return QueryResult(query.ref_id, error=failed[0][0], throttled=any(t for _, t in failed))
+        return QueryResult(query.ref_id, error=failed[0].message, throttled=any(f.throttled for f in failed))
     warnings = list(fetched.warnings)
     if failed:
-        warnings.append(f"{len(failed)} of {len(leaves)} metrics failed: {failed[0][0]}")
-    keep = set(group) | {"account", "region"}
-    groups: dict[tuple[tuple[str, str], ...], list[Leaf]] = {}
-    for leaf in leaves:
-        if leaf.key() in fetched.errors:
-            continue
-        labels = tuple((k, v) for k, v in leaf.labels if k in keep)
-        groups.setdefault(labels, []).append(leaf)
+        warnings.append(f"{len(failed)} of {len(leaves)} metrics failed: {failed[0].message}")
+    groups = _grouped((leaf for leaf in leaves if leaf.key() not in fetched.errors), group)
     series: list[Series] = []
+    empty: Values = (None,) * window.points
+    combined = 0
+    unweighted = 0
     for labels, members in groups.items():
         if spec.derived == "utilization":
             values = _utilization(members, fetched, period, window.points)
+        elif len(members) > 1 and needs_weights(spec):
+            combined = max(combined, len(members))
+            weights = [fetched.values.get(replace(m, stat="SampleCount").key()) for m in members]
+            if any(w is None for w in weights):
+                unweighted += 1
+            values = weighted(
+                [fetched.values.get(m.key(), empty) for m in members], [w or empty for w in weights]
+            )
         else:
-            empty = (None,) * window.points
             values = combine_series(spec.stat, [fetched.values.get(m.key(), empty) for m in members])
         series.append(Series(dict(labels), stamps, values))
+    if combined:
+        what = (
+            "average"
+            if spec.stat == "Average"
+            else f"{spec.stat} (an approximation; group by resource for exact values)"
+        )
+        warnings.append(
+            f"{what} over {combined} resources, weighted by requests (each resource's SampleCount)"
+        )
+        if unweighted:
+            warnings.append("request counts were unavailable for some series: those are plain means")
     if not leaves:
         warnings.append("no matching resources discovered")
     if query.limit is not None and len(series) > query.limit:
         series = rank(series, query.limit, query.order)
     return QueryResult(
-        query.ref_id, series=tuple(series), warnings=tuple(warnings), throttled=any(t for _, t in failed)
+        query.ref_id,
+        series=tuple(series),
+        warnings=tuple(warnings),
+        throttled=any(f.throttled for f in failed),
     )
 
 

@@ -18,7 +18,12 @@ Maximum for concurrency/ages). ``group_by``: ``function``/``api``/``table``/``qu
 (or the CloudWatch dimension name), ``account``, ``region``. Series labels use the friendly keys, plus
 account/region when several are configured. Without ``group_by`` a query is one fleet-wide series
 (Lambda: the account-level metric when no name/tag filter is set; others: combined client-side — sums
-add, max/min combine, averages and percentiles are the unweighted mean of the members).
+add, max/min combine, averages and percentiles are weighted by each member's requests (SampleCount,
+fetched alongside) and the result's warnings say so).
+
+Every AWS request goes through the bounded transport (transport.py): `timeout` per request, body
+included, `max_response_mb` per answer, no retry of a timed-out or unreachable endpoint. Failed API calls
+are counted in ``usage().extra["calls_failed"]`` out of ``extra["calls"]``.
 """
 
 from __future__ import annotations
@@ -47,6 +52,9 @@ from srvmon.providers.base import Provider, ProviderError, ProviderOptions
 
 __all__ = ["AwsOptions", "AwsProvider"]
 
+#: Metrics one wildcard (ListMetrics) expansion may list; more is an error naming the query.
+MAX_LISTED_METRICS = 5_000
+
 
 class AwsProvider(Provider):
     """Reads CloudWatch metrics/alarms/logs, Lambda settings and Cost Explorer through boto3."""
@@ -74,13 +82,15 @@ class AwsProvider(Provider):
 
         assert isinstance(options, AwsOptions)
         self.opts: AwsOptions = options
-        self.sessions = Sessions(options, session_factory)
+        self.sessions = Sessions(options, session_factory, self.counter)
         self.discovery = Discovery(self.sessions, options, self.counter)
         self.runner = MetricsRunner(self.sessions, self.counter)
         self.logs_reader = LogsReader(self.counter, parse_duration(options.logs_budget))
         directory = cache_dir or (Path(options.cache_dir) if options.cache_dir else default_cache_dir())
         self.cost_cache = CostCache(directory, parse_duration(options.cost_cache_ttl))
-        self._log_groups: dict[tuple[Any, int], set[str]] = {}
+        from srvmon.providers.aws.loggroups import LogGroups
+
+        self.log_groups = LogGroups(self.sessions, self.counter, parse_duration(options.discovery_ttl))
         from srvmon.providers.aws.events import EventsReader
 
         self.events_reader = EventsReader(self.sessions, self.counter, options, self.discovery.inventory)
@@ -102,14 +112,26 @@ class AwsProvider(Provider):
         client = self.sessions.client("cloudwatch", target)
         filters = [{"Name": n, **({} if v == "*" else {"Value": v})} for n, v in dims]
         out = []
+        listed = 0
         for page in client.get_paginator("list_metrics").paginate(
-            Namespace=namespace, MetricName=metric, Dimensions=filters
+            Namespace=namespace,
+            MetricName=metric,
+            Dimensions=filters,
+            PaginationConfig={"MaxItems": MAX_LISTED_METRICS},
         ):
             self.counter.call("ListMetrics")
             for m in page.get("Metrics", []):
+                listed += 1
                 d = tuple(sorted((x["Name"], x["Value"]) for x in m.get("Dimensions", [])))
                 if len(d) == len(dims):
                     out.append(d)
+        if listed >= MAX_LISTED_METRICS:
+            from srvmon.providers.aws.queries import QueryError
+
+            raise QueryError(
+                f"{namespace} {metric}: more than {MAX_LISTED_METRICS:,} metrics match the wildcard"
+                " dimensions; fix some dimension values"
+            )
         return sorted(set(out))
 
     # -- metrics -----------------------------------------------------------------------------------
@@ -124,7 +146,7 @@ class AwsProvider(Provider):
         return None
 
     def query(self, queries: Sequence[MetricQuery], window: TimeWindow) -> dict[str, QueryResult]:
-        from srvmon.providers.aws.metrics import build_result
+        from srvmon.providers.aws.metrics import build_result, weight_leaves
         from srvmon.providers.aws.queries import Leaf, QueryError, expand, group_keys, parse, period_for
 
         targets = self._targets()
@@ -158,11 +180,18 @@ class AwsProvider(Provider):
                     q.ref_id, error=describe(exc, "ListMetrics"), throttled=is_throttle(exc)
                 )
         all_leaves = [leaf for _, _, leaves, _ in plans for leaf in leaves]
-        fetched = self.runner.fetch(all_leaves, window, now)
-        if all_leaves and len(fetched.errors) == len({leaf.key() for leaf in all_leaves}) and not insights:
-            first = next(iter(fetched.errors.values()))
-            if first[1]:
-                raise ProviderError(first[0], throttled=True)
+        weights = [w for _, spec, leaves, group in plans for w in weight_leaves(spec, leaves, group)]
+        fetched = self.runner.fetch(all_leaves + weights, window, now)
+        keys = {leaf.key() for leaf in all_leaves}
+        failures = [f for k, f in fetched.errors.items() if k in keys]
+        if keys and len(failures) == len(keys) and not insights:
+            first = failures[0]
+            if first.whole or all(f.throttled for f in failures):
+                # the whole call failed (endpoint, credentials, throttling): the provider is down
+                waits = [f.retry_after_s for f in failures if f.retry_after_s is not None]
+                raise ProviderError(
+                    first.message, throttled=first.throttled, retry_after_s=max(waits) if waits else None
+                )
         period = period_for(window, now)
         for q, spec, leaves, group in plans:
             results[q.ref_id] = build_result(q, spec, leaves, group, fetched, window, period)
@@ -236,23 +265,57 @@ class AwsProvider(Provider):
 
     # -- other capabilities ------------------------------------------------------------------------
     def resources(self) -> list[str]:
-        return sorted({r.name for r in self.discovery.inventory().functions()})
+        """Functions logs can be asked for: those with a Lambda log group (one paged DescribeLogGroups per
+        target), filtered by include/exclude, and by `tags` through the inventory when set."""
+        try:
+            by_target = self._all_groups()
+        except Exception:  # the contract: never raises; logs() reports the failure itself
+            return []
+        return sorted({resource_of_group(g) for groups in by_target.values() for g in groups})
+
+    def missing_resources(self, names: Sequence[str]) -> dict[str, list[str]]:
+        """The `names` no target has a log group for -> up to 3 close matches each (difflib). One
+        DescribeLogGroups per name and target; the full listing only when a name is missing."""
+        import difflib
+
+        from srvmon.providers.aws.logs import log_group
+
+        targets = self._targets()
+        try:
+            missing = [n for n in names if not any(self.log_groups.exists(t, log_group(n)) for t in targets)]
+            if not missing:
+                return {}
+            known = sorted(
+                {resource_of_group(g) for t in targets for g in self.log_groups.lambda_groups(t)[0]}
+            )
+        except ProviderError:
+            raise
+        except Exception as exc:
+            from srvmon.providers.aws.errors import provider_error
+
+            raise provider_error(exc, "DescribeLogGroups") from exc
+        return {n: difflib.get_close_matches(n, known, n=3, cutoff=0.6) for n in missing}
 
     def alarms(self) -> list[Alarm]:
         from srvmon.providers.aws.alarms import fetch_alarms
 
         return fetch_alarms(self.sessions, self.counter, self._targets())
 
-    def limits(self) -> list[Limit]:
+    def limits(self, names: Sequence[str] = ()) -> list[Limit]:
+        """Limits (all, or those `names`: only their calls are made). The list is a LimitList whose
+        `unavailable` maps a limit that could not be read to the failed call and why; when none of the
+        asked-for `names` can be read, that reason is raised (ProviderError "account_concurrency:
+        GetAccountSettings failed: AccessDeniedException: ...")."""
         from srvmon.providers.aws.limits import fetch_limits
 
         return fetch_limits(
             self.sessions,
             self.counter,
             self.runner,
-            self.discovery.inventory(),
+            self.discovery.inventory,
             self._targets(),
             self.clock.now(),
+            names,
         )
 
     def cost(self, window: TimeWindow) -> list[CostItem]:
@@ -266,96 +329,168 @@ class AwsProvider(Provider):
             self.clock.now(),
             self.opts.cost_tag,
             self.cost_cache,
+            scope=f"{self.name}|{self.sessions.identity()}",
         )
 
-    def _existing_groups(self, target: Any) -> set[str]:
-        """Lambda log groups that exist (StartQuery fails on a missing one); cached with the inventory."""
-        inventory = self.discovery.inventory()
-        key = (target, id(inventory))
-        if key not in self._log_groups:
-            client = self.sessions.client("logs", target)
-            found: set[str] = set()
-            for page in client.get_paginator("describe_log_groups").paginate(
-                logGroupNamePrefix="/aws/lambda/"
-            ):
-                self.counter.call("DescribeLogGroups")
-                found.update(g["logGroupName"] for g in page.get("logGroups", []))
-            self._log_groups = {k: v for k, v in self._log_groups.items() if k[1] == id(inventory)}
-            self._log_groups[key] = found
-        return self._log_groups[key]
+    # -- logs ----------------------------------------------------------------------------------------
+    def _all_groups(self) -> dict[Any, list[str]]:
+        """Every Lambda log group per target, filtered like discovery (include/exclude, tags)."""
+        from srvmon.providers.aws.discovery import name_allowed
+        from srvmon.providers.aws.errors import provider_error
 
-    def _groups_by_target(self, resources: Sequence[str]) -> dict[Any, list[str]]:
-        """Log groups to read per target: the named resources, or every discovered function's group."""
-        from srvmon.providers.aws.errors import describe
-        from srvmon.providers.aws.logs import log_group
-
-        targets = self._targets()
-        functions = self.discovery.inventory().functions()
-        names = list(resources) or sorted({f.name for f in functions})
+        tagged: set[tuple[Any, str]] | None = None
+        if self.opts.tags:
+            tagged = {(f.target, f.name) for f in self.discovery.inventory().functions()}
         out: dict[Any, list[str]] = {}
-        for name in names:
-            owners = [f.target for f in functions if f.name == name] or [targets[0]]
-            for t in owners:
-                group = log_group(name)
-                try:
-                    exists = group in self._existing_groups(t) or not group.startswith("/aws/lambda/")
-                except Exception as exc:
-                    raise ProviderError(describe(exc, "DescribeLogGroups")) from exc
-                if exists:
-                    out.setdefault(t, []).append(group)
+        for target in self._targets():
+            try:
+                groups, _ = self.log_groups.lambda_groups(target)
+            except Exception as exc:
+                raise provider_error(exc, "DescribeLogGroups") from exc
+            kept = [
+                g
+                for g in groups
+                if name_allowed(resource_of_group(g), self.opts.include, self.opts.exclude)
+                and (tagged is None or (target, resource_of_group(g)) in tagged)
+            ]
+            if kept:
+                out[target] = kept
         return out
 
+    def _groups_by_target(self, resources: Sequence[str]) -> tuple[dict[Any, list[str]], list[str]]:
+        """Log groups to read per target: the named resources' groups where they exist (one
+        DescribeLogGroups each, cached), or every Lambda log group; plus warnings (missing names, caps)."""
+        from srvmon.providers.aws.errors import provider_error
+        from srvmon.providers.aws.logs import log_group
+
+        warnings: list[str] = []
+        if not resources:
+            out = self._all_groups()
+            for target in out:
+                if self.log_groups.lambda_groups(target)[1]:
+                    warnings.append(f"{target.account}/{target.region}: read the first log groups only (cap)")
+            return out, warnings
+        out = {}
+        targets = self._targets()
+        for name in dict.fromkeys(resources):
+            group = log_group(name)
+            try:
+                owners = [t for t in targets if self.log_groups.exists(t, group)]
+            except Exception as exc:
+                raise provider_error(exc, "DescribeLogGroups") from exc
+            if not owners:
+                warnings.append(f"no log group {group} (nothing logged by {name!r})")
+            for t in owners:
+                out.setdefault(t, []).append(group)
+        return out, warnings
+
     def logs(self, query: LogQuery) -> LogResult:
+        """The newest `query.limit` matching records (see logs.read_logs); `truncated` when more matched."""
         from srvmon.providers.aws.logs import read_logs
 
         records: list[Any] = []
-        warnings: list[str] = []
-        partial = False
+        by_target, warnings = self._groups_by_target(query.resources)
+        partial = truncated = False
         scanned = 0
-        for target, groups in self._groups_by_target(query.resources).items():
+        for target, groups in by_target.items():
             client = self.sessions.client("logs", target)
             r = read_logs(self.logs_reader, client, target, groups, query, self.opts.logs_mode)
             records.extend(r.records)
             warnings.extend(r.warnings)
             partial = partial or r.partial
+            truncated = truncated or r.truncated
             scanned += r.scanned_bytes
         records.sort(key=lambda rec: rec.timestamp, reverse=True)
         return LogResult(
             tuple(records[: query.limit]),
             filtered_by_provider=True,
-            partial=partial or len(records) > query.limit,
-            warnings=tuple(warnings),
+            partial=partial,
+            truncated=truncated or len(records) > query.limit,
+            warnings=tuple(dict.fromkeys(warnings)),
             scanned_bytes=scanned,
         )
 
     def function_health(self, window: TimeWindow, resources: Sequence[str] = ()) -> list[FunctionHealth]:
-        from srvmon.logmine import FunctionConfig, mine_health
-        from srvmon.providers.aws.errors import describe, is_throttle
-        from srvmon.providers.aws.logs import (
-            HEALTH_QUERY,
-            MAX_ROWS,
-            LogsReader,
-            filter_events_all,
-            rows_to_records,
-        )
+        return self.function_health_sample(window, resources)[0]
 
-        configs = {
-            f.name: FunctionConfig(timeout_s=f.timeout_s or 3.0, memory_mb=f.memory_mb or 128, arch=f.arch)
-            for f in self.discovery.inventory().functions()
-        }
+    def function_health_sample(
+        self, window: TimeWindow, resources: Sequence[str] = ()
+    ) -> tuple[list[FunctionHealth], str | None]:
+        """Health rows mined from the newest log lines (at most `health_lines_cap`), and a note when that
+        cap cut the sample ("health summarises 10,000 invocations ...; CloudWatch counted 20,000"),
+        else None. Calls: the log groups, the lines, the named functions' settings (or ListFunctions)
+        and, only when the sample was cut, one GetMetricData for the Invocations totals."""
+        from srvmon.logmine import FunctionConfig, mine_health
+        from srvmon.providers.aws.errors import provider_error
+        from srvmon.providers.aws.logs import health_lines
+
+        by_target, _ = self._groups_by_target(resources)
         records: list[Any] = []
-        reader: LogsReader = self.logs_reader
-        for target, groups in self._groups_by_target(resources).items():
+        cut = False
+        configs: dict[str, FunctionConfig] = {}
+        for target, groups in by_target.items():
             client = self.sessions.client("logs", target)
             try:
-                if self.opts.logs_mode == "insights":
-                    run = reader.insights(client, groups, window, HEALTH_QUERY, MAX_ROWS)
-                    records.extend(rows_to_records(run.rows, groups[0], target.region))
-                else:
-                    records.extend(filter_events_all(reader, client, groups, window, target.region))
+                got = health_lines(
+                    self.logs_reader,
+                    client,
+                    groups,
+                    window,
+                    target.region,
+                    self.opts.logs_mode,
+                    self.health_lines_cap,
+                )
             except Exception as exc:
-                raise ProviderError(describe(exc, "StartQuery"), throttled=is_throttle(exc)) from exc
-        return mine_health(records, configs, price_per_gb_s=self.opts.lambda_price_per_gb_s)
+                raise provider_error(
+                    exc, "StartQuery" if self.opts.logs_mode == "insights" else "FilterLogEvents"
+                ) from exc
+            records.extend(got.newest.newest_first())
+            cut = cut or got.truncated
+            names = [resource_of_group(g) for g in groups]
+            try:
+                functions = self.discovery.functions_of(target, names if resources else None)
+            except Exception:
+                functions = []  # settings unknown: timeout % and cost use Lambda's defaults
+            for f in functions:
+                configs[f.name] = FunctionConfig(
+                    timeout_s=f.timeout_s or 3.0, memory_mb=f.memory_mb or 128, arch=f.arch
+                )
+        if len(records) > self.health_lines_cap:
+            records = sorted(records, key=lambda r: r.timestamp, reverse=True)[: self.health_lines_cap]
+            cut = True
+        rows = mine_health(records, configs, price_per_gb_s=self.opts.lambda_price_per_gb_s)
+        if not cut:
+            return rows, None
+        mined = sum(h.invocations for h in rows)
+        note = (
+            f"health summarises the newest {mined:,} invocations ({len(records):,} log lines, srvmon's cap)"
+        )
+        total = self._invocations(by_target, [h.function for h in rows], window)
+        if total is not None:
+            note += f" of {total:,.0f} CloudWatch counted in the window"
+        return rows, note
+
+    #: Log lines function health mines at most (the newest); tests lower it.
+    health_lines_cap: int = 50_000
+
+    def _invocations(
+        self, by_target: dict[Any, list[str]], names: Sequence[str], window: TimeWindow
+    ) -> float | None:
+        """Sum of the Invocations metric of `names` over `window` (None when it cannot be read)."""
+        from srvmon.providers.aws.queries import Leaf
+
+        leaves = [
+            Leaf(t, "AWS/Lambda", "Invocations", (("FunctionName", n),), "Sum", ())
+            for t, groups in by_target.items()
+            for n in names
+            if f"/aws/lambda/{n}" in groups
+        ]
+        if not leaves:
+            return None
+        fetched = self.runner.fetch(leaves, window, self.clock.now())
+        if fetched.errors:
+            return None
+        return sum(v for vals in fetched.values.values() for v in vals if v is not None)
 
     def events(self, window: TimeWindow, resources: Sequence[str] = ()) -> list[ChangeEvent]:
         """Deploys, config changes and alarm transitions in `window` (see providers/aws/events.py);
@@ -371,8 +506,15 @@ class AwsProvider(Provider):
         try:
             targets = self._targets()
         except ProviderError as exc:
-            return Health(ok=False, message=str(exc))
+            fix = "fix: set `profile` to one in ~/.aws/config (`aws configure list-profiles`)"
+            return Health(ok=False, message=f"{exc}; {fix}" if "profile" in str(exc) else str(exc))
         return run_check(self.sessions, self.counter, targets, self.clock.now())
 
     def close(self) -> None:
         self.sessions.close()
+
+
+def resource_of_group(group: str) -> str:
+    from srvmon.providers.aws.logs import resource_of
+
+    return resource_of(group)

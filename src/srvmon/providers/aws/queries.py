@@ -149,7 +149,11 @@ class Leaf:
 
 def cw_stat(stat: str | None, metric: str) -> str:
     """Panel stat ('sum', 'avg', 'p99' ...) -> CloudWatch statistic; a default that suits the metric."""
-    if stat is None or not str(stat).strip():
+    if stat is not None and not str(stat).strip():
+        raise QueryError(
+            "empty stat; leave `stat` out for the metric's default, or use sum, avg, max, min, count or p99"
+        )
+    if stat is None:
         if metric in _MAX_STATS:
             return "Maximum"
         if metric in _AVG_STATS:
