@@ -42,6 +42,9 @@ def _common(p: argparse.ArgumentParser, sub: bool = True) -> None:
     p.add_argument(
         "--now", metavar="TIME", help="freeze the clock (RFC 3339 or epoch seconds; also $SRVMON_NOW)", **d
     )
+    from srvmon.var_args import add_var_argument  # board variables: --var NAME=VALUE
+
+    add_var_argument(p, **d)
 
 
 def _board_opts(p: argparse.ArgumentParser, sub: bool = True) -> None:
@@ -111,8 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _load(args: argparse.Namespace, err: TextIO) -> LoadedConfig | None:
     from srvmon.config import ConfigError, load_config
 
+    from srvmon.var_args import var_values
+
     try:
-        return load_config(args.config, demo=args.demo)
+        return load_config(args.config, demo=args.demo, variables=var_values(args))
     except ConfigError as exc:
         print(f"srvmon: config error\n{exc}", file=err)
         return None

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from srvmon.model import RANGES, parse_duration
 
-PANEL_KINDS = ("timeseries", "stat", "toplist", "gauge", "alarms", "cost", "health", "logs")
+PANEL_KINDS = ("timeseries", "stat", "toplist", "gauge", "alarms", "cost", "health", "logs", "text")
 #: Kinds whose data comes from a metric `query`.
 METRIC_KINDS = ("timeseries", "stat", "toplist", "gauge")
 
@@ -208,7 +208,7 @@ class PanelCfg(_Model):
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     title: str
-    kind: Literal["timeseries", "stat", "toplist", "gauge", "alarms", "cost", "health", "logs"]
+    kind: Literal["timeseries", "stat", "toplist", "gauge", "alarms", "cost", "health", "logs", "text"]
     provider: str | None = None
     """Provider instance name; defaults to the board's provider."""
     query: str | dict[str, Any] | None = None
@@ -245,6 +245,8 @@ class PanelCfg(_Model):
     position: PositionCfg | None = None
     drilldown: DrilldownCfg | None = None
     description: str = ""
+    content: str | None = None
+    """Text panel: the markdown shown (rendered safely: no HTML, no terminal escapes)."""
 
     @field_validator("range")
     @classmethod
@@ -257,6 +259,48 @@ class PanelCfg(_Model):
             raise ValueError(f"a {self.kind} panel needs `query`")
         if self.kind == "gauge" and self.limit is None and self.max is None:
             raise ValueError("a gauge panel needs `limit` (a provider limit name) or `max`")
+        # -- text panels (board variables / importers) --
+        if self.kind == "text" and self.content is None:
+            raise ValueError('a text panel needs `content = "..."` (markdown)')
+        if self.kind != "text" and self.content is not None:
+            raise ValueError('`content` is only for text panels (kind = "text")')
+        return self
+
+
+# -- board variables (srvmon.variables) --
+#: A variable name: `$name` / `${name}` in queries. Names starting with `__` belong to the providers
+#: (`$__rate_interval`, `$__interval`) and are never board variables.
+VARIABLE_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+
+
+class VariableCfg(_Model):
+    """`[boards.variables.NAME]`: the value `$NAME` / `${NAME}` takes in this board's panel queries.
+
+    The value is escaped for each panel's query language by its provider (PromQL, KQL, CloudWatch)."""
+
+    default: str | None = None
+    """The value used when none is picked (`--var NAME=VALUE` on the command line, `v` on the board)."""
+    values: list[Annotated[str, Field(max_length=1024)]] = Field(default=[], max_length=1000)
+    """Allowed values; any other value is an error. Empty: any value (or what `query` lists)."""
+    query: str | dict[str, Any] | None = None
+    """A provider listing of the allowed values (demo: "functions"; Prometheus: "label_values(m, label)";
+    AWS: {search = ..., populate_from = ...}); read when values are picked, never at load."""
+    provider: str | None = None
+    """The provider `query` is asked of; default: the board's provider."""
+    include_all: bool = False
+    """Offer `*`, every value: PromQL regex matchers get `.*`, CloudWatch dimensions `*`."""
+    label: str = ""
+    """Shown when picking a value; default: the variable's name."""
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _default_allowed(self) -> VariableCfg:
+        if self.default is None or not self.values:
+            return self
+        if self.default not in self.values and not (self.include_all and self.default == "*"):
+            raise ValueError(
+                f"default {self.default!r} is not one of the allowed values: {', '.join(self.values)}"
+            )
         return self
 
 
@@ -271,6 +315,20 @@ class BoardCfg(_Model):
     refresh: str | None = None
     range: str | None = None
     panels: list[PanelCfg] = []
+    variables: dict[str, VariableCfg] = {}
+    """Board variables: `[boards.variables.NAME]` tables (see VariableCfg)."""
+
+    @field_validator("variables")
+    @classmethod
+    def _v_variable_names(cls, v: dict[str, VariableCfg]) -> dict[str, VariableCfg]:
+        import re
+
+        for name in v:
+            if not re.fullmatch(VARIABLE_NAME, name) or name.startswith("__"):
+                raise ValueError(
+                    f"variable name {name!r}: use letters, digits and '_' (not starting with a digit or '__')"
+                )
+        return v
 
     @field_validator("refresh")
     @classmethod
