@@ -108,12 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
     from srvmon.logs_cli import add_logs_arguments
 
     add_logs_arguments(logs)
+    from srvmon.import_cli import add_import_arguments  # `srvmon import cloudwatch|grafana`
+
+    add_import_arguments(sub.add_parser("import", help="existing dashboards as boards (CloudWatch, Grafana)"))
     return parser
 
 
 def _load(args: argparse.Namespace, err: TextIO) -> LoadedConfig | None:
     from srvmon.config import ConfigError, load_config
-
     from srvmon.var_args import var_values
 
     try:
@@ -274,7 +276,19 @@ def cmd_board(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"snapshot": cmd_snapshot, "check": cmd_check, "providers": cmd_providers, "logs": cmd_logs}
+def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from srvmon.import_cli import run_import
+
+    return run_import(args, out, err)
+
+
+COMMANDS = {
+    "snapshot": cmd_snapshot,
+    "check": cmd_check,
+    "providers": cmd_providers,
+    "logs": cmd_logs,
+    "import": cmd_import,
+}
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
