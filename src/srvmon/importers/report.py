@@ -39,6 +39,13 @@ class Report:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def add(self, source: str, title: str, level: Level, reason: str, panel_id: str | None = None) -> None:
+        """Record one; a second one for the same item and level joins the first (one line per item)."""
+        for i, d in enumerate(self.diagnostics):
+            if d.source == source and d.level == level and d.title == title:
+                self.diagnostics[i] = Diagnostic(
+                    source, title, level, f"{d.reason}; {reason}", d.panel_id or panel_id
+                )
+                return
         self.diagnostics.append(Diagnostic(source, title, level, reason, panel_id))
 
     @property
