@@ -166,8 +166,8 @@ def choose_values(variables: Mapping[str, VariableCfg], given: Mapping[str, str]
 
 
 def substitute_panel(panel: PanelCfg, values: Mapping[str, str], escape: Escape) -> PanelCfg:
-    """The panel with variables substituted: its query (escaped by `escape`), its title and its
-    drill-down resources/filter (plain values: they are data, escaped by the provider as user text)."""
+    """The panel with variables substituted: its query (escaped by `escape`), its title, text content
+    and drill-down resources/filter (plain values: they are data, escaped by the provider as user text)."""
     if not values:
         return panel
     update: dict[str, Any] = {}
@@ -175,6 +175,8 @@ def substitute_panel(panel: PanelCfg, values: Mapping[str, str], escape: Escape)
         update["query"] = substitute_query(panel.query, values, escape)
     if names_in(panel.title) & set(values):
         update["title"] = substitute_text(panel.title, values, plain)
+    if panel.content and names_in(panel.content) & set(values):
+        update["content"] = substitute_text(panel.content, values, plain)
     d = panel.drilldown
     if d is not None and names_in([*d.resources, d.filter or ""]) & set(values):
         resources = [substitute_text(r, values, plain) for r in d.resources]

@@ -11,7 +11,7 @@ from srvmon.importers.board import BoardDraft, PanelDraft, clean, slug
 from srvmon.importers.cw_vars import CwVariables, apply_patterns, read_variables
 from srvmon.importers.jsonin import DashboardError, parse_json
 from srvmon.importers.report import Report
-from srvmon.importers.thresholds import from_annotations
+from srvmon.importers.thresholds import from_annotations, tidy
 from srvmon.importers.timerange import board_range
 
 MAX_WIDGETS = 500
@@ -221,7 +221,7 @@ def _metric(
     if thresholds:
         if fields["kind"] == "gauge" and fields.get("max"):
             scale = 100.0 / fields["max"]
-            thresholds = {k: (v * scale if isinstance(v, float) else v) for k, v in thresholds.items()}
+            thresholds = {k: (tidy(v * scale) if isinstance(v, float) else v) for k, v in thresholds.items()}
             notes.append("thresholds are written as % of the gauge's max, as srvmon gauges compare them")
         fields["thresholds"] = thresholds
     approx += t_notes

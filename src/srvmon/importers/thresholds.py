@@ -48,6 +48,11 @@ def _num(v: Any) -> float | None:
     return float(v)
 
 
+def tidy(v: float) -> float:
+    """A threshold without float noise (0.9 * 100 -> 90.0)."""
+    return float(f"{v:.10g}")
+
+
 def _pack(warn: float | None, crit: float | None, direction: str) -> dict[str, Any] | None:
     if warn is None and crit is None:
         return None
