@@ -168,7 +168,7 @@ def _layout_items(
             collapsed = " (collapsed in Grafana, shown here)" if es.get("collapse") else ""
             note = f"{what} {title!r}{collapsed}"
             why = f"srvmon has no {'row headers' if what == 'row' else 'tabs'}: its panels follow on the grid"
-            report.add(f"{what} {title!r}", title, "approximated", why + (" (expanded)" if collapsed else ""))
+            report.add(what, title, "approximated", why + (" (expanded)" if collapsed else ""))
             out[start:] = [(n, b, note if r is None else f"{note}; {r}") for n, b, r in out[start:]]
         return y
     report.add("dashboard", "layout", "approximated", f"layout kind {kind!r} is not known: panels are flowed")

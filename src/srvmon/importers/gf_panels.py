@@ -106,10 +106,11 @@ def convert(panel: dict[str, Any], ref: str, ctx: Context) -> tuple[PanelDraft |
             fields["query"] = query.query
             if query.group_by:
                 fields["group_by"] = query.group_by
-            if kind == "timeseries" and query.series > 1:
+            if kind == "timeseries" and (query.series > 1 or query.many):
                 fields["top"] = max(10, min(500, query.series))
-            if kind == "stat" and query.series > 1:
-                approx.append(f"{query.series} series are shown as one value (their sum)")
+            if kind in ("stat", "gauge") and (query.series > 1 or query.many):
+                what = f"{query.series} series" if query.series > 1 else "one value per matching series"
+                approx.append(f"Grafana shows {what}; srvmon shows one value (their sum)")
             _field_config(panel, ptype, fields, approx, notes)
     for key, why in (
         ("transformations", "transformations are not applied"),

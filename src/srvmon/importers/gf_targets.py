@@ -35,6 +35,9 @@ class Query:
     skip: str | None = None
     """Why nothing could be imported."""
     series: int = 1
+    """How many series the query returns when known (combined targets, listed dimension values)."""
+    many: bool = False
+    """It returns one series per matching resource (SEARCH, '*', SELECT ... GROUP BY)."""
 
 
 def family_of_target(t: dict[str, Any]) -> str | None:
@@ -167,7 +170,7 @@ def cloudwatch(targets: list[dict[str, Any]], hidden: list[dict[str, Any]]) -> Q
             q.skip = "a Metrics Insights target without sqlExpression (builder-only SQL is not read)"
             return q
         q.query = {"expression": clean(sql.strip())}
-        q.series = 10
+        q.many = "GROUP BY" in sql.upper()
         return q
     expression = t.get("expression")
     if t.get("metricEditorMode") == 1 and isinstance(expression, str) and expression.strip():
@@ -180,12 +183,12 @@ def cloudwatch(targets: list[dict[str, Any]], hidden: list[dict[str, Any]]) -> Q
                     other, {k: v for k, v in (other.get("dimensions") or {}).items() if isinstance(v, str)}
                 )
         q.query = {"expression": expr, **({"using": using} if using else {})}
-        q.series = 10
+        q.many = "SEARCH(" in expr.upper() or "METRICS(" in expr.upper()
         return q
     dims_raw = t.get("dimensions") if isinstance(t.get("dimensions"), dict) else {}
     if t.get("matchExact") is False:
         q.query = {"expression": _search(t, dims_raw)}
-        q.series = 10
+        q.many = True
         return q
     multi = {k: v for k, v in dims_raw.items() if isinstance(v, list) and len(v) > 1}
     dims = {
@@ -206,7 +209,7 @@ def cloudwatch(targets: list[dict[str, Any]], hidden: list[dict[str, Any]]) -> Q
     q.query = _metric(t, dims)
     if "*" in dims.values():
         q.group_by = [k for k, v in dims.items() if v == "*"]
-        q.series = 10
+        q.many = True
     return q
 
 
@@ -238,7 +241,6 @@ def azure(targets: list[dict[str, Any]], panel_type: str) -> Query:
             return q
         q.query = {"kql": clean(kql.strip())}
         q.approx.append("KQL runs on the provider's workspace_id / app_insights, not the target's resources")
-        q.series = 10
         return q
     if kind not in ("Azure Monitor", "Azure Metrics"):
         q.skip = f"{kind} targets have no srvmon equivalent"

@@ -105,7 +105,7 @@ def _flatten(panels: list[Any], report: Report) -> list[dict[str, Any]]:
             collapsed = bool(p.get("collapsed"))
             note = f"row {title!r}" + (" (collapsed in Grafana, shown here)" if collapsed else "")
             report.add(
-                f"row {title!r}",
+                "row",
                 title,
                 "approximated",
                 "srvmon has no row headers: the row's panels follow on the grid"
