@@ -88,6 +88,9 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"srvmon import: AWS: {exc}", file=err)
         return EXIT_PROVIDER
     err.write(report.json() if args.report == "json" else report.text())
+    if not board.panels:
+        print("srvmon import: nothing in the dashboard could be imported (see the report above)", file=err)
+        return EXIT_USAGE
     if args.strict and report.diagnostics:
         print(
             f"srvmon import: --strict: {len(report.diagnostics)} item(s) not imported exactly; nothing written",

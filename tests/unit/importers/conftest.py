@@ -125,3 +125,52 @@ def azure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     yield fake
     server.shutdown()
     server.server_close()
+
+
+# ---- canned CloudWatch answers for what moto fakes -------------------------------------------------------
+
+
+def _canned_hooks(answers: dict[str, Any], seen: list[str]) -> list[tuple[str, Any]]:
+    """botocore event handlers: remember GetMetricData's parameters, and answer the expressions moto
+    fakes (returning a response from before-call skips the HTTP request); everything else goes to moto."""
+    from botocore.awsrequest import AWSResponse
+
+    def remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context["srvmon_params"] = params
+
+    def answer(context: dict[str, Any], **_: Any) -> Any:
+        params = context.get("srvmon_params") or {}
+        results: list[dict[str, Any]] = []
+        for q in params.get("MetricDataQueries", []):
+            if q.get("Expression") in answers:
+                seen.append(q["Expression"])
+                results += answers[q["Expression"]](q["Id"], params["StartTime"], params["EndTime"])
+        if not results:
+            return None
+        return AWSResponse("https://monitoring.amazonaws.com/", 200, {}, None), {
+            "MetricDataResults": results,
+            "Messages": [],
+        }
+
+    return [
+        ("before-parameter-build.cloudwatch.GetMetricData", remember),
+        ("before-call.cloudwatch.GetMetricData", answer),
+    ]
+
+
+@pytest.fixture(scope="session")
+def canned_hooks() -> Any:
+    """`(answers, seen) -> botocore hooks`: answers[Expression](id, start, end) -> MetricDataResults."""
+    return _canned_hooks
+
+
+@pytest.fixture(scope="session")
+def azd() -> ModuleType:
+    """The Azure tests' canned REST answer builders (azdata.py)."""
+    return azure_data()
+
+
+@pytest.fixture(scope="session")
+def azure_mod() -> ModuleType:
+    """The Azure tests' conftest helpers (FakeCredential, NOW)."""
+    return azure_helpers()

@@ -213,36 +213,8 @@ def _canned(seed: Any) -> dict[str, Callable[[str, datetime, datetime], list[dic
     }
 
 
-def canned_hooks(answers: dict[str, Any], seen: list[str]) -> list[tuple[str, Any]]:
-    """botocore event handlers: remember GetMetricData's parameters, and answer the expressions moto
-    fakes (returning a response from before-call skips the HTTP request); everything else goes to moto."""
-    from botocore.awsrequest import AWSResponse
-
-    def remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        context["srvmon_params"] = params
-
-    def answer(context: dict[str, Any], **_: Any) -> Any:
-        params = context.get("srvmon_params") or {}
-        results: list[dict[str, Any]] = []
-        for q in params.get("MetricDataQueries", []):
-            if q.get("Expression") in answers:
-                seen.append(q["Expression"])
-                results += answers[q["Expression"]](q["Id"], params["StartTime"], params["EndTime"])
-        if not results:
-            return None
-        return AWSResponse("https://monitoring.amazonaws.com/", 200, {}, None), {
-            "MetricDataResults": results,
-            "Messages": [],
-        }
-
-    return [
-        ("before-parameter-build.cloudwatch.GetMetricData", remember),
-        ("before-call.cloudwatch.GetMetricData", answer),
-    ]
-
-
 @pytest.fixture(scope="module")
-def snap(cw_moto: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+def snap(cw_moto: Any, canned_hooks: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     fleet, seed = cw_moto
     board, _ = imported()
     path = tmp_path_factory.mktemp("cw") / "srvmon.toml"
