@@ -4,7 +4,11 @@ was not imported exactly; exit 0 ok, 2 bad input or --strict with diagnostics, 3
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from srvmon.importers.board import BoardDraft
+    from srvmon.importers.report import Report
 
 EXIT_OK, EXIT_USAGE, EXIT_PROVIDER = 0, 2, 3
 
@@ -112,7 +116,7 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _cloudwatch(args: argparse.Namespace) -> tuple[object, object, dict[str, str]]:
+def _cloudwatch(args: argparse.Namespace) -> tuple[BoardDraft, Report, dict[str, str]]:
     from srvmon.importers.cloudwatch import import_cloudwatch
     from srvmon.importers.jsonin import DashboardError, read_json
 
@@ -147,7 +151,7 @@ def _cloudwatch(args: argparse.Namespace) -> tuple[object, object, dict[str, str
     return board, report, {provider: "aws"}
 
 
-def _grafana(args: argparse.Namespace) -> tuple[object, object, dict[str, str]]:
+def _grafana(args: argparse.Namespace) -> tuple[BoardDraft, Report, dict[str, str]]:
     from srvmon.importers.grafana import import_grafana
     from srvmon.importers.jsonin import DashboardError, read_json
     from srvmon.variables import parse_assignments

@@ -9,7 +9,7 @@ from typing import Any
 from srvmon.importers import cw_metrics as cwm
 from srvmon.importers.board import BoardDraft, PanelDraft, clean, slug
 from srvmon.importers.cw_vars import CwVariables, apply_patterns, read_variables
-from srvmon.importers.jsonin import DashboardError, parse_json
+from srvmon.importers.jsonin import DashboardError, obj, parse_json
 from srvmon.importers.report import Report
 from srvmon.importers.thresholds import from_annotations, tidy
 from srvmon.importers.timerange import board_range
@@ -102,9 +102,8 @@ def _box(w: dict[str, Any]) -> tuple[int, int, int, int] | None:
     x, y = w.get("x"), w.get("y")
     if not isinstance(x, int) or not isinstance(y, int) or isinstance(x, bool) or isinstance(y, bool):
         return None
-    width = w.get("width") if isinstance(w.get("width"), int) else 6
-    height = w.get("height") if isinstance(w.get("height"), int) else 6
-    return x, y, width, height
+    width, height = w.get("width"), w.get("height")
+    return x, y, width if isinstance(width, int) else 6, height if isinstance(height, int) else 6
 
 
 def _widget(
@@ -150,7 +149,7 @@ def _metric(
     source: str, title: str, props: dict[str, Any], variables: CwVariables, report: Report
 ) -> PanelDraft | None:
     view = str(props.get("view") or "timeSeries")
-    annotations = props.get("annotations") if isinstance(props.get("annotations"), dict) else {}
+    annotations = obj(props.get("annotations"))
     if not props.get("metrics") and annotations.get("alarms"):
         return _alarms(source, title, annotations.get("alarms"), props, report, graph=True)
     problems: list[str] = []
@@ -159,7 +158,7 @@ def _metric(
         it.dims = [
             (n, "${" + variables.dimensions[n] + "}" if n in variables.dimensions else v) for n, v in it.dims
         ]
-    default_stat = props.get("stat") if isinstance(props.get("stat"), str) else "Average"
+    default_stat = str(props["stat"]) if isinstance(props.get("stat"), str) else "Average"
     plan = cwm.plan(items, default_stat)
     label = f"{source} {title!r}" if title else source
     src = f"{label} (metric, {view})"
@@ -206,8 +205,8 @@ def _metric(
     else:
         fields["kind"] = "timeseries"
         approx.append(f"view {view!r} is not known: drawn as a time series")
-    y_axis = props.get("yAxis") if isinstance(props.get("yAxis"), dict) else {}
-    left = y_axis.get("left") if isinstance(y_axis.get("left"), dict) else {}
+    y_axis = obj(props.get("yAxis"))
+    left = obj(y_axis.get("left"))
     unit = cwm.unit_for(plan.metric, left.get("label"))
     if unit:
         fields["unit"] = unit

@@ -136,8 +136,8 @@ def plan(items: list[Item], default_stat: str) -> Plan:
     ids = _ids(items)
     if not exprs and len(visible) == 1:
         it = visible[0]
-        query = metric_query(it, default_stat)
-        return Plan(query, 1, label=it.label(), metric=it.metric, stat=query["stat"])
+        single = metric_query(it, default_stat)
+        return Plan(single, 1, label=it.label(), metric=it.metric, stat=single["stat"])
     notes: list[str] = []
     if exprs:
         main = exprs[0]

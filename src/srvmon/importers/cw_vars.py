@@ -128,9 +128,10 @@ def apply_patterns(value: Any, patterns: list[tuple[re.Pattern[str], str]]) -> A
     if not patterns:
         return value
     if isinstance(value, str):
+        text: str = value
         for rx, name in patterns:
-            value = rx.sub(lambda _m, n=name: "${" + n + "}", value)
-        return value
+            text = rx.sub("${" + name + "}", text)  # the replacement has no backslashes or group refs
+        return text
     if isinstance(value, list):
         return [apply_patterns(v, patterns) for v in value]
     if isinstance(value, dict):

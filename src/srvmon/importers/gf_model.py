@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from srvmon.importers.jsonin import DashboardError
+from srvmon.importers.jsonin import DashboardError, obj
 from srvmon.importers.report import Report
 
 MAX_PANELS = 1000
@@ -86,10 +86,10 @@ def substitute_inputs(
 
 def _query_of(q: dict[str, Any]) -> dict[str, Any]:
     """A V2 PanelQuery -> a classic target (v2beta1 DataQuery `group`, v2alpha1 query `kind`)."""
-    spec = q.get("spec") if isinstance(q.get("spec"), dict) else {}
-    query = spec.get("query") if isinstance(spec.get("query"), dict) else {}
+    spec = obj(q.get("spec"))
+    query = obj(spec.get("query"))
     group = query.get("group") or (query.get("kind") if query.get("kind") != "DataQuery" else "")
-    ds = query.get("datasource") if isinstance(query.get("datasource"), dict) else {}
+    ds = obj(query.get("datasource"))
     target = dict(query.get("spec") or {})
     target["refId"] = spec.get("refId", "")
     target["hide"] = bool(spec.get("hidden"))
@@ -100,7 +100,7 @@ def _query_of(q: dict[str, Any]) -> dict[str, Any]:
 def _panel_of(
     name: str, element: dict[str, Any], box: dict[str, int] | None, report: Report
 ) -> dict[str, Any]:
-    spec = element.get("spec") if isinstance(element.get("spec"), dict) else {}
+    spec = obj(element.get("spec"))
     if element.get("kind") == "LibraryPanel":
         return {
             "type": "__library",
@@ -109,10 +109,10 @@ def _panel_of(
             "libraryPanel": spec.get("libraryPanel"),
             "gridPos": box,
         }
-    viz = spec.get("vizConfig") if isinstance(spec.get("vizConfig"), dict) else {}
-    vspec = viz.get("spec") if isinstance(viz.get("spec"), dict) else {}
-    data = spec.get("data") if isinstance(spec.get("data"), dict) else {}
-    dspec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
+    viz = obj(spec.get("vizConfig"))
+    vspec = obj(viz.get("spec"))
+    data = obj(spec.get("data"))
+    dspec = obj(data.get("spec"))
     queries = [q for q in dspec.get("queries") or [] if isinstance(q, dict)]
     return {
         "id": spec.get("id"),
@@ -133,7 +133,7 @@ def _layout_items(
     """Flatten a V2 layout into (element name, grid box, row note); returns the next free y."""
     if not isinstance(layout, dict):
         return y0
-    kind, spec = layout.get("kind"), layout.get("spec") if isinstance(layout.get("spec"), dict) else {}
+    kind, spec = layout.get("kind"), obj(layout.get("spec"))
     if kind == "GridLayout":
         bottom = y0
         for item in spec.get("items") or []:
@@ -185,7 +185,7 @@ def _variable_of(v: dict[str, Any]) -> dict[str, Any]:
     if kind == "QueryVariable" and isinstance(spec.get("query"), dict):
         q = spec["query"]
         group = q.get("group") or (q.get("kind") if q.get("kind") != "DataQuery" else "")
-        ds = q.get("datasource") if isinstance(q.get("datasource"), dict) else {}
+        ds = obj(q.get("datasource"))
         out["datasource"] = {"type": group, "uid": ds.get("name", "")}
         out["query"] = q.get("spec") or {}
     return out
@@ -193,7 +193,7 @@ def _variable_of(v: dict[str, Any]) -> dict[str, Any]:
 
 def from_v2(spec: dict[str, Any], report: Report) -> dict[str, Any]:
     """A V2 dashboard spec -> classic: panels with gridPos (rows/tabs flattened), templating, time."""
-    elements = spec.get("elements") if isinstance(spec.get("elements"), dict) else {}
+    elements = obj(spec.get("elements"))
     items: list[tuple[str, dict[str, int] | None, str | None]] = []
     _layout_items(spec.get("layout"), 0, report, items)
     listed = {n for n, _, _ in items}
@@ -208,7 +208,7 @@ def from_v2(spec: dict[str, Any], report: Report) -> dict[str, Any]:
         if note:
             panel["__note"] = note
         panels.append(panel)
-    time = spec.get("timeSettings") if isinstance(spec.get("timeSettings"), dict) else {}
+    time = obj(spec.get("timeSettings"))
     return {
         "title": spec.get("title", ""),
         "panels": panels,

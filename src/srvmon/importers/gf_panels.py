@@ -10,6 +10,7 @@ from typing import Any
 from srvmon.importers import gf_targets as gt
 from srvmon.importers.board import PanelDraft, clean
 from srvmon.importers.gf_vars import GfVariables
+from srvmon.importers.jsonin import arr, obj
 from srvmon.importers.report import Report
 from srvmon.importers.thresholds import from_steps, tidy
 
@@ -71,7 +72,7 @@ def convert(panel: dict[str, Any], ref: str, ctx: Context) -> tuple[PanelDraft |
         fields["description"] = clean(panel["description"])[:500]
     provider: str | None = None
     if kind == "text":
-        opts = panel.get("options") if isinstance(panel.get("options"), dict) else {}
+        opts = obj(panel.get("options"))
         content = opts.get("content", panel.get("content", ""))
         mode = opts.get("mode", panel.get("mode", "markdown"))
         if mode == "html":
@@ -80,7 +81,7 @@ def convert(panel: dict[str, Any], ref: str, ctx: Context) -> tuple[PanelDraft |
             clean(content if isinstance(content, str) else ""), ref, label, report
         )
     elif kind == "alarms":
-        opts = panel.get("options") if isinstance(panel.get("options"), dict) else {}
+        opts = obj(panel.get("options"))
         filters = {
             k: opts[k]
             for k in ("alertName", "stateFilter", "folder", "alertInstanceLabelFilter", "datasource")
@@ -197,12 +198,12 @@ def _num(v: Any) -> float | None:
 def _field_config(
     panel: dict[str, Any], ptype: str, fields: dict[str, Any], approx: list[str], notes: list[str]
 ) -> None:
-    fc = panel.get("fieldConfig") if isinstance(panel.get("fieldConfig"), dict) else {}
-    d = fc.get("defaults") if isinstance(fc.get("defaults"), dict) else {}
-    opts = panel.get("options") if isinstance(panel.get("options"), dict) else {}
+    fc = obj(panel.get("fieldConfig"))
+    d = obj(fc.get("defaults"))
+    opts = obj(panel.get("options"))
     unit_id = d.get("unit")
     if ptype == "graph":
-        yaxes = panel.get("yaxes") if isinstance(panel.get("yaxes"), list) else []
+        yaxes = arr(panel.get("yaxes"))
         unit_id = yaxes[0].get("format") if yaxes and isinstance(yaxes[0], dict) else unit_id
     if ptype == "singlestat":
         unit_id = panel.get("format", unit_id)
@@ -229,8 +230,8 @@ def _field_config(
     approx += t_approx
     if thresholds and scale != 1.0:
         thresholds = {k: (tidy(v * scale) if isinstance(v, float) else v) for k, v in thresholds.items()}
-    reduce = opts.get("reduceOptions") if isinstance(opts.get("reduceOptions"), dict) else {}
-    calcs = reduce.get("calcs") if isinstance(reduce.get("calcs"), list) else []
+    reduce = obj(opts.get("reduceOptions"))
+    calcs = arr(reduce.get("calcs"))
     calc = calcs[0] if calcs else (panel.get("valueName") if ptype == "singlestat" else None)
     if fields["kind"] in ("stat", "gauge", "toplist"):
         if isinstance(calc, str):
@@ -265,8 +266,8 @@ def _field_config(
         approx.append("value mappings are not kept")
     if ptype == "graph" and (panel.get("stack") or panel.get("percentage")):
         approx.append("stacking is drawn as separate lines")
-    custom = d.get("custom") if isinstance(d.get("custom"), dict) else {}
-    stacking = custom.get("stacking") if isinstance(custom.get("stacking"), dict) else {}
+    custom = obj(d.get("custom"))
+    stacking = obj(custom.get("stacking"))
     if stacking.get("mode") not in (None, "none"):
         approx.append("stacking is drawn as separate lines")
 
@@ -302,7 +303,7 @@ def _singlestat_thresholds(panel: dict[str, Any]) -> tuple[dict[str, Any] | None
         return None, []
     from srvmon.importers.thresholds import level_of
 
-    colors = panel.get("colors") if isinstance(panel.get("colors"), list) else []
+    colors = arr(panel.get("colors"))
     below = bool(colors) and level_of(colors[0]) == "crit"
     if below:
         return (

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from srvmon.importers.board import clean
+from srvmon.importers.jsonin import obj
 
 #: Grafana plugin ids -> the family srvmon reads them with.
 FAMILIES = {
@@ -172,9 +173,9 @@ def cloudwatch(targets: list[dict[str, Any]], hidden: list[dict[str, Any]]) -> Q
         q.query = {"expression": clean(sql.strip())}
         q.many = "GROUP BY" in sql.upper()
         return q
-    expression = t.get("expression")
-    if t.get("metricEditorMode") == 1 and isinstance(expression, str) and expression.strip():
-        expr = clean(expression.strip())
+    code = t.get("expression")
+    if t.get("metricEditorMode") == 1 and isinstance(code, str) and code.strip():
+        expr = clean(code.strip())
         using = {}
         for other in [*targets, *hidden]:
             oid = other.get("id")
@@ -185,7 +186,7 @@ def cloudwatch(targets: list[dict[str, Any]], hidden: list[dict[str, Any]]) -> Q
         q.query = {"expression": expr, **({"using": using} if using else {})}
         q.many = "SEARCH(" in expr.upper() or "METRICS(" in expr.upper()
         return q
-    dims_raw = t.get("dimensions") if isinstance(t.get("dimensions"), dict) else {}
+    dims_raw = obj(t.get("dimensions"))
     if t.get("matchExact") is False:
         q.query = {"expression": _search(t, dims_raw)}
         q.many = True
@@ -228,7 +229,7 @@ def azure(targets: list[dict[str, Any]], panel_type: str) -> Query:
         )
     kind = str(t.get("queryType") or "Azure Monitor")
     if kind == "Azure Log Analytics":
-        la = t.get("azureLogAnalytics") if isinstance(t.get("azureLogAnalytics"), dict) else {}
+        la = obj(t.get("azureLogAnalytics"))
         kql = la.get("query")
         if not isinstance(kql, str) or not kql.strip():
             q.skip = "a Log Analytics target without a KQL query"
@@ -245,7 +246,7 @@ def azure(targets: list[dict[str, Any]], panel_type: str) -> Query:
     if kind not in ("Azure Monitor", "Azure Metrics"):
         q.skip = f"{kind} targets have no srvmon equivalent"
         return q
-    am = t.get("azureMonitor") if isinstance(t.get("azureMonitor"), dict) else {}
+    am = obj(t.get("azureMonitor"))
     metric = am.get("metricName")
     namespace = str(am.get("metricNamespace") or am.get("metricDefinition") or SITES)
     if not isinstance(metric, str) or not metric:

@@ -10,6 +10,7 @@ from typing import Any
 
 from srvmon.importers.board import VariableDraft, clean
 from srvmon.importers.cw_vars import var_name
+from srvmon.importers.jsonin import arr, obj
 from srvmon.importers.report import Report
 
 MAX_VARIABLES = 100
@@ -60,7 +61,7 @@ class GfVariables:
 
 def _current(v: dict[str, Any]) -> tuple[str | None, bool]:
     """(the saved value, was it All)."""
-    cur = v.get("current") if isinstance(v.get("current"), dict) else {}
+    cur = obj(v.get("current"))
     value = cur.get("value")
     if isinstance(value, list):
         value = value[0] if value else None
@@ -111,8 +112,8 @@ def read_templating(
     """Board variables from `templating.list`; `values` (--var) override the saved values; `resolve`
     maps a datasource reference to (plugin type, srvmon provider)."""
     out = GfVariables()
-    templating = dash.get("templating") if isinstance(dash.get("templating"), dict) else {}
-    entries = templating.get("list") if isinstance(templating.get("list"), list) else []
+    templating = obj(dash.get("templating"))
+    entries = arr(templating.get("list"))
     taken: set[str] = set()
     for v in entries[:MAX_VARIABLES]:
         if isinstance(v, dict) and v.get("type") == "datasource" and isinstance(v.get("name"), str):

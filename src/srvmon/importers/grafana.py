@@ -138,7 +138,7 @@ def import_grafana(
 ) -> tuple[BoardDraft, Report, dict[str, str]]:
     """Convert a Grafana dashboard; (board, report, {provider: srvmon type}). DashboardError when the
     JSON is not a dashboard, or --var/--datasource do not match it."""
-    from srvmon.importers.jsonin import DashboardError
+    from srvmon.importers.jsonin import DashboardError, obj
 
     report = Report("grafana", "")
     dash, model, inputs = normalise(doc, where, report)
@@ -170,14 +170,14 @@ def import_grafana(
             f"no data source of the dashboard is called {unused[0]!r}",
             "use a data source's name, uid, ${DS_...} input name or type (e.g. prometheus)",
         )
-    counts = Counter(p for _, p in drafts if p)
+    counts = Counter(prov for _, prov in drafts if prov)
     board_provider = counts.most_common(1)[0][0] if counts else "prometheus"
     board = BoardDraft(slug(title, "grafana"), title, board_provider)
-    for d, p in drafts:
-        if p and p != board_provider:
-            d.fields["provider"] = p
+    for d, prov in drafts:
+        if prov and prov != board_provider:
+            d.fields["provider"] = prov
         board.panels.append(d)
-    used = {board_provider} | {p for _, p in drafts if p} | set(variables.providers.values())
+    used = {board_provider} | {prov for _, prov in drafts if prov} | set(variables.providers.values())
     types = {p: gt.PROVIDER_TYPES[resolve.families.get(p, "prometheus")] for p in sorted(used)}
     for v in variables.drafts:
         prov = variables.providers.get(v.name)
@@ -190,7 +190,7 @@ def import_grafana(
         + ", ".join(f"{n} (type {t})" for n, t in sorted(types.items()))
         + ". Lines marked ~ are approximations; `--report` lists them all.",
     ]
-    time = dash.get("time") if isinstance(dash.get("time"), dict) else {}
+    time = obj(dash.get("time"))
     board.range, note = board_range(time.get("from"), time.get("to"), "grafana")
     if note:
         board.notes.append(note)

@@ -95,3 +95,13 @@ def read_json(path: str) -> Any:
     except UnicodeDecodeError:
         raise DashboardError(where, "is not UTF-8 text", "export the dashboard JSON again") from None
     return parse_json(text, where)
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else {} (untrusted input: wrong shapes read as empty)."""
+    return value if isinstance(value, dict) else {}
+
+
+def arr(value: Any) -> list[Any]:
+    """`value` when it is a JSON array, else []."""
+    return value if isinstance(value, list) else []
