@@ -4,6 +4,7 @@ included), the config rules (allowed values, defaults, --var) and re-resolution 
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 
@@ -257,3 +258,21 @@ def test_demo_variable_values() -> None:
     ]
     with pytest.raises(ProviderError, match="use one of functions"):
         p.variable_values("label_values(x)")
+
+
+def test_variable_choices_for_the_tui() -> None:
+    from srvmon.clock import FrozenClock
+    from srvmon.var_choices import variable_choices
+
+    cfg = parse_config(
+        '[providers.d]\ntype = "demo"\nservices = ["checkout", "auth"]\nfunctions = 4\n[[boards]]\nname = "b"\n'
+        '[boards.variables.s]\ndefault = "auth"\nquery = "services"\ninclude_all = true\n'
+        '[boards.variables.t]\ndefault = "x"\nvalues = ["w", "x"]\n'
+        '[[boards.panels]]\nid = "r"\ntitle = "$s"\nkind = "stat"\nquery = "api.requests"\n'
+    )
+    providers = cfg.build_providers(FrozenClock(datetime(2026, 11, 18, tzinfo=UTC)))
+    board = cfg.board("b")
+    assert variable_choices(board, "s", providers) == ["auth", "*", "checkout"]
+    assert variable_choices(board, "t", providers) == ["x", "w"]
+    again = resolve_variables(cfg, {"s": "checkout"})
+    assert variable_choices(again.board("b"), "s", providers)[0] == "checkout"

@@ -67,7 +67,7 @@ def import_cloudwatch(
         if range_note.startswith("~"):
             report.add("dashboard", "start/end", "approximated", range_note.lstrip("~ "))
     if body.get("periodOverride") or any(
-        isinstance(w, dict) and "period" in (w.get("properties") or {}) for w in widgets
+        isinstance(w, dict) and "period" in obj(w.get("properties")) for w in widgets
     ):
         board.notes.append(
             "periods: srvmon picks each query's period from the board range (like periodOverride auto)"
@@ -188,7 +188,7 @@ def _metric(
         fields["reduce"] = _REDUCE.get(plan.stat, "avg") if props.get("setPeriodToTimeRange") else "last"
     elif view == "gauge":
         fields["kind"] = "gauge"
-        left = ((props.get("yAxis") or {}).get("left") or {}) if isinstance(props.get("yAxis"), dict) else {}
+        left = obj(obj(props.get("yAxis")).get("left"))
         top = left.get("max")
         fields["max"] = (
             float(top) if isinstance(top, int | float) and not isinstance(top, bool) and top > 0 else 100.0

@@ -178,9 +178,9 @@ def plan(items: list[Item], default_stat: str) -> Plan:
     )
 
 
-def unit_for(metric: str, axis_label: str | None = None) -> str:
+def unit_for(metric: str, axis_label: object = None) -> str:
     """A display unit from the y-axis label or, failing that, the metric's name (a guess, said so)."""
-    label = (axis_label or "").strip().lower()
+    label = axis_label.strip().lower() if isinstance(axis_label, str) else ""
     by_label = {
         "milliseconds": "ms",
         "ms": "ms",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from srvmon.importers.board import VariableDraft, clean
+from srvmon.importers.jsonin import arr, obj
 from srvmon.importers.report import Report
 
 MAX_VARIABLES = 25  # CloudWatch's own limit
@@ -66,7 +67,7 @@ def read_variables(raw: Any, widgets: list[Any], report: Report) -> CwVariables:
         notes = [f"CloudWatch {kind} variable {target!r} (input {v.get('inputType', 'input')})"]
         values = [
             clean(x.get("value"))
-            for x in v.get("values") or []
+            for x in arr(v.get("values"))
             if isinstance(x, dict) and x.get("value") is not None
         ]
         if values:
@@ -113,7 +114,7 @@ def read_variables(raw: Any, widgets: list[Any], report: Report) -> CwVariables:
 
 def _first_dimension_value(widgets: list[Any], dimension: str) -> str | None:
     for w in widgets:
-        metrics = (w.get("properties") or {}).get("metrics") if isinstance(w, dict) else None
+        metrics = obj(w.get("properties")).get("metrics") if isinstance(w, dict) else None
         for m in metrics if isinstance(metrics, list) else []:
             if isinstance(m, list):
                 tokens = [t for t in m if isinstance(t, str)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from srvmon.importers.jsonin import DashboardError, obj
+from srvmon.importers.jsonin import DashboardError, arr, integer, obj
 from srvmon.importers.report import Report
 
 MAX_PANELS = 1000
@@ -90,7 +90,7 @@ def _query_of(q: dict[str, Any]) -> dict[str, Any]:
     query = obj(spec.get("query"))
     group = query.get("group") or (query.get("kind") if query.get("kind") != "DataQuery" else "")
     ds = obj(query.get("datasource"))
-    target = dict(query.get("spec") or {})
+    target = dict(obj(query.get("spec")))
     target["refId"] = spec.get("refId", "")
     target["hide"] = bool(spec.get("hidden"))
     target["datasource"] = {"type": str(group or ""), "uid": str(ds.get("name") or ds.get("uid") or "")}
@@ -113,7 +113,7 @@ def _panel_of(
     vspec = obj(viz.get("spec"))
     data = obj(spec.get("data"))
     dspec = obj(data.get("spec"))
-    queries = [q for q in dspec.get("queries") or [] if isinstance(q, dict)]
+    queries = [q for q in arr(dspec.get("queries")) if isinstance(q, dict)]
     return {
         "id": spec.get("id"),
         "type": viz.get("group") or viz.get("kind") or "",
@@ -122,7 +122,7 @@ def _panel_of(
         "targets": [_query_of(q) for q in queries],
         "fieldConfig": vspec.get("fieldConfig") or {},
         "options": vspec.get("options") or {},
-        "transformations": dspec.get("transformations") or [],
+        "transformations": arr(dspec.get("transformations")),
         "gridPos": box,
     }
 
@@ -136,28 +136,26 @@ def _layout_items(
     kind, spec = layout.get("kind"), obj(layout.get("spec"))
     if kind == "GridLayout":
         bottom = y0
-        for item in spec.get("items") or []:
+        for item in arr(spec.get("items")):
             s = item.get("spec") if isinstance(item, dict) else None
             if not isinstance(s, dict):
                 continue
-            ref = (s.get("element") or {}).get("name")
-            box = {k: int(s.get(k) or 0) for k in ("x", "y", "width", "height")}
+            ref = obj(s.get("element")).get("name")
+            box = {k: integer(s.get(k), 0) for k in ("x", "y", "width", "height")}
             box = {"x": box["x"], "y": box["y"] + y0, "w": box["width"] or 12, "h": box["height"] or 8}
             out.append((str(ref), box, None))
             bottom = max(bottom, box["y"] + box["h"])
         return bottom
     if kind == "AutoGridLayout":
-        for item in spec.get("items") or []:
+        for item in arr(spec.get("items")):
             s = item.get("spec") if isinstance(item, dict) else None
             if isinstance(s, dict):
-                out.append(
-                    (str((s.get("element") or {}).get("name")), None, "placed automatically in Grafana")
-                )
+                out.append((str(obj(s.get("element")).get("name")), None, "placed automatically in Grafana"))
         return y0
     if kind in ("RowsLayout", "TabsLayout"):
         entries = spec.get("rows") if kind == "RowsLayout" else spec.get("tabs")
         y = y0
-        for entry in entries or []:
+        for entry in arr(entries):
             es = entry.get("spec") if isinstance(entry, dict) else None
             if not isinstance(es, dict):
                 continue
@@ -178,7 +176,7 @@ def _layout_items(
 def _variable_of(v: dict[str, Any]) -> dict[str, Any]:
     """A V2 variable kind -> a classic templating entry."""
     kind = str(v.get("kind") or "")
-    spec = dict(v.get("spec") or {})
+    spec = dict(obj(v.get("spec")))
     types = {"QueryVariable": "query", "CustomVariable": "custom", "ConstantVariable": "constant", "IntervalVariable": "interval",
              "TextVariable": "textbox", "DatasourceVariable": "datasource", "AdhocVariable": "adhoc", "GroupByVariable": "groupby"}  # fmt: skip
     out = dict(spec, type=types.get(kind, kind))
@@ -212,7 +210,7 @@ def from_v2(spec: dict[str, Any], report: Report) -> dict[str, Any]:
     return {
         "title": spec.get("title", ""),
         "panels": panels,
-        "templating": {"list": [_variable_of(v) for v in spec.get("variables") or [] if isinstance(v, dict)]},
+        "templating": {"list": [_variable_of(v) for v in arr(spec.get("variables")) if isinstance(v, dict)]},
         "time": {"from": time.get("from", "now-6h"), "to": time.get("to", "now")},
         "refresh": time.get("autoRefresh", ""),
     }

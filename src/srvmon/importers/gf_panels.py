@@ -140,7 +140,7 @@ def _targets(
     panel: dict[str, Any], ptype: str, ref: str, label: str, ctx: Context
 ) -> tuple[str | None, gt.Query | None]:
     report = ctx.report
-    targets = [t for t in panel.get("targets") or [] if isinstance(t, dict)]
+    targets = [t for t in arr(panel.get("targets")) if isinstance(t, dict)]
     visible = [t for t in targets if not t.get("hide")]
     hidden = [t for t in targets if t.get("hide")]
     if not visible:
@@ -279,7 +279,7 @@ def _graph_thresholds(items: list[Any]) -> tuple[dict[str, Any] | None, list[str
     for t in items:
         if not isinstance(t, dict) or _num(t.get("value")) is None:
             continue
-        ops.add(t.get("op", "gt"))
+        ops.add(str(t.get("op", "gt")))
         if t.get("colorMode") == "warning":
             warn = _num(t["value"])
         else:

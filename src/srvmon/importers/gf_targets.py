@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from srvmon.importers.board import clean
-from srvmon.importers.jsonin import obj
+from srvmon.importers.jsonin import arr, obj
 
 #: Grafana plugin ids -> the family srvmon reads them with.
 FAMILIES = {
@@ -144,9 +144,9 @@ def cloudwatch(targets: list[dict[str, Any]], hidden: list[dict[str, Any]]) -> Q
     if logs:
         t = logs[0]
         groups = [
-            clean(g.get("name") or g.get("arn", "")) for g in t.get("logGroups") or [] if isinstance(g, dict)
+            clean(g.get("name") or g.get("arn", "")) for g in arr(t.get("logGroups")) if isinstance(g, dict)
         ]
-        groups += [clean(g) for g in t.get("logGroupNames") or [] if isinstance(g, str)]
+        groups += [clean(g) for g in arr(t.get("logGroupNames")) if isinstance(g, str)]
         q.logs = {"resources": groups} if groups else {}
         expression = str(t.get("expression") or "")
         m = re.search(r"filter\s+@message\s+like\s+/([^/]*)/", expression)
@@ -181,7 +181,7 @@ def cloudwatch(targets: list[dict[str, Any]], hidden: list[dict[str, Any]]) -> Q
             oid = other.get("id")
             if isinstance(oid, str) and re.search(rf"\b{re.escape(oid)}\b", expr) and other.get("namespace"):
                 using[oid] = _metric(
-                    other, {k: v for k, v in (other.get("dimensions") or {}).items() if isinstance(v, str)}
+                    other, {k: v for k, v in obj(other.get("dimensions")).items() if isinstance(v, str)}
                 )
         q.query = {"expression": expr, **({"using": using} if using else {})}
         q.many = "SEARCH(" in expr.upper() or "METRICS(" in expr.upper()
@@ -264,7 +264,7 @@ def azure(targets: list[dict[str, Any]], panel_type: str) -> Query:
         query["aggregation"] = clean(am["aggregation"])
     apps = [
         clean(r.get("resourceName"))
-        for r in am.get("resources") or []
+        for r in arr(am.get("resources"))
         if isinstance(r, dict) and r.get("resourceName")
     ]
     if not apps and isinstance(am.get("resourceName"), str) and am["resourceName"]:
@@ -272,12 +272,12 @@ def azure(targets: list[dict[str, Any]], panel_type: str) -> Query:
     if apps and query.get("target") != "app_insights":
         query["apps"] = apps
     clauses: list[str] = []
-    for f in am.get("dimensionFilters") or []:
+    for f in arr(am.get("dimensionFilters")):
         if not isinstance(f, dict) or not isinstance(f.get("dimension"), str):
             continue
         dim = clean(f["dimension"])
         op = f.get("operator") if f.get("operator") in ("eq", "ne", "sw") else "eq"
-        values = [clean(v) for v in f.get("filters") or [] if isinstance(v, str)] or (
+        values = [clean(v) for v in arr(f.get("filters")) if isinstance(v, str)] or (
             [clean(f["filter"])] if isinstance(f.get("filter"), str) and f["filter"] else []
         )
         if not values or values == ["*"]:
@@ -294,7 +294,7 @@ def azure(targets: list[dict[str, Any]], panel_type: str) -> Query:
         q.approx.append(f"time grain {am['timeGrain']!r}: srvmon picks the granularity from the board range")
     if any(
         isinstance(r, dict) and (r.get("subscription") or r.get("resourceGroup"))
-        for r in am.get("resources") or []
+        for r in arr(am.get("resources"))
     ):
         q.approx.append(
             "the target's subscription/resource group: srvmon reads those configured on the provider"

@@ -72,7 +72,7 @@ def _current(v: dict[str, Any]) -> tuple[str | None, bool]:
 
 def _options(v: dict[str, Any]) -> list[str]:
     out = []
-    for o in v.get("options") or []:
+    for o in arr(v.get("options")):
         if isinstance(o, dict) and o.get("value") not in (None, "$__all"):
             value = o["value"][0] if isinstance(o["value"], list) and o["value"] else o["value"]
             out.append(clean(value))

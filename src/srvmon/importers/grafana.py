@@ -14,6 +14,7 @@ from srvmon.importers.board import BoardDraft, PanelDraft, clean, slug
 from srvmon.importers.gf_model import MAX_PANELS, normalise
 from srvmon.importers.gf_panels import Context, convert
 from srvmon.importers.gf_vars import read_templating
+from srvmon.importers.jsonin import arr, integer
 from srvmon.importers.report import Report
 from srvmon.importers.timerange import board_range
 
@@ -74,17 +75,17 @@ def _legacy_rows(dash: dict[str, Any]) -> list[dict[str, Any]]:
     """schemaVersion < 16 `rows: [{title, collapse, height, panels: [{span}]}]` -> panels with gridPos."""
     out: list[dict[str, Any]] = []
     y = 0
-    for row in dash.get("rows") or []:
+    for row in arr(dash.get("rows")):
         if not isinstance(row, dict):
             continue
         height = re.match(r"\d+", str(row.get("height") or "250"))
         h = max(1, int(height.group(0)) // 30) if height else 8
         x = 0
         note = f"row {row.get('title', '')!r}" + (" (collapsed in Grafana)" if row.get("collapse") else "")
-        for p in row.get("panels") or []:
+        for p in arr(row.get("panels")):
             if not isinstance(p, dict):
                 continue
-            w = max(1, min(24, int(float(p.get("span") or 4) * 2)))
+            w = max(1, min(24, integer(p.get("span"), 4, 1, 12) * 2))
             if x + w > 24:
                 x, y = 0, y + h
             out.append(dict(p, gridPos={"x": x, "y": y, "w": w, "h": h}, __note=note))
@@ -111,7 +112,7 @@ def _flatten(panels: list[Any], report: Report) -> list[dict[str, Any]]:
                 "srvmon has no row headers: the row's panels follow on the grid"
                 + (" (expanded)" if collapsed else ""),
             )
-            for child in p.get("panels") or []:
+            for child in arr(p.get("panels")):
                 if isinstance(child, dict):
                     out.append(dict(child, __note=note))
             if collapsed:

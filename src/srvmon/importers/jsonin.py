@@ -105,3 +105,12 @@ def obj(value: Any) -> dict[str, Any]:
 def arr(value: Any) -> list[Any]:
     """`value` when it is a JSON array, else []."""
     return value if isinstance(value, list) else []
+
+
+def integer(value: Any, default: int, lo: int = 0, hi: int = 100_000) -> int:
+    """`value` when it is a whole JSON number within [lo, hi], else `default`."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return default
+    if isinstance(value, float) and not value.is_integer():
+        value = round(value)
+    return int(value) if lo <= value <= hi else default
