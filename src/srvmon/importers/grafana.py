@@ -34,6 +34,13 @@ class Resolver:
         self.families: dict[str, str] = {}
         """srvmon provider -> the family it was chosen for (its srvmon type follows)."""
 
+    def prometheus_provider(self) -> str | None:
+        """The provider --datasource maps a Prometheus data source to (by type, or by input name)."""
+        for key, provider in self.mapping.items():
+            if key == "prometheus" or self.inputs.get(key, {}).get("type") == "prometheus":
+                return provider
+        return None
+
     def __call__(self, ref: Any, hint: str | None = None) -> tuple[str, str] | None:
         """`hint`: the family the target's own fields suggest, for references without a type."""
         kind: str | None = None
@@ -62,6 +69,8 @@ class Resolver:
         if family is None:
             return None
         provider = DEFAULT_PROVIDERS[family]
+        if family == "loki":  # srvmon reads Loki through a Prometheus provider: the one Prometheus maps to
+            provider = self.prometheus_provider() or provider
         for key in [*names, kind or "", family]:
             if key in self.mapping:
                 self.used.add(key)

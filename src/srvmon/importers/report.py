@@ -42,9 +42,9 @@ class Report:
         """Record one; a second one for the same item and level joins the first (one line per item)."""
         for i, d in enumerate(self.diagnostics):
             if d.source == source and d.level == level and d.title == title:
-                self.diagnostics[i] = Diagnostic(
-                    source, title, level, f"{d.reason}; {reason}", d.panel_id or panel_id
-                )
+                if reason not in d.reason.split("; "):
+                    joined = f"{d.reason}; {reason}"
+                    self.diagnostics[i] = Diagnostic(source, title, level, joined, d.panel_id or panel_id)
                 return
         self.diagnostics.append(Diagnostic(source, title, level, reason, panel_id))
 
