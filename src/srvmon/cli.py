@@ -282,13 +282,8 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return run_import(args, out, err)
 
 
-COMMANDS = {
-    "snapshot": cmd_snapshot,
-    "check": cmd_check,
-    "providers": cmd_providers,
-    "logs": cmd_logs,
-    "import": cmd_import,
-}
+COMMANDS = {"snapshot": cmd_snapshot, "check": cmd_check, "providers": cmd_providers, "logs": cmd_logs}
+COMMANDS["import"] = cmd_import
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:

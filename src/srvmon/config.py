@@ -512,6 +512,18 @@ def _resolve_board(
             ConfigIssue(file, line_of(lines, (*where, "variables")), f"{key}.variables", str(exc), _VAR_FIX)
         )
         return None
+    for vname, vcfg in bcfg.variables.items():
+        if vcfg.provider is not None and vcfg.provider not in cfg.providers:
+            vloc = (*where, "variables", vname, "provider")
+            issues.append(
+                ConfigIssue(
+                    file,
+                    line_of(lines, vloc),
+                    _fmt_loc(vloc),
+                    f"no provider named {vcfg.provider!r}",
+                    f"use one of: {', '.join(cfg.providers) or '(none)'}",
+                )
+            )
     for p in panels.values():
         ploc: tuple[str | int, ...] = (
             (*where, "panels", user_index[p.id]) if p.id in user_index else (*where, "preset")

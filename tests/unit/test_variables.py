@@ -276,3 +276,10 @@ def test_variable_choices_for_the_tui() -> None:
     assert variable_choices(board, "t", providers) == ["x", "w"]
     again = resolve_variables(cfg, {"s": "checkout"})
     assert variable_choices(again.board("b"), "s", providers)[0] == "checkout"
+
+
+def test_variable_provider_must_exist() -> None:
+    text = CFG.replace("[boards.variables.win]\n", '[boards.variables.win]\nprovider = "nope"\n')
+    with pytest.raises(ConfigError) as ei:
+        parse_config(text)
+    assert "boards[0].variables.win.provider: no provider named 'nope'" in str(ei.value)
