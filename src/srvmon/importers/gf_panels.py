@@ -264,6 +264,8 @@ def _field_config(
         fields["thresholds"] = thresholds
     if d.get("mappings"):
         approx.append("value mappings are not kept")
+    if arr(fc.get("overrides")):
+        approx.append("per-series field overrides are not kept")
     if ptype == "graph" and (panel.get("stack") or panel.get("percentage")):
         approx.append("stacking is drawn as separate lines")
     custom = obj(d.get("custom"))

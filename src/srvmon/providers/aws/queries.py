@@ -498,6 +498,8 @@ def escape_variable(value: str, ctx: Any) -> str:
         if not value or len(value) > 1024 or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
             raise VariableError(f"${ctx.name}: a dimension value is one line of 1-1024 characters")
         return value
+    if key[:1] == ("label",):  # display text, sent as data (one line)
+        return "All" if ctx.all else "".join(ch if ord(ch) >= 32 else " " for ch in value)
     if key[:1] == ("expression",) and ctx.quote is not None:
         if ctx.all:
             raise VariableError(f"${ctx.name}: All (`*`) cannot be written inside a CloudWatch expression")
