@@ -46,6 +46,9 @@ def _common(p: argparse.ArgumentParser, sub: bool = True) -> None:
     p.add_argument(
         "--now", metavar="TIME", help="freeze the clock (RFC 3339 or epoch seconds; also $SRVMON_NOW)", **d
     )
+    from srvmon.var_args import add_var_argument  # board variables: --var NAME=VALUE
+
+    add_var_argument(p, **d)
 
 
 def _board_opts(p: argparse.ArgumentParser, sub: bool = True) -> None:
@@ -122,14 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
     from srvmon.logs_cli import add_logs_arguments
 
     add_logs_arguments(logs)
+    from srvmon.import_cli import add_import_arguments  # `srvmon import cloudwatch|grafana`
+
+    add_import_arguments(sub.add_parser("import", help="existing dashboards as boards (CloudWatch, Grafana)"))
     return parser
 
 
 def _load(args: argparse.Namespace, err: TextIO) -> LoadedConfig | None:
     from srvmon.config import ConfigError, load_config
+    from srvmon.var_args import var_values
 
     try:
-        return load_config(args.config, demo=args.demo)
+        return load_config(args.config, demo=args.demo, variables=var_values(args))
     except ConfigError as exc:
         print(f"srvmon: config error\n{exc}", file=err)
         return None
@@ -388,6 +395,12 @@ def cmd_board(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from srvmon.import_cli import run_import
+
+    return run_import(args, out, err)
+
+
 COMMANDS = {
     "snapshot": cmd_snapshot,
     "check": cmd_check,
@@ -395,6 +408,7 @@ COMMANDS = {
     "logs": cmd_logs,
     "open": cmd_open,
     "diff": cmd_diff,
+    "import": cmd_import,
 }
 
 

@@ -8,8 +8,8 @@ import os
 import re
 import tomllib
 import typing
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +20,9 @@ from srvmon.clock import Clock
 from srvmon.model import BoardInfo, PanelHead, PanelPosition, parse_duration
 from srvmon.presets import PresetError, load_preset
 from srvmon.providers.base import Provider, ProviderOptions, UnknownProviderType, load_provider_class
-from srvmon.schema import BoardCfg, ConfigModel, PanelCfg, Settings
+from srvmon.schema import BoardCfg, ConfigModel, PanelCfg, Settings, VariableCfg
 from srvmon.tomlpos import key_lines, line_of
+from srvmon.variables import VariableError, choose_values, substitute_panel
 
 if TYPE_CHECKING:
     from srvmon.runtime import Runtime
@@ -62,6 +63,10 @@ class Board:
     refresh_s: int
     range: str
     panels: tuple[PanelCfg, ...]
+    # -- board variables: the definitions, the values in use, and the panels before substitution --
+    variables: Mapping[str, VariableCfg] = field(default_factory=dict)
+    values: Mapping[str, str] = field(default_factory=dict)
+    template: tuple[PanelCfg, ...] = ()
 
     def info(self) -> BoardInfo:
         """The board as views lay it out before any data."""
@@ -196,15 +201,21 @@ def demo_hint() -> str:
     )
 
 
-def load_config(path: str | os.PathLike[str] | None = None, *, demo: bool = False) -> LoadedConfig:
-    """Load the config srvmon should use. With `demo` (or no config anywhere) the built-in demo board."""
+def load_config(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    demo: bool = False,
+    variables: Mapping[str, str] | None = None,
+) -> LoadedConfig:
+    """Load the config srvmon should use. With `demo` (or no config anywhere) the built-in demo board.
+    `variables`: board variable values (`--var NAME=VALUE`) used instead of the defaults."""
     if demo:
-        loaded = parse_config(DEMO_TOML, "<demo>")
+        loaded = parse_config(DEMO_TOML, "<demo>", variables)
         loaded.demo = True
         return loaded
     found = find_config(path)
     if found is None:
-        loaded = parse_config(DEMO_TOML, "<demo>")
+        loaded = parse_config(DEMO_TOML, "<demo>", variables)
         loaded.demo = True
         loaded.hint = demo_hint()
         return loaded
@@ -219,7 +230,7 @@ def load_config(path: str | os.PathLike[str] | None = None, *, demo: bool = Fals
         raise ConfigError(
             [ConfigIssue(str(found), None, "", f"cannot read: {exc}", "make it a readable UTF-8 text file")]
         ) from exc
-    loaded = parse_config(text, str(found))
+    loaded = parse_config(text, str(found), variables)
     loaded.path = found
     return loaded
 
@@ -312,8 +323,11 @@ def _issues_from(
     return out
 
 
-def parse_config(text: str, file: str = "<string>") -> LoadedConfig:
-    """Validate config text fully; raise ConfigError with every problem found."""
+def parse_config(
+    text: str, file: str = "<string>", variables: Mapping[str, str] | None = None
+) -> LoadedConfig:
+    """Validate config text fully; raise ConfigError with every problem found. `variables`: values of
+    board variables (`--var`), each applied to every board defining it (one no board defines is an error)."""
     try:
         raw = tomllib.loads(text)
     except RecursionError:
@@ -343,7 +357,21 @@ def parse_config(text: str, file: str = "<string>") -> LoadedConfig:
 
     issues: list[ConfigIssue] = []
     specs = _provider_specs(cfg, file, lines, issues)
-    boards = _resolve_boards(cfg, specs, file, lines, issues)
+    given = dict(variables or {})
+    boards = _resolve_boards(cfg, specs, file, lines, issues, given)
+    defined = {name for b in cfg.boards for name in b.variables}
+    for name in sorted(set(given) - defined):
+        issues.append(
+            ConfigIssue(
+                file,
+                None,
+                f"--var {name}",
+                f"no board defines a variable named {name!r}",
+                f"use one of: {', '.join(sorted(defined))}"
+                if defined
+                else "add [boards.variables.NAME] to a board",
+            )
+        )
     if issues:
         raise ConfigError(issues)
     return LoadedConfig(path=None, settings=cfg.settings, boards=boards, providers=specs)
@@ -404,6 +432,7 @@ def _resolve_boards(
     file: str,
     lines: dict[Any, int],
     issues: list[ConfigIssue],
+    given: Mapping[str, str],
 ) -> list[Board]:
     board_cfgs = cfg.boards or _default_boards(cfg, specs)
     if not board_cfgs and not issues:
@@ -431,7 +460,7 @@ def _resolve_boards(
                 )
             )
         seen.add(bcfg.name)
-        board = _resolve_board(cfg, bcfg, where, specs, file, lines, issues)
+        board = _resolve_board(cfg, bcfg, where, specs, file, lines, issues, given)
         if board:
             boards.append(board)
     return boards
@@ -445,6 +474,7 @@ def _resolve_board(
     file: str,
     lines: dict[Any, int],
     issues: list[ConfigIssue],
+    given: Mapping[str, str],
 ) -> Board | None:
     key = _fmt_loc(where)
     panels: dict[str, PanelCfg] = {}
@@ -522,6 +552,26 @@ def _resolve_board(
         board_provider = configured[0]
     user_index = {p.id: i for i, p in enumerate(bcfg.panels)}
     bound: list[PanelCfg] = []
+    template: list[PanelCfg] = []
+    try:
+        values = choose_values(bcfg.variables, {k: v for k, v in given.items() if k in bcfg.variables})
+    except VariableError as exc:
+        issues.append(
+            ConfigIssue(file, line_of(lines, (*where, "variables")), f"{key}.variables", str(exc), _VAR_FIX)
+        )
+        return None
+    for vname, vcfg in bcfg.variables.items():
+        if vcfg.provider is not None and vcfg.provider not in cfg.providers:
+            vloc = (*where, "variables", vname, "provider")
+            issues.append(
+                ConfigIssue(
+                    file,
+                    line_of(lines, vloc),
+                    _fmt_loc(vloc),
+                    f"no provider named {vcfg.provider!r}",
+                    f"use one of: {', '.join(cfg.providers) or '(none)'}",
+                )
+            )
     for p in panels.values():
         ploc: tuple[str | int, ...] = (
             (*where, "panels", user_index[p.id]) if p.id in user_index else (*where, "preset")
@@ -553,6 +603,15 @@ def _resolve_board(
             )
             continue
         spec = specs[prov]
+        bound_raw = p.model_copy(update={"provider": prov})
+        template.append(bound_raw)
+        try:  # board variables: substituted before the provider validates the query
+            p = substitute_panel(bound_raw, values, spec.cls.escape_variable)
+        except VariableError as exc:
+            issues.append(
+                ConfigIssue(file, line_of(lines, (*ploc, "query")), f"{pkey}.query", str(exc), _VAR_FIX)
+            )
+            continue
         if p.query is not None:
             err = spec.cls.validate_query(p.query, p.stat)
             if err:
@@ -566,7 +625,7 @@ def _resolve_board(
                     )
                 )
                 continue
-        bound.append(p.model_copy(update={"provider": prov}))
+        bound.append(p)
     _check_overlaps(bound, user_index, where, key, bcfg.preset, file, lines, issues)
     refresh = bcfg.refresh or cfg.settings.refresh
     rng = bcfg.range or preset_range or cfg.settings.range
@@ -577,6 +636,9 @@ def _resolve_board(
         refresh_s=parse_duration(refresh),
         range=rng,
         panels=tuple(bound),
+        variables=dict(bcfg.variables),
+        values=values,
+        template=tuple(template),
     )
 
 
@@ -615,3 +677,73 @@ def _check_overlaps(panels: list[PanelCfg], user_index: dict[str, int], where: t
                     "move one of them (position row/col) or make them narrower",
                 )
             )
+
+
+# ---- board variables ----------------------------------------------------------------------------
+
+_VAR_FIX = "pick another value (--var NAME=VALUE), or change the variable's default/values"
+
+
+def resolve_variables(
+    loaded: LoadedConfig, values: Mapping[str, str], board: str | None = None
+) -> LoadedConfig:
+    """The config with boards re-resolved for new variable `values` (the TUI's `v`, `--var` on the
+    command line): every board defining a variable (or only `board`) gets it; the others are kept.
+    Pure and cheap: no provider is built. ConfigError names an unknown variable or a refused value."""
+    file = str(loaded.path or "<demo>")
+    targets = [b for b in loaded.boards if board is None or b.name == board]
+    unknown = sorted(set(values) - {n for b in targets for n in b.variables})
+    if unknown:
+        defined = sorted({n for b in targets for n in b.variables})
+        raise ConfigError(
+            [
+                ConfigIssue(
+                    file,
+                    None,
+                    f"--var {unknown[0]}",
+                    f"no board{f' {board!r}' if board else ''} defines a variable named {unknown[0]!r}",
+                    f"use one of: {', '.join(defined)}"
+                    if defined
+                    else "add [boards.variables.NAME] to the board",
+                )
+            ]
+        )
+    issues: list[ConfigIssue] = []
+    boards: list[Board] = []
+    for bi, b in enumerate(loaded.boards):
+        mine = {k: v for k, v in values.items() if k in b.variables}
+        if b not in targets or not mine:
+            boards.append(b)
+            continue
+        try:
+            chosen = choose_values(b.variables, {**b.values, **mine})
+        except VariableError as exc:
+            issues.append(ConfigIssue(file, None, f"--var {next(iter(mine))}", str(exc), _VAR_FIX))
+            continue
+        panels = []
+        for p in b.template:
+            spec = loaded.providers[p.provider or ""]
+            try:
+                panel = substitute_panel(p, chosen, spec.cls.escape_variable)
+            except VariableError as exc:
+                issues.append(
+                    ConfigIssue(file, None, f"boards[{bi}].panels({p.id}).query", str(exc), _VAR_FIX)
+                )
+                continue
+            err = spec.cls.validate_query(panel.query, panel.stat) if panel.query is not None else None
+            if err:
+                issues.append(
+                    ConfigIssue(
+                        file,
+                        None,
+                        f"boards[{bi}].panels({p.id}).query",
+                        f"invalid {spec.type} query with these variable values: {err}",
+                        _VAR_FIX,
+                    )
+                )
+                continue
+            panels.append(panel)
+        boards.append(replace(b, panels=tuple(panels), values=chosen))
+    if issues:
+        raise ConfigError(issues)
+    return replace(loaded, boards=boards)

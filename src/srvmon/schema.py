@@ -282,7 +282,7 @@ class PanelCfg(_Model):
     description: str = ""
     """Help text: what the figure is and how it is rated (shown in the TUI and exports)."""
     content: str | None = None
-    """Text panel: the text (markdown) to show."""
+    """Text panel: the markdown shown (rendered safely: no HTML, no terminal escapes)."""
 
     @field_validator("range")
     @classmethod
@@ -322,6 +322,43 @@ class PanelCfg(_Model):
         return self
 
 
+# -- board variables (srvmon.variables) --
+#: A variable name: `$name` / `${name}` in queries. Names starting with `__` belong to the providers
+#: (`$__rate_interval`, `$__interval`) and are never board variables.
+VARIABLE_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+
+
+class VariableCfg(_Model):
+    """`[boards.variables.NAME]`: the value `$NAME` / `${NAME}` takes in this board's panel queries.
+
+    The value is escaped for each panel's query language by its provider (PromQL, KQL, CloudWatch)."""
+
+    default: str | None = None
+    """The value used when none is picked (`--var NAME=VALUE` on the command line, `v` on the board)."""
+    values: list[Annotated[str, Field(max_length=1024)]] = Field(default=[], max_length=1000)
+    """Allowed values; any other value is an error. Empty: any value (or what `query` lists)."""
+    query: str | dict[str, Any] | None = None
+    """A provider listing of the allowed values (demo: "functions"; Prometheus: "label_values(m, label)";
+    AWS: {search = ..., populate_from = ...}); read when values are picked, never at load."""
+    provider: str | None = None
+    """The provider `query` is asked of; default: the board's provider."""
+    include_all: bool = False
+    """Offer `*`, every value: PromQL regex matchers get `.*`, CloudWatch dimensions `*`."""
+    label: str = ""
+    """Shown when picking a value; default: the variable's name."""
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _default_allowed(self) -> VariableCfg:
+        if self.default is None or not self.values:
+            return self
+        if self.default not in self.values and not (self.include_all and self.default == "*"):
+            raise ValueError(
+                f"default {self.default!r} is not one of the allowed values: {', '.join(self.values)}"
+            )
+        return self
+
+
 class BoardCfg(_Model):
     """One `[[boards]]` entry: a preset, panels, or both (panels with a preset's id replace it)."""
 
@@ -333,6 +370,20 @@ class BoardCfg(_Model):
     refresh: str | None = None
     range: str | None = None
     panels: list[PanelCfg] = []
+    variables: dict[str, VariableCfg] = {}
+    """Board variables: `[boards.variables.NAME]` tables (see VariableCfg)."""
+
+    @field_validator("variables")
+    @classmethod
+    def _v_variable_names(cls, v: dict[str, VariableCfg]) -> dict[str, VariableCfg]:
+        import re
+
+        for name in v:
+            if not re.fullmatch(VARIABLE_NAME, name) or name.startswith("__"):
+                raise ValueError(
+                    f"variable name {name!r}: use letters, digits and '_' (not starting with a digit or '__')"
+                )
+        return v
 
     @field_validator("refresh")
     @classmethod

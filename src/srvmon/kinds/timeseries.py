@@ -51,7 +51,7 @@ class TimeseriesKind(MetricKind):
         delta = an.delta_pct(value, cvalue)
         status, why = rate(cfg, plan, value, delta)
         tr = an.trend(ts, vals) if cfg.trend and ts else None
-        if len(got.series) > 1 and cfg.group_by:
+        if self.name == "timeseries" and len(got.series) > 1:
             series = per_series(cfg, plan, got, previous if compare else None, cfg.top)
         elif ts:
             series = (PanelSeries({}, points(ts, vals), cpts),)

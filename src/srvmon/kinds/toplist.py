@@ -31,12 +31,6 @@ class ToplistKind(MetricKind):
     body = "srvmon.widgets.toplist:TopList"
     ranked = True
 
-    def check(self, cfg: PanelCfg) -> str | None:
-        problem = super().check(cfg)
-        if problem is None and not cfg.group_by:
-            return "a toplist panel needs `group_by` (what to rank: function, api, table...)"
-        return problem
-
     def assemble(self, cfg: PanelCfg, plan: MetricPlan, results: Results, now: datetime) -> PanelSnapshot:
         got = results.get(plan.current)
         if isinstance(got, Failed):

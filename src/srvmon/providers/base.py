@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -29,6 +29,9 @@ from srvmon.model import (
     Usage,
     parse_seconds,
 )
+
+if TYPE_CHECKING:
+    from srvmon.variables import VariableContext
 
 ENTRY_POINT_GROUP = "srvmon.providers"
 
@@ -185,6 +188,23 @@ class Provider(ABC):
         """Config-time check of a panel's provider-specific query: an error message naming the problem, or
         None when it is valid. Pure (no I/O); called while the config is loaded."""
         return None
+
+    # -- board variables (srvmon.variables) --
+    @classmethod
+    def escape_variable(cls, value: str, context: VariableContext) -> str:
+        """The text that replaces one `$name` reference in a panel query: `value` escaped for this
+        provider's query language at `context` (inside which literal, at which dict key; `context.all`
+        asks for the match-everything form). Raise VariableError when the value cannot be written
+        there. Pure. Default: quoted values may not contain their quote or backslashes, unquoted ones
+        must be plain tokens, All is refused."""
+        from srvmon.variables import default_escape
+
+        return default_escape(value, context)
+
+    def variable_values(self, query: str | dict[str, Any]) -> list[str]:
+        """The values a board variable's `query` lists (label values, function names ...), sorted;
+        read-only calls, counted in usage. Raises: ProviderError, NotSupported."""
+        raise NotSupported(f"{self.type_name} provider cannot list variable values; give `values` instead")
 
     @classmethod
     def implemented(cls) -> frozenset[str]:

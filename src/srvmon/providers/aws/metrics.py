@@ -371,3 +371,69 @@ def insights_result(
     if query.limit is not None:
         series = rank(series, query.limit, query.order)
     return QueryResult(query.ref_id, series=tuple(series))
+
+
+# ---- expression queries (metric math, SEARCH, Metrics Insights) -----------------------------------------
+
+
+def run_expression(
+    client: Any,
+    counter: UsageCounter,
+    query: MetricQuery,
+    spec: Any,
+    window: TimeWindow,
+    period: int,
+    target: Target | None = None,
+    multi: bool = False,
+) -> QueryResult:
+    """One GetMetricData call (paged) for an expression query (`spec`: queries.ExpressionSpec): every
+    returned series labelled {"label": <CloudWatch Label>} (+ account/region when several targets)."""
+    from srvmon.providers.aws.queries import expression_queries
+
+    eid, queries = expression_queries(spec, period)
+    raw: dict[str, tuple[list[Any], list[Any]]] = {}
+    warnings: list[str] = []
+    token: str | None = None
+    calls = 0
+    try:
+        while True:
+            kwargs: dict[str, Any] = {
+                "MetricDataQueries": queries,
+                "StartTime": window.start,
+                "EndTime": window.end,
+                "ScanBy": "TimestampAscending",
+            }
+            if token:
+                kwargs["NextToken"] = token
+            counter.call("GetMetricData", metrics=len(spec.using) if not calls else 0)
+            calls += 1
+            response = client.get_metric_data(**kwargs)
+            for result in response.get("MetricDataResults", []):
+                if result.get("Id") != eid:
+                    continue
+                label = str(result.get("Label") or spec.label or query.ref_id)
+                ts, vs = raw.setdefault(label, ([], []))
+                ts.extend(result.get("Timestamps", []))
+                vs.extend(result.get("Values", []))
+                if result.get("StatusCode") not in (None, "Complete", "PartialData"):
+                    warnings.append(f"GetMetricData: {label}: {result.get('StatusCode')}")
+            for message in response.get("Messages", []):
+                warnings.append(
+                    f"GetMetricData: {message.get('Code', '')} {message.get('Value', '')}".strip()
+                )
+            token = response.get("NextToken")
+            if not token or calls >= 20:
+                break
+    except Exception as exc:
+        return QueryResult(query.ref_id, error=describe(exc, "GetMetricData"), throttled=is_throttle(exc))
+    counter.call("GetMetricData", metrics=len(raw), usd=(len(raw) + len(spec.using)) * PRICE_PER_METRIC, n=0)
+    stamps = tuple(window.timestamps())
+    series = []
+    for label, (ts, vs) in raw.items():
+        labels = {"label": label}
+        if multi and target is not None:
+            labels.update(target.labels())
+        series.append(Series(labels, stamps, align(ts, vs, window)))
+    if query.limit is not None:
+        series = rank(series, query.limit, query.order)
+    return QueryResult(query.ref_id, series=tuple(series), warnings=tuple(warnings))

@@ -137,17 +137,28 @@ class AwsProvider(Provider):
     # -- metrics -----------------------------------------------------------------------------------
     @classmethod
     def validate_query(cls, query: str | dict[str, Any] | None, stat: str | None) -> str | None:
-        from srvmon.providers.aws.queries import QueryError, parse
+        from srvmon.providers.aws.queries import QueryError, is_expression, parse, parse_expression
 
         try:
-            parse(query, stat)
+            if is_expression(query):  # metric math / SEARCH / SELECT (importers)
+                parse_expression(query)  # type: ignore[arg-type]
+            else:
+                parse(query, stat)
         except QueryError as exc:
             return str(exc)
         return None
 
     def query(self, queries: Sequence[MetricQuery], window: TimeWindow) -> dict[str, QueryResult]:
         from srvmon.providers.aws.metrics import build_result, weight_leaves
-        from srvmon.providers.aws.queries import Leaf, QueryError, expand, group_keys, parse, period_for
+        from srvmon.providers.aws.queries import (
+            Leaf,
+            QueryError,
+            expand,
+            group_keys,
+            is_expression,
+            parse,
+            period_for,
+        )
 
         targets = self._targets()
         inventory = self.discovery.inventory()
@@ -155,7 +166,11 @@ class AwsProvider(Provider):
         results: dict[str, QueryResult] = {}
         plans: list[tuple[MetricQuery, Any, list[Leaf], tuple[str, ...]]] = []
         insights: list[tuple[MetricQuery, Any, tuple[str, ...]]] = []
+        expressions: list[MetricQuery] = []
         for q in queries:
+            if is_expression(q.query):  # metric math / SEARCH / SELECT: one call each (run_expression)
+                expressions.append(q)
+                continue
             try:
                 spec = parse(q.query, q.stat)
                 group = group_keys(q.group_by, spec)
@@ -197,6 +212,8 @@ class AwsProvider(Provider):
             results[q.ref_id] = build_result(q, spec, leaves, group, fetched, window, period)
         for q, spec, group in insights:
             results[q.ref_id] = self._insights(q, spec, group, window, now, targets)
+        for q in expressions:
+            results[q.ref_id] = self._expression(q, window, now, targets)
         if inventory.warnings:
             for ref, r in list(results.items()):
                 if r.ok and not r.series:
@@ -262,6 +279,64 @@ class AwsProvider(Provider):
         from srvmon.providers.aws.metrics import rank
 
         return QueryResult(q.ref_id, series=tuple(rank(series, q.limit or len(series), q.order)))
+
+    def _expression(self, q: MetricQuery, window: TimeWindow, now: Any, targets: list[Any]) -> QueryResult:
+        """An expression query on every target (metrics.run_expression), series merged."""
+        from srvmon.providers.aws.metrics import rank, run_expression
+        from srvmon.providers.aws.queries import QueryError, parse_expression, period_for
+
+        try:
+            spec = parse_expression(q.query)  # type: ignore[arg-type]
+        except QueryError as exc:
+            return QueryResult(q.ref_id, error=str(exc))
+        series: list[Any] = []
+        warnings: list[str] = []
+        for target in targets:
+            client = self.sessions.client("cloudwatch", target)
+            r = run_expression(
+                client, self.counter, q, spec, window, period_for(window, now), target, len(targets) > 1
+            )
+            if not r.ok:
+                return r
+            series.extend(r.series)
+            warnings.extend(r.warnings)
+        if q.limit is not None:
+            series = rank(series, q.limit, q.order)
+        return QueryResult(q.ref_id, series=tuple(series), warnings=tuple(warnings))
+
+    # -- board variables (importers) ---------------------------------------------------------------
+    @classmethod
+    def escape_variable(cls, value: str, context: Any) -> str:
+        from srvmon.providers.aws.queries import escape_variable
+
+        return escape_variable(value, context)
+
+    def variable_values(self, query: str | dict[str, Any]) -> list[str]:
+        """CloudWatch dashboard variable listings: {search = "{AWS/Lambda,FunctionName} MetricName=\"X\"",
+        populate_from = "FunctionName"} -> that dimension's values (ListMetrics, every target)."""
+        from srvmon.providers.aws.errors import describe, is_throttle
+        from srvmon.providers.aws.queries import QueryError, variable_search
+
+        try:
+            namespace, dims, metric, populate = variable_search(query)
+        except QueryError as exc:
+            raise ProviderError(str(exc)) from exc
+        found: set[str] = set()
+        for target in self._targets():
+            client = self.sessions.client("cloudwatch", target)
+            kwargs: dict[str, Any] = {"Namespace": namespace, "Dimensions": [{"Name": d} for d in dims]}
+            if metric:
+                kwargs["MetricName"] = metric
+            try:
+                for page in client.get_paginator("list_metrics").paginate(**kwargs):
+                    self.counter.call("ListMetrics")
+                    for m in page.get("Metrics", []):
+                        found.update(d["Value"] for d in m.get("Dimensions", []) if d.get("Name") == populate)
+                    if len(found) > 10_000:
+                        break
+            except Exception as exc:
+                raise ProviderError(describe(exc, "ListMetrics"), throttled=is_throttle(exc)) from exc
+        return sorted(found)[:10_000]
 
     # -- other capabilities ------------------------------------------------------------------------
     def resources(self) -> list[str]:

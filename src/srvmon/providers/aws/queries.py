@@ -376,3 +376,167 @@ def search_expression(namespace: str, dimension: str, metric: str, stat: str, pe
     """`SEARCH('{AWS/Lambda,FunctionName} MetricName="Invocations"', 'Sum', 300)`."""
     clean = [s.replace("'", "").replace('"', "") for s in (namespace, dimension, metric, stat)]
     return f"SEARCH('{{{clean[0]},{clean[1]}}} MetricName=\"{clean[2]}\"', '{clean[3]}', {int(period)})"
+
+
+# ---- metric math, SEARCH and Metrics Insights expressions (additive query form) -----------------------
+#
+# query = {expression = "SEARCH('{AWS/Lambda,FunctionName} MetricName=\"Errors\"', 'Sum', 300)"}
+# query = {expression = "100 * errors / invocations", using = {errors = {namespace = ..., metric = ...,
+#          dimensions = {...}, stat = "Sum"}, invocations = {...}}, label = "error %"}
+# query = {expression = "SELECT SUM(Invocations) FROM SCHEMA(\"AWS/Lambda\", FunctionName) GROUP BY ..."}
+# One GetMetricData call per expression query and target; the `using` metrics are fetched with
+# ReturnData false. Each returned series is labelled by its CloudWatch Label.
+
+_EXPRESSION_KEYS = {"expression", "using", "label", "period"}
+_METRIC_ID = re.compile(r"^[a-z][A-Za-z0-9_]{0,254}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ExpressionSpec:
+    """A parsed expression query."""
+
+    expression: str
+    using: tuple[tuple[str, Spec], ...] = ()
+    label: str | None = None
+    period: int | None = None
+
+    @property
+    def insights(self) -> bool:
+        return self.expression.lstrip().upper().startswith("SELECT")
+
+
+def is_expression(query: Any) -> bool:
+    """A dict query with `expression`: the expression form (everything else is the MetricStat form)."""
+    return isinstance(query, Mapping) and "expression" in query
+
+
+def parse_expression(query: Mapping[str, Any]) -> ExpressionSpec:
+    """Validate the expression form; QueryError says what is wrong."""
+    unknown = set(query) - _EXPRESSION_KEYS
+    if unknown:
+        raise QueryError(
+            f"unknown key(s) {sorted(unknown)} in an expression query; allowed: {sorted(_EXPRESSION_KEYS)}"
+        )
+    text = query.get("expression")
+    if not isinstance(text, str) or not text.strip():
+        raise QueryError("`expression` must be a CloudWatch metric math, SEARCH or SELECT expression")
+    if len(text) > 2048 or any(ord(ch) < 32 and ch not in "\t" for ch in text):
+        raise QueryError("`expression` must be one line of at most 2048 characters")
+    using_raw = query.get("using", {})
+    if not isinstance(using_raw, Mapping) or len(using_raw) > 100:
+        raise QueryError(
+            "`using` must map metric ids (m1, errors ...) to {namespace, metric, dimensions, stat}"
+        )
+    using: list[tuple[str, Spec]] = []
+    for mid, metric in using_raw.items():
+        if not isinstance(mid, str) or not _METRIC_ID.match(mid):
+            raise QueryError(f"using id {mid!r}: start with a lowercase letter; letters, digits and '_'")
+        if not isinstance(metric, Mapping):
+            raise QueryError(f"using.{mid} must be {{namespace = ..., metric = ..., dimensions = {{...}}}}")
+        try:
+            spec = parse(dict(metric), None)
+        except QueryError as exc:
+            raise QueryError(f"using.{mid}: {exc}") from None
+        if any(v == "*" for _, v in spec.dims):
+            raise QueryError(f"using.{mid}: a metric used in math cannot have a '*' dimension; use SEARCH")
+        using.append((mid, spec))
+    label = query.get("label")
+    if label is not None and (not isinstance(label, str) or len(label) > 1024):
+        raise QueryError("`label` must be a string")
+    period = query.get("period")
+    if period is not None and (
+        isinstance(period, bool)
+        or not isinstance(period, int)
+        or period < 1
+        or (period >= 60 and period % 60)
+        or period > 86400 * 7
+    ):
+        raise QueryError("`period` must be seconds: 1, 5, 10, 30 or a multiple of 60")
+    return ExpressionSpec(text.strip(), tuple(using), label, period)
+
+
+def expression_queries(spec: ExpressionSpec, period: int) -> tuple[str, list[dict[str, Any]]]:
+    """GetMetricData MetricDataQueries for an expression (its own id first) and that id."""
+    taken = {mid for mid, _ in spec.using}
+    eid = next(f"expr{i}" for i in range(len(taken) + 1) if f"expr{i}" not in taken)
+    out: list[dict[str, Any]] = []
+    for mid, s in spec.using:
+        stat = {
+            "Metric": {
+                "Namespace": s.namespace,
+                "MetricName": s.metric,
+                "Dimensions": [{"Name": n, "Value": v} for n, v in s.dims],
+            },
+            "Period": period,
+            "Stat": s.stat,
+        }
+        out.append({"Id": mid, "MetricStat": stat, "ReturnData": False})
+    main: dict[str, Any] = {"Id": eid, "Expression": spec.expression, "ReturnData": True}
+    if spec.label:
+        main["Label"] = spec.label
+    if spec.insights or spec.period:
+        main["Period"] = spec.period or period
+    return eid, [main, *out]
+
+
+# ---- board variables -------------------------------------------------------------------------------
+
+
+def escape_variable(value: str, ctx: Any) -> str:
+    """A board variable's value in an AWS panel query (`ctx`: srvmon.variables.VariableContext).
+
+    Dimension values are API data (never parsed): used as they are (one line, 1-1024 characters);
+    All is the `*` wildcard there. Inside an expression (SEARCH, math, SELECT) a quoted value may not
+    contain quotes or backslashes, which CloudWatch cannot escape inside SEARCH terms; unquoted values
+    must be plain tokens. Namespaces, metric names, stats and short forms take plain tokens."""
+    from srvmon.variables import VariableError, token
+
+    key = ctx.key
+    if key[:1] == ("using",) and len(key) >= 2:
+        key = key[2:]
+    if key[:1] == ("dimensions",) and len(key) == 2:
+        if ctx.all:
+            if ctx.whole:
+                return "*"
+            raise VariableError(f"${ctx.name} = All (`*`) must be the whole dimension value")
+        if not value or len(value) > 1024 or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            raise VariableError(f"${ctx.name}: a dimension value is one line of 1-1024 characters")
+        return value
+    if key[:1] == ("label",):  # display text, sent as data (one line)
+        return "All" if ctx.all else "".join(ch if ord(ch) >= 32 else " " for ch in value)
+    if key[:1] == ("expression",) and ctx.quote is not None:
+        if ctx.all:
+            raise VariableError(f"${ctx.name}: All (`*`) cannot be written inside a CloudWatch expression")
+        bad = [ch for ch in value if ch in "'\"\\" or ord(ch) < 32]
+        if bad:
+            raise VariableError(
+                f"${ctx.name}: the value contains {bad[0]!r}, which cannot be escaped inside a CloudWatch "
+                "SEARCH/Metrics Insights string"
+            )
+        return value
+    return token(value, ctx, "a name")
+
+
+_SEARCH_SCHEMA = re.compile(
+    r'^\s*\{\s*([^{},]+?)\s*((?:,\s*[^{},]+?\s*)*)\}\s*(?:MetricName\s*=\s*"([^"]+)")?\s*$'
+)
+
+
+def variable_search(query: Any) -> tuple[str, tuple[str, ...], str | None, str]:
+    """A CloudWatch dashboard variable listing `{search = "{AWS/Lambda,FunctionName} MetricName=\"Duration\"",
+    populate_from = "FunctionName"}` -> (namespace, dimension names, metric, populate_from), listed with
+    ListMetrics. QueryError for another shape (free-text searches are not supported)."""
+    if not isinstance(query, Mapping) or set(query) - {"search", "populate_from"}:
+        raise QueryError(
+            'AWS variable query: {search = "{Namespace,Dim} MetricName=\\"X\\"", populate_from = "Dim"}'
+        )
+    search, populate = query.get("search"), query.get("populate_from")
+    m = _SEARCH_SCHEMA.match(search) if isinstance(search, str) else None
+    if m is None or not isinstance(populate, str):
+        raise QueryError(
+            f'AWS variable query {search!r}: use {{Namespace,Dim,...}} MetricName="X" and populate_from'
+        )
+    dims = tuple(d.strip() for d in m.group(2).split(",") if d.strip())
+    if populate not in dims:
+        raise QueryError(f"populate_from {populate!r} is not one of the search's dimensions {list(dims)}")
+    return m.group(1).strip(), dims, m.group(3), populate

@@ -21,7 +21,7 @@ from srvmon.model import (
     Series,
     TimeWindow,
 )
-from srvmon.providers.base import Provider, ProviderError, ProviderOptions
+from srvmon.providers.base import NotSupported, Provider, ProviderError, ProviderOptions
 
 from . import query as q
 from .options import AzureOptions
@@ -120,6 +120,9 @@ class AzureProvider(Provider):
             except ValueError as exc:
                 results[mq.ref_id] = QueryResult(mq.ref_id, error=str(exc))
                 continue
+            if spec.kind == "kql":  # KQL metric panels run on the logs client (kqlseries.py)
+                results[mq.ref_id] = self._kql(mq, spec, window)
+                continue
             (durable_specs if spec.kind == "durable" else metric_specs)[mq.ref_id] = (mq, spec)
         if not metric_specs and not durable_specs:
             return results
@@ -137,6 +140,32 @@ class AzureProvider(Provider):
         """True for a window that ends well before now (a compare copy): more than two steps and 10 min."""
         age = self.clock.now().timestamp() - window.end_s
         return age > max(2 * window.step_s, 600)
+
+    def _kql(self, mq: MetricQuery, spec: q.MetricSpec, window: TimeWindow) -> QueryResult:
+        """A KQL metric panel: the query on the workspace (or App Insights components), rows as series."""
+        from .kqlseries import expand, table_series
+
+        text = expand(spec.metric, window)
+        try:
+            tables, partial, warnings = self._part("logs").run(lambda _schema: text, window)
+        except NotSupported as exc:
+            return QueryResult(mq.ref_id, error=str(exc))
+        except ProviderError as exc:
+            if exc.throttled:
+                raise
+            return QueryResult(mq.ref_id, error=str(exc))
+        result = table_series(mq.ref_id, tables, window, mq.group_by)
+        if partial or warnings:
+            result = QueryResult(
+                result.ref_id, result.series, result.error, result.warnings + tuple(warnings)
+            )
+        return result
+
+    @classmethod
+    def escape_variable(cls, value: str, context: Any) -> str:
+        from .kqlseries import escape_variable
+
+        return escape_variable(value, context)
 
     def _durable(
         self, specs: dict[str, tuple[MetricQuery, q.MetricSpec]], apps: Sequence[Any], window: TimeWindow

@@ -76,7 +76,7 @@ _DICT_KEYS = {"metric", "namespace", "aggregation", "filter", "apps", "target"}
 class MetricSpec:
     """A parsed panel query."""
 
-    kind: str  # "metric" | "derived" | "durable"
+    kind: str  # "metric" | "derived" | "durable" | "kql" (metric = the KQL text)
     metric: str
     namespace: str = SITES_NS
     aggregation: str = "Total"
@@ -91,6 +91,13 @@ def parse(
     """Parse a panel query; ValueError with a readable message when it is not valid."""
     if query is None:
         raise ValueError('an Azure metric panel needs `query`, e.g. query = "FunctionExecutionCount"')
+    if isinstance(query, Mapping) and "kql" in query:  # a KQL metric panel (kqlseries.py)
+        from .kqlseries import validate as validate_kql
+
+        problem = validate_kql(query)
+        if problem:
+            raise ValueError(problem)
+        return MetricSpec("kql", str(query["kql"]), namespace="", aggregation="Total")
     if isinstance(query, str):
         q: dict[str, Any] = {"metric": query.strip()}
     elif isinstance(query, Mapping):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator
 
@@ -25,6 +25,9 @@ from srvmon.model import (
 from srvmon.providers.base import Provider, ProviderOptions
 from srvmon.providers.demo import account, catalog, logsearch, metrics
 from srvmon.providers.demo.fleet import Fleet, Function, Incidents, build_fleet, incidents_at
+
+if TYPE_CHECKING:
+    from srvmon.variables import VariableContext
 
 #: Without `resources`, logs and health look at the busiest functions (like a Logs Insights query,
 #: which takes a bounded number of log groups) plus the ones in an incident.
@@ -86,6 +89,44 @@ class DemoProvider(Provider):
         except catalog.QueryError as exc:
             return str(exc)
         return None
+
+    # -- board variables --------------------------------------------------------------------------------
+    #: Variable listings: `query = "functions"` etc.
+    VARIABLE_QUERIES = ("functions", "services", "apis", "tables", "queues", "state_machines")
+
+    @classmethod
+    def escape_variable(cls, value: str, context: VariableContext) -> str:
+        """Demo queries are data, not a language: a `where` value is used as is (one line); a metric
+        name must be a plain token. `where` cannot express All."""
+        from srvmon.variables import VariableError, token
+
+        if context.all:
+            raise VariableError(f"${context.name}: the demo's `where` has no All (`*`); pick a value")
+        if context.key[:1] == ("where",):
+            if any(ord(ch) < 32 for ch in value):
+                raise VariableError(f"${context.name}: the value must be one line")
+            return value
+        return token(value, context, "a metric name")
+
+    def variable_values(self, query: str | dict[str, Any]) -> list[str]:
+        """`functions`, `services`, `apis`, `tables`, `queues` or `state_machines` of the simulated fleet."""
+        from srvmon.providers.base import ProviderError
+
+        self.counter.call("variable_values")
+        f = self.fleet
+        lists = {
+            "functions": [fn.name for fn in f.functions],
+            "services": list(f.services),
+            "apis": [f.api(s) for s in f.services],
+            "tables": [t.name for t in f.tables],
+            "queues": [q.name for q in f.queues],
+            "state_machines": list(f.machines),
+        }
+        if not isinstance(query, str) or query.strip() not in lists:
+            raise ProviderError(
+                f"demo variable query {query!r}: use one of {', '.join(self.VARIABLE_QUERIES)}"
+            )
+        return sorted(lists[query.strip()])
 
     def query(self, queries: Sequence[MetricQuery], window: TimeWindow) -> dict[str, QueryResult]:
         self.counter.call("query", metrics=len(queries))

@@ -210,3 +210,81 @@ def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list | tuple) else [value]
+
+
+# ---- board variables ---------------------------------------------------------------------------------
+
+
+def escape_variable(value: str, ctx: Any) -> str:
+    """A board variable's value in PromQL (`ctx` is a srvmon.variables.VariableContext).
+
+    Inside a string literal: Go string escaping, plus RE2 escaping after `=~` / `!~` (All is `.*`
+    there, and refused in an exact matcher); outside literals (`[$window]`, `by ($label)`): a plain
+    label name, number or duration only, so a value can never add operators or close a selector."""
+    from srvmon.variables import VariableError, backslash_escape, token
+
+    if ctx.quote is None:
+        return token(value, ctx, "a label name, number or duration")
+    regex = ctx.before.endswith(("=~", "!~"))
+    if ctx.all:
+        if not regex:
+            raise VariableError(
+                f'${ctx.name} = All (`*`) needs a regex matcher: write label=~"${ctx.name}" in the query'
+            )
+        body = ".*"
+    else:
+        body = regex_escape(value) if regex else value
+    if ctx.quote == "`":  # raw string: no escapes at all, so a backtick cannot be written
+        if "`" in body or any(ord(ch) < 32 for ch in body):
+            raise VariableError(
+                f"${ctx.name}: a value inside a `raw string` cannot contain ` or control characters"
+            )
+        return body
+    return backslash_escape(body, ctx.quote)
+
+
+_VARIABLE_QUERY = re.compile(r"^\s*(label_values|label_names|metrics)\s*\((.*)\)\s*$", re.DOTALL)
+
+
+def _split_last_comma(text: str) -> tuple[str, str] | None:
+    """'sum(x{a="b,c"}), label' -> ('sum(x{a="b,c"})', 'label'): the last comma outside (), {}, [] and quotes."""
+    depth, quote, cut = 0, "", -1
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'`":
+            quote = ch
+        elif ch in "({[":
+            depth += 1
+        elif ch in ")}]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            cut = i
+        i += 1
+    return None if cut < 0 else (text[:cut].strip(), text[cut + 1 :].strip())
+
+
+def variable_query(text: str) -> tuple[str, str | None, str | None]:
+    """Grafana's Prometheus variable queries -> (function, selector, label or regex):
+    `label_values(label)`, `label_values(selector, label)`, `label_names()`, `label_names(selector)`,
+    `metrics(regex)`. ValueError names what is supported."""
+    m = _VARIABLE_QUERY.match(text or "")
+    if m is None:
+        raise ValueError(
+            f"variable query {text!r}: use label_values(label), label_values(metric, label), "
+            "label_names() or metrics(regex)"
+        )
+    fn, args = m.group(1), m.group(2).strip()
+    if fn == "label_values":
+        split = _split_last_comma(args)
+        selector, label = split if split else (None, args)
+        label_name(label)
+        return fn, selector or None, label
+    if fn == "label_names":
+        return fn, args or None, None
+    return fn, None, args or ".*"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from srvmon.clock import Clock
 from srvmon.model import (
@@ -23,6 +23,9 @@ from srvmon.providers.base import NotSupported, Provider, ProviderError, Provide
 from srvmon.providers.prometheus import alerts, detect, loki, promql
 from srvmon.providers.prometheus.client import PromClient, QueryError
 from srvmon.providers.prometheus.options import PrometheusOptions
+
+if TYPE_CHECKING:
+    from srvmon.variables import VariableContext
 
 #: How long the server's metric-name list (used to pick query candidates) is trusted.
 NAMES_TTL_S = 300
@@ -71,6 +74,46 @@ class PrometheusProvider(Provider):
         if query is None:
             return "a Prometheus panel needs `query` (PromQL or {promql = ..., fallback = ...})"
         return detect.validate(query)
+
+    # -- board variables ----------------------------------------------------------------------------
+    @classmethod
+    def escape_variable(cls, value: str, context: VariableContext) -> str:
+        return promql.escape_variable(value, context)
+
+    def variable_values(self, query: str | dict[str, Any]) -> list[str]:
+        """Grafana-style listings through the label values API (the last day):
+        `label_values(label)`, `label_values(selector, label)`, `label_names()`, `metrics(regex)`."""
+        import re
+
+        text = query if isinstance(query, str) else str(query.get("query", ""))
+        try:
+            fn, selector, arg = promql.variable_query(text)
+        except ValueError as exc:
+            raise ProviderError(str(exc)) from exc
+        end = self.clock.now().timestamp()
+        params = {"start": str(end - 86400), "end": str(end)}
+        if selector:
+            params["match[]"] = selector
+        path = (
+            "/api/v1/labels"
+            if fn == "label_names"
+            else f"/api/v1/label/{arg if fn == 'label_values' else '__name__'}/values"
+        )
+        try:
+            body = self.client.get(self.opts.url, path, params, "label_values")
+        except QueryError as exc:
+            raise ProviderError(f"{text}: {exc}") from exc
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, list):
+            raise ProviderError(f"{text}: unexpected answer from {path}")
+        values = sorted({str(v) for v in data})
+        if fn == "metrics":
+            try:
+                rx = re.compile(arg or ".*")
+            except re.error as exc:
+                raise ProviderError(f"{text}: bad regex: {exc}") from exc
+            values = [v for v in values if rx.search(v)]
+        return values[:10_000]
 
     # -- detection ----------------------------------------------------------------------------------
     def present(self, names: Collection[str]) -> frozenset[str] | None:
