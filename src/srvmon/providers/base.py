@@ -38,6 +38,8 @@ BUILTINS: dict[str, str] = {
     "aws": "srvmon.providers.aws.provider:AwsProvider",
     "azure": "srvmon.providers.azure:AzureProvider",
     "prometheus": "srvmon.providers.prometheus:PrometheusProvider",
+    "alibaba": "srvmon.providers.alibaba.provider:AlibabaProvider",
+    "oci": "srvmon.providers.oci.provider:OciProvider",
 }
 
 
