@@ -100,9 +100,10 @@ class AlibabaProvider(Provider):
             raise NotSupported("cost is off for this provider (cost = false)")
         from .cost import CostReader
 
+        client = self.client
         with self._lock:
             if self._cost is None:
-                self._cost = CostReader(self.client, self.opts, self.clock)
+                self._cost = CostReader(client, self.opts, self.clock)
             reader = self._cost
         return reader.cost(window)  # type: ignore[no-any-return]
 
