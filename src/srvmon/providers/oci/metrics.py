@@ -163,13 +163,7 @@ def assemble(
         key = tuple((mql.LABELS.get(d, d), str(dims.get(d, ""))) for d in wanted)
         for p in s.get("aggregatedDatapoints") or []:
             ts, v = parse_ts(p.get("timestamp")), p.get("value")
-            if (
-                ts is None
-                or not isinstance(v, int | float)
-                or isinstance(v, bool)
-                or v != v
-                or v in (float("inf"), float("-inf"))
-            ):
+            if ts is None or not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
                 bad += 1
                 continue
             begin = ts - interval_s  # the timestamp closes its interval
