@@ -155,3 +155,18 @@ def _wait_ready(url: str, ca_path: str) -> None:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the fake server did not start: {exc}") from exc
             time.sleep(0.02)
+
+
+class FakeTime:
+    """A monotonic clock that only moves when slept on: provider waits are recorded, never slept."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.t
+
+    def sleep(self, s: float) -> None:
+        self.sleeps.append(round(s, 6))
+        self.t += s

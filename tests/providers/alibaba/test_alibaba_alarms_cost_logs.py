@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import NOW, NOW_S
+from ali_fleet import NOW, NOW_S
 
 from srvmon.model import LogQuery, TimeWindow
 from srvmon.providers.base import NotSupported, ProviderError

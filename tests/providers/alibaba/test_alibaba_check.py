@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import options
+from ali_fleet import options
 
 from srvmon.cli import main
 from srvmon.providers.alibaba import AlibabaProvider

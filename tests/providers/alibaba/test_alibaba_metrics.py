@@ -8,7 +8,8 @@ import time
 from typing import Any
 
 import pytest
-from conftest import NOW, NOW_S, FakeTime, invocations, options
+from ali_fleet import NOW, NOW_S, invocations, options
+from tls_fake import FakeTime
 
 from srvmon.model import MetricQuery, TimeWindow
 from srvmon.providers.alibaba import AlibabaProvider

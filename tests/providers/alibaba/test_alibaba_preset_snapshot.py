@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ali_fleet import NOW, NOW_S
 from alifake import READ_ONLY
-from conftest import NOW, NOW_S
 
 from srvmon.clock import FrozenClock
 from srvmon.config import load_config

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from conftest import options
+from oci_fleet import options
 from ocifake import COMPARTMENT
 
 from srvmon.cli import main

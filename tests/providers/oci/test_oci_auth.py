@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NOW, TEST_KEY_PEM, instance_identity, options
+from oci_fleet import NOW, TEST_KEY_PEM, instance_identity, options
 from ocifake import FINGERPRINT, TENANCY, USER, imds_routes
 from tls_fake import serve
 

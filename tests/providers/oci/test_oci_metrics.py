@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NOW, NOW_S, FakeTime, errors, invocations, options
+from oci_fleet import NOW, NOW_S, errors, invocations, options
 from ocifake import COMPARTMENT, FINGERPRINT, TENANCY, USER
+from tls_fake import FakeTime
 
 from srvmon.model import MetricQuery, TimeWindow
 from srvmon.providers.base import ProviderError

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NOW, NOW_S, invocations
+from oci_fleet import NOW, NOW_S, invocations
 from ocifake import COMPARTMENT
 
 from srvmon.clock import FrozenClock

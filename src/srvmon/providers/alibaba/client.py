@@ -188,9 +188,9 @@ class AliClient:
         deadline = self._monotonic() + self.options.timeout_s
 
         def attempt() -> dict[str, Any]:
-            if before_send is not None:
-                before_send()
             self._limiter(f"{service}:{action}").acquire(deadline)
+            if before_send is not None:  # after pacing: a budget unit is only spent on a call that is sent
+                before_send()
             headers = acs3_sign(
                 method="GET", host=host, path=path, params=params, body=b"", action=action, version=version,
                 access_key_id=creds.access_key_id, access_key_secret=creds.access_key_secret,
