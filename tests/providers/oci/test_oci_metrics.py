@@ -202,5 +202,7 @@ def test_limits(make_provider: Any) -> None:
         512.0,
         1024.0,
     )
+    bare = make_provider(total_concurrency_mb=None, provisioned_concurrency_mb=None)
+    assert "limits" not in bare.capabilities and "total_concurrency_mb" in bare.unavailable()["limits"]
     with pytest.raises(ProviderError, match="total_concurrency_mb"):
-        make_provider(total_concurrency_mb=None, provisioned_concurrency_mb=None).limits()
+        bare.limits()

@@ -43,6 +43,13 @@ class OciProvider(Provider):
                 self._client = OciClient(self.opts, self.counter, **self._client_kw)
             return self._client
 
+    def unavailable(self) -> dict[str, str]:
+        if self.opts.total_concurrency_mb or self.opts.provisioned_concurrency_mb:
+            return {}
+        return {
+            "limits": "set total_concurrency_mb / provisioned_concurrency_mb (the tenancy's Functions limits)"
+        }
+
     @classmethod
     def validate_query(cls, query: str | dict[str, Any] | None, stat: str | None) -> str | None:
         return mql.validate(query, stat)
