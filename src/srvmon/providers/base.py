@@ -43,6 +43,8 @@ BUILTINS: dict[str, str] = {
     "prometheus": "srvmon.providers.prometheus:PrometheusProvider",
     "cloudflare": "srvmon.providers.cloudflare.provider:CloudflareProvider",
     "gcp": "srvmon.providers.gcp.provider:GcpProvider",
+    "alibaba": "srvmon.providers.alibaba.provider:AlibabaProvider",
+    "oci": "srvmon.providers.oci.provider:OciProvider",
 }
 
 
