@@ -4,6 +4,7 @@ every board; each batch of calls runs under the refresh deadline, which the proc
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, wait
@@ -92,7 +93,7 @@ class Runtime:
                 waiting = not force and bo.failures and now_s < bo.retry_at
                 reason, retry_at = bo.reason, bo.retry_at
             if waiting:
-                outcomes[i] = Failed(f"{reason} (retrying in {int(retry_at - now_s) + 1}s)", "skipped")
+                outcomes[i] = Failed(f"{reason} (retrying in {math.ceil(retry_at - now_s)}s)", "skipped")
                 run.skipped = True
                 continue
             try:

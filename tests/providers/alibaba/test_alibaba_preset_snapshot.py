@@ -98,27 +98,25 @@ def test_full_snapshot_against_the_fake(snapshot: Any, ali: Any) -> None:
     assert panels["duration_avg"].value == pytest.approx((120 + 800 + 40) / 3, rel=1e-3)
     assert panels["duration_p99"].status == "nodata"
     assert panels["memory"].value == 900.0
-    assert [(r["name"], r["state"]) for r in panels["alarms"].rows] == [
+    assert [(r.name, r.state) for r in panels["alarms"].rows] == [
         ("orders-5xx", "ALARM"), ("mailer-throttles", "INSUFFICIENT_DATA"), ("resize-latency", "OK"),
     ]  # fmt: skip
-    top = [(r["name"], r["value"], r["compare_value"]) for r in panels["top_functions"].rows]
+    top = [(r.name, r.value, r.compare_value) for r in panels["top_functions"].rows]
     assert top == [
         ("orders-api", float(10 * 240 + sum(extra)), float(5 * 240 + sum(extra))),
         ("image-resize", 960.0, 480.0),
         ("mailer", 480.0, 240.0),
     ]
-    assert [r["name"] for r in panels["slowest"].rows] == ["image-resize", "orders-api", "mailer"]
-    assert [r["name"] for r in panels["errors_by_function"].rows] == ["orders-api", "mailer"]
+    assert [r.name for r in panels["slowest"].rows] == ["image-resize", "orders-api", "mailer"]
+    assert [r.name for r in panels["errors_by_function"].rows] == ["orders-api", "mailer"]
     month = panels["calls_month"]
     assert (
         month.series and month.series[0].compare_points is None
     )  # 58 days back: beyond the 31-day retention
-    cost = {r["service"]: r for r in panels["cost"].rows}
+    cost = {r.service: r for r in panels["cost"].rows}
     assert set(cost) == {"Function Compute", "Log Service"}
-    assert cost["Function Compute"]["mtd"] == pytest.approx(
-        1.25 * (NOW.day - 1), rel=1e-3
-    )  # today is partial
-    assert [r["request_id"] for r in panels["errors"].rows] == ["req-3", "req-1"]
+    assert cost["Function Compute"].mtd == pytest.approx(1.25 * (NOW.day - 1), rel=1e-3)  # today is partial
+    assert [r.request_id for r in panels["errors"].rows] == ["req-3", "req-1"]
     (prov,) = snap.providers
     assert prov.ok and prov.type == "alibaba" and prov.api_calls > 0 and prov.metrics_requested > 0
     actions = {a for a, _ in ali.calls}

@@ -87,15 +87,15 @@ def test_full_snapshot_against_the_fake(snapshot: Any, oci: Any) -> None:
     assert month.compare_points is not None and any(
         v for _, v in month.compare_points
     )  # hourly data 58 days back
-    assert [(r["name"], r["state"]) for r in panels["alarms"].rows] == [
+    assert [(r.name, r.state) for r in panels["alarms"].rows] == [
         ("fn-errors", "ALARM"), ("fn-throttles", "ALARM"), ("fn-latency", "OK"),
     ]  # fmt: skip
-    top = [(r["name"], r["value"]) for r in panels["top_functions"].rows]
+    top = [(r.name, r.value) for r in panels["top_functions"].rows]
     assert top == [("checkout", float(6 * 240 + sum(extra))), ("notifier", 480.0), ("thumbnail", 480.0)]
-    assert [r["name"] for r in panels["slowest"].rows] == ["thumbnail", "checkout", "notifier"]
+    assert [r.name for r in panels["slowest"].rows] == ["thumbnail", "checkout", "notifier"]
     assert {s.labels["response"] for s in panels["responses"].series} == {"Success", "Error", "Throttled"}
-    assert [r["name"] for r in panels["errors_by_function"].rows] == ["checkout"]
-    assert [r["name"] for r in panels["throttled_by_function"].rows] == ["thumbnail"]
+    assert [r.name for r in panels["errors_by_function"].rows] == ["checkout"]
+    assert [r.name for r in panels["throttled_by_function"].rows] == ["thumbnail"]
     (prov,) = snapshot.providers
     assert prov.ok and prov.type == "oci" and prov.api_calls > 0 and prov.estimated_cost_usd > 0
     ops = {r.path for r in oci.server.requests}
