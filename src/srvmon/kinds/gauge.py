@@ -64,6 +64,9 @@ class GaugeKind(MetricKind):
                     cfg, f"limit {cfg.limit!r} unavailable: {limits.message}", now, plan.window
                 )
             found = next((lim for lim in limits if lim.name == cfg.limit), None)
+            why = getattr(limits, "unavailable", {}).get(cfg.limit) if found is None else None
+            if why:  # the provider says which call failed and why (e.g. GetAccountSettings denied)
+                return self.failed(cfg, f"limit {cfg.limit!r} unavailable: {why}", now, plan.window)
             if found is None:
                 known = ", ".join(sorted({lim.name for lim in limits})) or "none"
                 return self.failed(cfg, f"provider {cfg.provider!r} reports no limit named {cfg.limit!r} "
