@@ -13,7 +13,6 @@ import typing
 from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from srvmon.model import (
@@ -208,12 +207,17 @@ def _float(v: Any, where: str) -> float | None:
         return None
     if isinstance(v, bool) or not isinstance(v, int | float):
         raise SnapshotFormatError(f"{where}: expected a number or null")
-    return v  # ints stay ints: equality with the written value holds
+    number: float = v  # ints stay ints: equality with the written value holds
+    return number
 
 
-@cache
+_HINTS: dict[type[Any], dict[str, Any]] = {}
+
+
 def _hints(cls: type[Any]) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
 
 
 def _build(cls: type[Any], data: Any, where: str) -> Any:

@@ -149,7 +149,7 @@ _HEADINGS = {"status": "Status changes", "value": "Value moves", "alarm": "Alarm
 
 
 def _sections(d: SnapshotDiff) -> list[tuple[str, Sequence[DiffItem]]]:
-    out = []
+    out: list[tuple[str, Sequence[DiffItem]]] = []
     for change, heading in _HEADINGS.items():
         items = [i for i in d.items if i.change == change]
         if items:

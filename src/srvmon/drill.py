@@ -5,6 +5,7 @@ from __future__ import annotations
 from srvmon.model import (
     AlarmRow,
     CostRow,
+    EventRow,
     HealthRow,
     LogQuery,
     LogRow,
@@ -28,6 +29,8 @@ def resources_of(row: Row | PanelSeries | None) -> tuple[str, ...]:
         return (row.resource,) if row.resource else ()
     if isinstance(row, ShareRow):
         return (row.name,)
+    if isinstance(row, EventRow):
+        return row.resources[:1]
     if isinstance(row, CostRow):
         return ()
     return tuple(str(v) for v in row.labels.values() if v)

@@ -26,7 +26,7 @@ TITLE_WIDTH = 44
 def version() -> str:
     from srvmon import __version__
 
-    return __version__
+    return str(__version__)
 
 
 def to_json(s: Snapshot) -> str:

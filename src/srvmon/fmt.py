@@ -34,7 +34,7 @@ class Data(str):
 Detail = tuple[str, ...]
 
 
-def join(items: list[tuple[str, ...]], sep: str = ", ") -> Detail:
+def join(items: Sequence[Sequence[str]], sep: str = ", ") -> Detail:
     """Fragments of several items joined with `sep`."""
     out: list[str] = []
     for i, item in enumerate(items):

@@ -6,28 +6,21 @@ import json
 import subprocess
 import sys
 
-CORE = [
-    "srvmon.model",
-    "srvmon.clock",
-    "srvmon.schema",
-    "srvmon.config",
-    "srvmon.analysis",
-    "srvmon.changepoint",
-    "srvmon.changes",
-    "srvmon.panels",
-    "srvmon.poll",
-    "srvmon.export",
-    "srvmon.providers.base",
-    "srvmon.providers.eventcache",
-    "srvmon.logmine",
-    "srvmon.sanitize",
-    "srvmon.logfilter",
-    "srvmon.logs_cli",
-    "srvmon.providers.demo",
-    "srvmon.providers.aws",
-    "srvmon.providers.azure",
-    "srvmon.providers.prometheus",
-]
+def _core_modules() -> list[str]:
+    """Every module of the package outside the TUI layer (srvmon.tui, srvmon.widgets) and the CLI."""
+    import pkgutil
+
+    import srvmon
+
+    out = []
+    for info in pkgutil.walk_packages(srvmon.__path__, "srvmon."):
+        if info.name.startswith(("srvmon.tui", "srvmon.widgets")) or info.name in ("srvmon.cli", "srvmon.__main__"):
+            continue
+        out.append(info.name)
+    return out
+
+
+CORE = _core_modules()
 
 
 def _modules_after(code: str) -> set[str]:

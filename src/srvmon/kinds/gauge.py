@@ -20,7 +20,7 @@ from srvmon.kinds.metric import (
     transform,
     value_of,
 )
-from srvmon.model import LimitInfo, PanelSeries, PanelSnapshot, ShareRow, Status
+from srvmon.model import LimitInfo, PanelSeries, PanelSnapshot, Series, ShareRow, Status
 from srvmon.needs import Failed, LimitsNeed, Results
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ class GaugeKind(MetricKind):
         rows = None
         if len(got.series) > 1:
 
-            def val(s):  # type: ignore[no-untyped-def]
+            def val(s: Series) -> float | None:
                 return an.reduce_values(transform(cfg, step, s.values), cfg.reduce)
 
             rows = tuple(ShareRow(s.name(), r4(val(s))) for s in an.top_n(got.series, val, 3, "desc"))

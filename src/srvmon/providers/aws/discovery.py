@@ -227,8 +227,9 @@ class Discovery:
             value = client.get_function_concurrency(FunctionName=name).get("ReservedConcurrentExecutions")
         except Exception:
             return hit[1] if hit else None
-        self._reserved_cache[key] = (now, value)
-        return value
+        reserved = int(value) if isinstance(value, int) else None
+        self._reserved_cache[key] = (now, reserved)
+        return reserved
 
     def _rest_apis(self, target: Target) -> list[Resource]:
         client = self.sessions.client("apigateway", target)

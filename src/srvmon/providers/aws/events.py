@@ -215,7 +215,7 @@ class EventsReader:
                 continue
             part.attempts += 1
             try:
-                part.events.extend(run())
+                part.events.extend(run())  # type: ignore[no-untyped-call]
             except Exception as exc:
                 part.failures += 1
                 part.throttled = part.throttled or is_throttle(exc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from datetime import datetime
+from typing import Any
 
 from srvmon.model import Limit, TimeWindow
 from srvmon.providers.aws.discovery import Inventory
@@ -69,7 +70,7 @@ def fetch_limits(
     window = TimeWindow.ending_at(now, LOOKBACK_S, 60)
     multi = len(targets) > 1
     leaves: list[Leaf] = []
-    settings: dict[Target, dict] = {}
+    settings: dict[Target, dict[str, Any]] = {}
     unavailable: dict[str, str] = {}
     errors: list[str] = []
     throttled = False

@@ -44,7 +44,7 @@ class SettledCache:
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self._lock = threading.Lock()
         self._max = max_entries
-        self._data: OrderedDict[tuple[Hashable, int], tuple[int, array]] = OrderedDict()
+        self._data: OrderedDict[tuple[Hashable, int], tuple[int, array[float]]] = OrderedDict()
 
     def get(self, key: Hashable, window: TimeWindow) -> tuple[float | None, ...] | None:
         with self._lock:

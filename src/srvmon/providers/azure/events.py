@@ -217,7 +217,7 @@ class AzureEvents:
                 lambda: self._alert_events(window, now, budget),
             ):
                 try:
-                    found.extend(run())
+                    found.extend(run())  # type: ignore[no-untyped-call]
                 except ProviderError as exc:
                     failures.append(exc)
                     self._warn(str(exc))

@@ -196,7 +196,7 @@ def _fetch_all(
     for key, names in wanted.items():
         namespace, agg, filt, patterns, target, group = key
         pool = components if target == "app_insights" else apps
-        chosen = [a for a in select_apps(pool, patterns) if GROUPS[group](a)]
+        chosen = [a for a in select_apps(pool, patterns) if GROUPS[group](a)]  # type: ignore[no-untyped-call]
         if target == "app_insights" and not components:
             for name in names:
                 errors[(key, name)] = (

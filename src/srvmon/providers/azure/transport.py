@@ -217,7 +217,7 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
 
 
-class BoundedRetry(RetryPolicy):
+class BoundedRetry(RetryPolicy):  # type: ignore[type-arg]
     """Retries of transient failures within one call's time budget; throttling is handed straight back."""
 
     def __init__(self, retries: int, budget_s: float) -> None:

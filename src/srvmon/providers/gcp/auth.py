@@ -33,7 +33,7 @@ FIX = (
 )
 
 
-class _TokenResponse(GoogleResponse):  # type: ignore[misc]
+class _TokenResponse(GoogleResponse):
     """google.auth.transport.Response over a bounded answer."""
 
     def __init__(self, status: int, headers: Mapping[str, str], data: bytes) -> None:
@@ -52,7 +52,7 @@ class _TokenResponse(GoogleResponse):  # type: ignore[misc]
         return self._data
 
 
-class BoundedTransport(GoogleRequest):  # type: ignore[misc]
+class BoundedTransport(GoogleRequest):
     """google.auth.transport.Request on BoundedHttp: deadlines and body cap for token refreshes."""
 
     def __init__(self, http: BoundedHttp) -> None:
@@ -73,7 +73,7 @@ class BoundedTransport(GoogleRequest):  # type: ignore[misc]
             resp = self.http.request(method, url, content=body, headers=headers)
         except HttpError as exc:
             if exc.status is None:  # no answer at all: google-auth wants a TransportError
-                raise TransportError(str(exc)) from exc
+                raise TransportError(str(exc)) from exc  # type: ignore[no-untyped-call]
             data = json.dumps(exc.body).encode() if exc.body is not None else exc.text.encode()
             return _TokenResponse(exc.status, {}, data)
         return _TokenResponse(resp.status, resp.headers, resp.content)
@@ -195,9 +195,9 @@ def load_file(path: str) -> Any:
     kind = info.get("type") if isinstance(info, dict) else None
     try:
         if kind == "service_account":
-            return service_account.Credentials.from_service_account_info(info, scopes=SCOPES)
+            return service_account.Credentials.from_service_account_info(info, scopes=SCOPES)  # type: ignore[no-untyped-call]
         if kind == "authorized_user":
-            return user_credentials.Credentials.from_authorized_user_info(info, scopes=SCOPES)
+            return user_credentials.Credentials.from_authorized_user_info(info, scopes=SCOPES)  # type: ignore[no-untyped-call]
     except ValueError as exc:
         raise ProviderError(f"credentials_file {path}: {exc}") from exc
     raise ProviderError(
