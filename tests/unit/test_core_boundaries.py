@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+
 def _core_modules() -> list[str]:
     """Every module of the package outside the TUI layer (srvmon.tui, srvmon.widgets) and the CLI."""
     import pkgutil
@@ -14,7 +15,10 @@ def _core_modules() -> list[str]:
 
     out = []
     for info in pkgutil.walk_packages(srvmon.__path__, "srvmon."):
-        if info.name.startswith(("srvmon.tui", "srvmon.widgets")) or info.name in ("srvmon.cli", "srvmon.__main__"):
+        if info.name.startswith(("srvmon.tui", "srvmon.widgets")) or info.name in (
+            "srvmon.cli",
+            "srvmon.__main__",
+        ):
             continue
         out.append(info.name)
     return out
