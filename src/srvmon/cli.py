@@ -160,7 +160,7 @@ def _board_setup(args: argparse.Namespace, err: TextIO) -> tuple[LoadedConfig, C
     from srvmon.config import ConfigError
     from srvmon.model import RANGES
 
-    if getattr(args, "range", None) and args.range not in RANGES:
+    if getattr(args, "range", None) is not None and args.range not in RANGES:
         print(f"srvmon: --range {args.range!r}: use one of {', '.join(RANGES)}", file=err)
         return None
     loaded = _load(args, err)
@@ -375,7 +375,7 @@ def cmd_board(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from srvmon.model import parse_duration
 
     refresh_s = None
-    if args.refresh:
+    if args.refresh is not None:
         try:
             refresh_s = parse_duration(args.refresh)
         except ValueError as exc:
@@ -417,9 +417,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     err = err or sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        # argparse writes usage errors to stderr: to the caller's `err` stream (and --help to `out`)
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+            args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: 0 for --help/--version, 2 for usage errors
-        return int(exc.code or 0)
+        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
     handler = COMMANDS.get(args.command or "", cmd_board)
     _exit_on_sigterm()
     try:

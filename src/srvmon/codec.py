@@ -142,7 +142,8 @@ def _window(w: TimeWindow) -> dict[str, Any]:
 def provider_dict(p: ProviderStatus) -> dict[str, Any]:
     return {"name": p.name, "type": p.type, "ok": p.ok, "error": p.error, "api_calls": p.api_calls,
             "metrics_requested": p.metrics_requested, "estimated_cost_usd": _num(p.estimated_cost_usd),
-            "demo": p.demo, "calls": p.calls, "failed": p.failed, "partial": p.partial, "state": p.state}  # fmt: skip
+            "demo": p.demo, "calls": p.calls, "failed": p.failed, "partial": p.partial, "state": p.state,
+            "warnings": list(p.warnings)}  # fmt: skip
 
 
 def snapshot_dict(s: Snapshot, version: str) -> dict[str, Any]:
@@ -330,7 +331,8 @@ def snapshot_from(doc: Any) -> Snapshot:
             name=str(p.get("name", "")), type=str(p.get("type", "")), ok=bool(p.get("ok")), error=p.get("error"),
             api_calls=int(p.get("api_calls") or 0), metrics_requested=int(p.get("metrics_requested") or 0),
             estimated_cost_usd=float(p.get("estimated_cost_usd") or 0.0), demo=bool(p.get("demo")),
-            calls=int(p.get("calls") or 0), failed=int(p.get("failed") or 0)))  # fmt: skip
+            calls=int(p.get("calls") or 0), failed=int(p.get("failed") or 0),
+            warnings=tuple(str(w) for w in p.get("warnings") or ())))  # fmt: skip
     events = tuple(_build(ChangeEvent, e, f"events[{i}]") for i, e in enumerate(doc.get("events") or []))
     return Snapshot(
         board=str(doc.get("board", "")),

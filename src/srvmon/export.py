@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -85,9 +86,16 @@ def compare_text(s: Snapshot) -> str:
 _MD_PUNCT = set("\\`*_[]()<>!|~&#")
 
 
+#: What a Markdown viewer may turn into a link on its own (GFM autolinks, linkify): schemes, www., emails.
+_LINKABLE = re.compile(r"[a-z][a-z0-9+.-]*://|\bwww\.|\b(mailto|javascript|data|file):|[\w.+-]+@[\w-]+\.\w",
+                       re.IGNORECASE)  # fmt: skip
+
+
 def md_escape(text: str) -> str:
-    """Trusted-ish text (titles) with every Markdown metacharacter backslash-escaped (no links, images,
-    HTML, emphasis can form)."""
+    """Text (titles, labels) made literal: every Markdown metacharacter backslash-escaped (no link,
+    image, HTML or emphasis can form); anything a viewer could autolink goes in a code span instead."""
+    if _LINKABLE.search(text):
+        return md_code(text)
     return "".join("\\" + ch if ch in _MD_PUNCT else ch for ch in clean(text))
 
 
@@ -134,6 +142,9 @@ def to_md(s: Snapshot) -> str:
     lines += ["", "Providers: " + ", ".join(
         f"{md_code(p.name)} ({md_escape(p.type)}) {md_code(p.state)}, {p.api_calls} API calls, "
         f"${p.estimated_cost_usd:.4f}" for p in s.providers), ""]  # fmt: skip
+    warnings = [f"- {md_code(p.name)}: {md_code(w)}" for p in s.providers for w in p.warnings]
+    if warnings:
+        lines += [*warnings, ""]
     return "\n".join(lines)
 
 
@@ -162,6 +173,7 @@ def to_txt(s: Snapshot) -> str:
     for pr in s.providers:
         out.append(f"provider {clean(pr.name)} ({clean(pr.type)}): {clean(pr.state)}; {pr.api_calls} API calls, "
                    f"{pr.metrics_requested} metrics, ${pr.estimated_cost_usd:.4f}")  # fmt: skip
+        out.extend(f"  · {clean(w)}" for w in pr.warnings)
     return "\n".join(out) + "\n"
 
 

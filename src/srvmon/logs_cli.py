@@ -159,7 +159,12 @@ def empty_unknown(provider: Provider, names: Sequence[str], found: Sequence[LogR
 
 
 def build_query(args: argparse.Namespace, provider: Provider, clock: Clock) -> LogQuery:
-    since_s = parse_duration(args.since)
+    try:
+        since_s = parse_duration(args.since)
+    except ValueError as exc:
+        raise ValueError(f"--since: {exc}") from None
+    if since_s > 400 * 86400:
+        raise ValueError(f"--since {args.since!r}: logs reach back at most 400 days")
     now = clock.now()
     window = TimeWindow(now - timedelta(seconds=since_s), now, step_for_range(since_s))
     resources = tuple(args.resource) if args.resource else tuple(provider.resources())

@@ -601,6 +601,8 @@ class ProviderStatus:
     #: Calls made for this snapshot and how many failed (partial when 0 < failed < calls).
     calls: int = 0
     failed: int = 0
+    #: What did not work but did not fail a panel (e.g. "events: ..." when change events could not be read).
+    warnings: tuple[str, ...] = ()
 
     @property
     def partial(self) -> bool:

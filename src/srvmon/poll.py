@@ -81,6 +81,7 @@ class Poller:
         self.clock = clock
         self._lock = threading.Lock()
         self._previous: dict[str, PanelSnapshot] = {}
+        self._optional: frozenset[Need[Any]] = frozenset()
 
     def close(self) -> None:
         """Releases the pools of a runtime the poller made itself; never closes providers."""
@@ -111,6 +112,7 @@ class Poller:
             if isinstance(plan, Plan):
                 needs.update(dict.fromkeys(plan.needs()))
         event_needs = self._event_needs(board_window)
+        self._optional = frozenset(n for n in event_needs if n not in needs)
         needs.update(dict.fromkeys(event_needs))
         batches = self._batches(list(needs))
         outcomes, runs = self.runtime.run([b.call for b in batches], force=force)
@@ -161,7 +163,8 @@ class Poller:
             if isinstance(need, MetricNeed):
                 metric[(need.provider, need.window)].append(need)
             else:
-                out.append(_Batch(Call(need.provider, self._call_for(need), _what(need)), (need,)))
+                optional = need in self._optional
+                out.append(_Batch(Call(need.provider, self._call_for(need), _what(need), optional), (need,)))
         for (prov, window), group in metric.items():
             refs = {n: f"q{i}" for i, n in enumerate(group)}
             queries = [replace(n.query, ref_id=refs[n]) for n in group]
@@ -238,6 +241,7 @@ class Poller:
                 demo=bool(provider and provider.is_demo),
                 calls=run.calls,
                 failed=run.failed,
+                warnings=tuple(run.warnings),
             ))  # fmt: skip
         return tuple(out)
 

@@ -36,6 +36,9 @@ class Call:
     fn: Callable[[], Any]
     #: What it is, for messages ("query", "alarms", "cost"...).
     what: str
+    #: An extra a refresh can do without (board-wide change events): its failure is a warning, it does
+    #: not make the provider partial or back it off.
+    optional: bool = False
 
 
 @dataclass
@@ -48,6 +51,8 @@ class ProviderRun:
     throttled: bool = False
     retry_after_s: float | None = None
     skipped: bool = False
+    #: Failures of optional calls, said as warnings.
+    warnings: list[str] = field(default_factory=list)
 
 
 class Runtime:
@@ -84,7 +89,7 @@ class Runtime:
         futures: dict[int, Future[Any]] = {}
         for i, c in enumerate(calls):
             run = runs.setdefault(c.provider, ProviderRun())
-            run.calls += 1
+            run.calls += 0 if c.optional else 1
             if c.provider not in self.providers:
                 outcomes[i] = Failed(f"provider {c.provider!r} is not configured", "error")
                 continue
@@ -108,6 +113,9 @@ class Runtime:
             got = outcomes[i]
             if isinstance(got, Failed) and got.reason != "unsupported":
                 run = runs[c.provider]
+                if c.optional:
+                    run.warnings.append(f"{c.what}: {got.message}")
+                    continue
                 run.failed += 1
                 if got.message not in run.errors:
                     run.errors.append(got.message)
