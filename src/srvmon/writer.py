@@ -57,7 +57,12 @@ def check_target(path: str | os.PathLike[str]) -> Path:
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise WriteError(f"{parent} does not exist; create it first or choose another path")
-    if target.exists() and target.is_file() and not os.access(target, os.W_OK):
+    # read-only by its mode (no write bit for anyone: also for root, who could write it anyway) or to us
+    if (
+        target.exists()
+        and target.is_file()
+        and (target.stat().st_mode & 0o222 == 0 or not os.access(target, os.W_OK))
+    ):
         raise WriteError(f"{target} is read-only; srvmon does not replace files you cannot write")
     if not target.exists() and not os.access(parent, os.W_OK | os.X_OK):
         raise WriteError(f"cannot create files in {parent} (permission denied)")
