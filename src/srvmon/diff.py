@@ -61,7 +61,8 @@ def diff(a: Snapshot, b: Snapshot) -> SnapshotDiff:
     seen = {e.id or (e.time, e.summary) for e in a.events}
     for e in b.events:
         if (e.id or (e.time, e.summary)) not in seen:
-            items.append(DiffItem("event", "", "", (fmt_instant(e.time), f" {e.kind} ", Data(e.summary)),
+            summary = e.summary if len(e.summary) <= 100 else e.summary[:99] + "…"
+            items.append(DiffItem("event", "", "", (fmt_instant(e.time), f" {e.kind} ", Data(summary)),
                                   e.time.timestamp()))  # fmt: skip
     items.sort(key=lambda i: (ORDER[i.change], -i.score, i.panel))
     return SnapshotDiff(a, b, tuple(items))
