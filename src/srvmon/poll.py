@@ -89,13 +89,16 @@ class Poller:
             self.runtime.close(providers=False)
 
     def poll(self, *, range_s: int | None = None, end: datetime | None = None, compare: bool = True,
-             force: bool = False, range_label: str | None = None) -> Snapshot:  # fmt: skip
+             force: bool = False, range_label: str | None = None,
+             progress: Callable[[Snapshot], None] | None = None) -> Snapshot:  # fmt: skip
+        """One refresh. With `progress`, a partial Snapshot (the panels of the providers that have answered,
+        the others left out) is handed over each time a provider finishes while others are still running."""
         with self._lock:
-            return self._poll(range_s, end, compare, force, range_label)
+            return self._poll(range_s, end, compare, force, range_label, progress)
 
     # -- one refresh -------------------------------------------------------------------------------------
     def _poll(self, range_s: int | None, end: datetime | None, compare: bool, force: bool,
-              range_label: str | None) -> Snapshot:  # fmt: skip
+              range_label: str | None, progress: Callable[[Snapshot], None] | None = None) -> Snapshot:  # fmt: skip
         now = self.clock.now()
         end = end or now
         span = range_s or RANGES[self.board.range]
@@ -115,7 +118,22 @@ class Poller:
         self._optional = frozenset(n for n in event_needs if n not in needs)
         needs.update(dict.fromkeys(event_needs))
         batches = self._batches(list(needs))
-        outcomes, runs = self.runtime.run([b.call for b in batches], force=force)
+        label = range_label or range_label_of(span)
+
+        def partial(done: frozenset[str], outcomes: list[Any]) -> None:
+            if progress is None:
+                return
+            answered = Results({n: v for n, v in self._spread(batches, outcomes).items() if v is not None})
+            ready = [
+                cfg for cfg in self.board.panels if cfg.provider in done and isinstance(plans[cfg.id], Plan)
+            ]
+            shown = tuple(self._assemble(cfg, plans[cfg.id], answered, now) for cfg in ready)
+            progress(Snapshot(self.board.name, self.board.title, now, board_window,
+                              board_compare(board_window, compare), shown, (), label,
+                              float(self.board.refresh_s)))  # fmt: skip
+
+        outcomes, runs = self.runtime.run([b.call for b in batches], force=force,
+                                          progress=partial if progress is not None else None)  # fmt: skip
         results = Results(self._spread(batches, outcomes))
         panels = tuple(self._assemble(cfg, plans[cfg.id], results, now) for cfg in self.board.panels)
         events = board_events(self._events(event_needs, results), board_window)
@@ -130,7 +148,7 @@ class Poller:
             compare=board_compare(board_window, compare),
             panels=panels,
             providers=self._statuses(runs),
-            range=range_label or range_label_of(span),
+            range=label,
             refresh_s=float(self.board.refresh_s),
             events=events,
         )

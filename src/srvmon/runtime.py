@@ -6,8 +6,9 @@ from __future__ import annotations
 import contextlib
 import math
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,9 +81,14 @@ class Runtime:
     def pool(self, name: str) -> ProviderPool:
         return self._pools[name]
 
-    def run(self, calls: Sequence[Call], *, force: bool = False) -> tuple[list[Any], dict[str, ProviderRun]]:
+    def run(self, calls: Sequence[Call], *, force: bool = False,
+            progress: Callable[[frozenset[str], list[Any]], None] | None = None) -> tuple[list[Any], dict[str, ProviderRun]]:  # fmt: skip
         """Run `calls` (each on its provider's pool) until done or the deadline; outcomes in order: the value,
-        or Failed. Also returns per-provider accounting, and updates each provider's backoff."""
+        or Failed. Also returns per-provider accounting, and updates each provider's backoff.
+
+        `progress(done, outcomes)` is called (on the caller's thread) each time more providers have all their
+        calls answered while others are still running: `done` names them, `outcomes` holds their answers
+        (None for calls still running). A slow provider then never holds back what the others answered."""
         now_s = self.clock.now().timestamp()
         outcomes: list[Any] = [None] * len(calls)
         runs: dict[str, ProviderRun] = {}
@@ -105,8 +111,10 @@ class Runtime:
                 futures[i] = self._pools[c.provider].submit(c.fn)
             except (PoolBusy, RuntimeError) as exc:
                 outcomes[i] = Failed(f"{exc}; not calling again until they finish", "busy")
-        if futures:
+        if futures and progress is None:
             wait(futures.values(), timeout=self.timeout_s)
+        elif futures:
+            self._wait_reporting(calls, futures, outcomes, runs, progress)
         for i, fut in futures.items():
             outcomes[i] = self._outcome(fut, calls[i], runs[calls[i].provider])
         for i, c in enumerate(calls):
@@ -121,6 +129,32 @@ class Runtime:
                     run.errors.append(got.message)
         self._update_backoff(runs, now_s)
         return outcomes, runs
+
+    def _wait_reporting(self, calls: Sequence[Call], futures: dict[int, Future[Any]], outcomes: list[Any],
+                        runs: dict[str, ProviderRun],
+                        progress: Callable[[frozenset[str], list[Any]], None]) -> None:  # fmt: skip
+        """Wait to the deadline, calling `progress` whenever another provider has all its calls answered."""
+        deadline = time.monotonic() + self.timeout_s
+        by_provider: dict[str, list[int]] = {}
+        for i, c in enumerate(calls):
+            by_provider.setdefault(c.provider, []).append(i)
+        reported: frozenset[str] = frozenset()
+        pending = set(futures.values())
+        while pending:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            _, pending = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
+            done = frozenset(name for name, idx in by_provider.items()
+                             if all(i not in futures or futures[i].done() for i in idx))  # fmt: skip
+            if pending and done - reported:
+                reported = done
+                partial = list(outcomes)
+                for name in done:
+                    for i in by_provider[name]:
+                        if i in futures:
+                            partial[i] = self._outcome(futures[i], calls[i], ProviderRun())
+                progress(done, partial)
 
     def call(self, name: str, fn: Callable[[], Any], what: str) -> Any:
         """One call on `name`'s pool under the deadline (blocking: for a background thread). Raises

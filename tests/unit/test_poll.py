@@ -199,3 +199,24 @@ def test_delta_thresholds_are_not_drawn_as_value_levels(scripted, clock):
     stat = make(clock, text).poll().panel("stat")
     assert stat.status == "warn"  # +25% vs last week crosses warn 20
     assert stat.thresholds.warn is None and stat.thresholds.crit is None
+
+
+def test_a_stuck_provider_does_not_hold_back_the_others(scripted, clock):
+    """With `progress`, the panels of the providers that answered come out while another is still stuck."""
+    import threading as th
+
+    from srvmon.providers.demo import DemoProvider  # noqa: F401 - registered built-in
+
+    text = CFG.replace('range = "1h"', 'range = "1h"\nprovider = "t"') + '\n[providers.demo]\ntype = "demo"\n' \
+        '\n[[boards.panels]]\nid = "demo"\ntitle = "Demo"\n' \
+        'kind = "stat"\nprovider = "demo"\nquery = "api.requests"\n'  # fmt: skip
+    scripted.block = th.Event()
+    seen = []
+    try:
+        snap = make(clock, text, timeout_s=1.0).poll(progress=seen.append)
+    finally:
+        scripted.block.set()
+    assert seen, "no partial snapshot while the scripted provider was stuck"
+    first = seen[0]
+    assert {p.id for p in first.panels} == {"demo"} and first.panel("demo").value is not None
+    assert "timed out" in snap.panel("stat").error and snap.panel("demo").value is not None
