@@ -71,9 +71,8 @@ async def rss_growth(refreshes: int) -> tuple[dict[int, float], float]:
     from srvmon.clock import FrozenClock
     from srvmon.config import load_config
     from srvmon.poll import Poller
-    from srvmon.tui.app import SrvmonApp
+    from srvmon.tui.app import BoardView, SrvmonApp
     from srvmon.tui.refresher import StaticSource
-    from srvmon.tui.spec import from_board
 
     clock = FrozenClock(datetime(2026, 11, 20, 14, 7, 30, tzinfo=UTC))
     loaded = load_config(demo=True)
@@ -81,7 +80,7 @@ async def rss_growth(refreshes: int) -> tuple[dict[int, float], float]:
     poller = Poller(board, loaded.build_providers(clock), clock, timeout_s=120)
     first = poller.poll()
     app = SrvmonApp(
-        [from_board(board)], lambda spec: StaticSource(first), clock=clock, tz=UTC, live_refresh=False
+        [BoardView(board.info(), lambda: StaticSource(first))], clock=clock, tz=UTC, live_refresh=False
     )
     at: dict[int, float] = {}
     t0 = time.perf_counter()

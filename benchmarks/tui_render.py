@@ -20,9 +20,9 @@ from srvmon.clock import FrozenClock
 from srvmon.config import load_config
 from srvmon.model import Snapshot
 from srvmon.poll import Poller
-from srvmon.tui.app import SrvmonApp
+from srvmon.tui.app import BoardView, SrvmonApp
+from srvmon.tui.board_screen import prepare_charts
 from srvmon.tui.refresher import StaticSource
-from srvmon.tui.spec import from_board
 
 NOW = datetime(2026, 11, 20, 14, 7, 30, tzinfo=UTC)
 
@@ -49,7 +49,7 @@ def snapshots(functions: int) -> tuple[Snapshot, Snapshot, object]:
 async def measure(functions: int, repeat: int) -> dict[str, float]:
     a, b, board = snapshots(functions)
     app = SrvmonApp(
-        [from_board(board)], lambda spec: StaticSource(a), clock=FrozenClock(NOW), tz=UTC, live_refresh=False
+        [BoardView(board.info(), lambda: StaticSource(a))], clock=FrozenClock(NOW), tz=UTC, live_refresh=False
     )
     total: list[float] = []
     cpu: list[float] = []
@@ -57,20 +57,19 @@ async def measure(functions: int, repeat: int) -> dict[str, float]:
     prebuild: list[float] = []
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
         screen = app.board_screen
         assert screen is not None
+        await screen.wait_idle()
+        await pilot.pause()
         for i in range(repeat):
             snap = b if i % 2 == 0 else a
             p0 = time.perf_counter()
-            screen.prebuild_charts(
-                snap
-            )  # what the refresh worker thread does before posting the snapshot (charts; since 2026-11 every panel body)
+            # what the refresh worker does before posting the snapshot: pure chart builds (plain data only)
+            prepared = prepare_charts(snap, screen._geometry())
             prebuild.append(time.perf_counter() - p0)
             c0 = time.process_time()
             t0 = time.perf_counter()
-            screen.apply_snapshot(snap)
+            screen.apply_snapshot(snap, prepared)
             t1 = time.perf_counter()
             await pilot.pause()  # layout + repaint of every changed panel (plotext charts rebuilt)
             t2 = time.perf_counter()
