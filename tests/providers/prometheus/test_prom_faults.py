@@ -73,11 +73,12 @@ def test_slow_servers_fail_each_panel_within_the_timeout(
 )
 def test_oversize_answers_are_refused_while_streaming(fault_server: Any, fault: Fault, expect: str) -> None:
     fault_server.routes[RANGE] = fault
-    p = provider(fault_server.url)
+    # a generous deadline: the size limit, not the clock, must end these even on a loaded machine
+    p = provider(fault_server.url, timeout="10s")
     took, out = timed(lambda: p.query(queries(1), WINDOW))
     p.close()
     assert isinstance(out, ProviderError) and expect in str(out), out
-    assert took < TIMEOUT_S + SLACK_S
+    assert took < 10
 
 
 @pytest.mark.parametrize("date", [False, True], ids=["seconds", "http-date"])
