@@ -378,6 +378,8 @@ def cmd_board(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.refresh is not None:
         try:
             refresh_s = parse_duration(args.refresh)
+            if refresh_s > 86400:
+                raise ValueError(f"{args.refresh!r} is longer than a day; use e.g. 30s, 2m or 1h")
         except ValueError as exc:
             print(f"srvmon: --refresh: {exc}", file=err)
             return EXIT_USAGE

@@ -136,6 +136,14 @@ def duration_at_least(seconds: int, why: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+def _refresh(v: Any) -> str:
+    """A refresh interval: between 1 second and 1 day."""
+    seconds = parse_duration(str(v))
+    if not 1 <= seconds <= 86400:
+        raise ValueError(f"{v!r}: refresh between 1s and 1d, e.g. 30s, 2m or 1h")
+    return str(v)
+
+
 def _range(v: Any) -> str:
     if str(v) not in RANGES:
         raise ValueError(f"{v!r} is not a range; use one of {', '.join(RANGES)}")
@@ -156,10 +164,19 @@ class Settings(_Model):
     timeout: str = "20s"
     """How long one provider may take per refresh before its panels go stale."""
 
-    @field_validator("refresh", "timeout")
+    @field_validator("refresh")
     @classmethod
-    def _v_duration(cls, v: str) -> str:
-        return _duration(v)
+    def _v_refresh(cls, v: str) -> str:
+        return _refresh(v)
+
+    @field_validator("timeout")
+    @classmethod
+    def _v_timeout(cls, v: str) -> str:
+        if not 1 <= parse_duration(v) <= 600:
+            raise ValueError(
+                f"{v!r}: a refresh may take between 1s and 10m; a slower provider should fail instead"
+            )
+        return v
 
     @field_validator("range")
     @classmethod
@@ -388,7 +405,7 @@ class BoardCfg(_Model):
     @field_validator("refresh")
     @classmethod
     def _v_refresh(cls, v: str | None) -> str | None:
-        return None if v is None else _duration(v)
+        return None if v is None else _refresh(v)
 
     @field_validator("range")
     @classmethod
