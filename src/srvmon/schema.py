@@ -265,9 +265,9 @@ class PanelCfg(_Model):
     """Provider instance name; defaults to the board's provider."""
     query: str | dict[str, Any] | None = None
     """Provider-specific query (CloudWatch metric, Azure metric, PromQL, demo metric name)."""
-    stat: str | None = None
+    stat: NonEmptyStr | None = None
     """Statistic: sum, avg, max, min, p50, p90, p99 (as the provider understands it)."""
-    group_by: list[str] = []
+    group_by: list[NonEmptyStr] = []
     unit: str = ""
     """Display unit: ms, s, req/s, %, $, count, B..."""
     range: str | None = None
