@@ -48,7 +48,9 @@ def to_csv(s: Snapshot) -> str:
     """One row per panel series point (and compare point), plus one row per panel without series."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["board", "panel", "kind", "series", "which", "timestamp", "value", "status", "unit"])
+    w.writerow(
+        ["board", "panel", "kind", "series", "which", "timestamp", "value", "status", "unit", "detail"]
+    )
     for p in s.panels:
         base = [_cell(s.board), _cell(p.id), p.kind]
         if not p.series:
@@ -60,7 +62,10 @@ def to_csv(s: Snapshot) -> str:
             for which, pts in (("current", ser.points), ("compare", ser.compare_points or ())):
                 for t, v in pts:
                     w.writerow([*base, name, which, codec.iso(datetime.fromtimestamp(t, UTC)), _num(v), p.status,
-                                _cell(p.unit)])  # fmt: skip
+                                _cell(p.unit), ""])  # fmt: skip
+    for e in s.events:  # change events: one row each, the summary in `detail`
+        w.writerow([_cell(s.board), "", "event", _cell(",".join(e.resources)), _cell(e.kind), codec.iso(e.time), "",
+                    "", "", _cell(e.summary)])  # fmt: skip
     return buf.getvalue()
 
 
@@ -145,6 +150,11 @@ def to_md(s: Snapshot) -> str:
     warnings = [f"- {md_code(p.name)}: {md_code(w)}" for p in s.providers for w in p.warnings]
     if warnings:
         lines += [*warnings, ""]
+    if s.events:
+        lines += ["Changes in the window:", ""]
+        lines += [f"- {fmt_instant(e.time)} {md_escape(e.kind)} {md_code(e.resources[0]) + ' ' if e.resources else ''}"
+                  f"{md_code(e.summary)}" + (f" by {md_code(e.actor)}" if e.actor else "") for e in s.events[-20:]]  # fmt: skip
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -169,6 +179,10 @@ def to_txt(s: Snapshot) -> str:
         out.append("  ".join(c.ljust(widths[i]) if i < 4 else c for i, c in enumerate(r)).rstrip())
         if p.kind != "text":
             out.extend(f"{' ' * (widths[0] + 2)}· {clean(n)}" for n in p.notes)
+    if s.events:
+        out += ["", "changes in the window:"]
+        out += [f"  {fmt_instant(e.time)}  {e.kind:<11} {clean(e.resources[0]) if e.resources else '':<24} "
+                f"{clean(e.summary)}" + (f"  (by {clean(e.actor)})" if e.actor else "") for e in s.events[-20:]]  # fmt: skip
     out.append("")
     for pr in s.providers:
         out.append(f"provider {clean(pr.name)} ({clean(pr.type)}): {clean(pr.state)}; {pr.api_calls} API calls, "

@@ -86,6 +86,7 @@ def test_csv_one_row_per_point(snap):
             "value": "1",
             "status": "crit",
             "unit": "",
+            "detail": "",
         }
     ]
 
