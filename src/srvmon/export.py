@@ -55,7 +55,7 @@ def to_csv(s: Snapshot) -> str:
         base = [_cell(s.board), _cell(p.id), p.kind]
         if not p.series:
             w.writerow(
-                [*base, "", "value", codec.iso(s.generated_at), _num(p.value), p.status, _cell(p.unit)]
+                [*base, "", "value", codec.iso(s.generated_at), _num(p.value), p.status, _cell(p.unit), ""]
             )
         for ser in p.series:
             name = _cell(",".join(f"{k}={v}" for k, v in ser.labels.items()))
