@@ -13,6 +13,7 @@ from typing import Any
 from srvmon import kinds
 from srvmon.clock import Clock
 from srvmon.config import Board
+from srvmon.fetchcache import FetchCache
 from srvmon.kinds.base import Plan, PlanContext
 from srvmon.model import (
     RANGES,
@@ -67,8 +68,10 @@ class Poller:
     only that runtime's pools."""
 
     def __init__(self, board: Board, runtime: Runtime | Mapping[str, Provider], clock: Clock, *,
-                 timeout_s: float | None = None) -> None:  # fmt: skip
+                 timeout_s: float | None = None, fetch: FetchCache | None = None) -> None:  # fmt: skip
         self.board = board
+        #: serve hook: metric batches go through this shared incremental fetch cache (srvmon.fetchcache).
+        self.fetch = fetch
         self._own = not isinstance(runtime, Runtime)
         if isinstance(runtime, Runtime):
             self.runtime = runtime
@@ -138,7 +141,9 @@ class Poller:
             refs = {n: f"q{i}" for i, n in enumerate(group)}
             queries = [replace(n.query, ref_id=refs[n]) for n in group]
             provider = self.runtime.get(prov)
-            fn = _bound(provider.query, queries, window) if provider else _missing(prov)
+            # serve hook (srvmon.fetchcache): only the buckets that can still change are asked for
+            query = provider.query if provider is None or self.fetch is None else self.fetch.bind(prov, provider)
+            fn = _bound(query, queries, window) if provider else _missing(prov)
             out.append(_Batch(Call(prov, fn, "query"), tuple(group), refs))
         return out
 
