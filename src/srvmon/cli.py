@@ -122,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     from srvmon.logs_cli import add_logs_arguments
 
     add_logs_arguments(logs)
+    # -- serve hook: `serve`, `attach`, `status` (srvmon.serve.cli) ---------------------------------
+    from srvmon.serve.cli import add_commands
+
+    add_commands(sub, _common)
     return parser
 
 
@@ -406,7 +410,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: 0 for --help/--version, 2 for usage errors
         return int(exc.code or 0)
-    handler = COMMANDS.get(args.command or "", cmd_board)
+    from srvmon.serve.cli import COMMANDS as SERVE_COMMANDS  # serve hook
+
+    handler = {**COMMANDS, **SERVE_COMMANDS}.get(args.command or "", cmd_board)
     _exit_on_sigterm()
     try:
         return handler(args, out, err)

@@ -197,7 +197,7 @@ class FetchCache:
             done.set()
         if awaited:
             late: dict[str, tuple[MetricQuery, tuple[int, int]]] = {}
-            for q, ev in awaited:
+            for _, ev in awaited:
                 ev.wait(self.wait_s)
             with self._cond:
                 for q, _ in awaited:

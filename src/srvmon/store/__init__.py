@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from srvmon.store.base import POLLER, VIEWER, Demand, Lease, Store, StoreError, Stored, ViewKey
+from srvmon.store.base import POLLER, VIEWER, Demand, Lease, Store, Stored, StoreError, ViewKey
 
 DEFAULT_NAME = "serve.db"
 

@@ -155,5 +155,5 @@ class Store(ABC):
     @abstractmethod
     def lease(self, name: str, now: float) -> Lease | None: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional for stores that hold nothing
         """Release connections (idempotent)."""

@@ -10,7 +10,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from srvmon.store.base import Demand, Lease, Store, StoreError, Stored, ViewKey
+from srvmon.store.base import Demand, Lease, Store, Stored, StoreError, ViewKey
 
 PREFIX = "srvmon:"
 CHANNEL = PREFIX + "snapshots"

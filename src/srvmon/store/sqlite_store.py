@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from srvmon.store.base import Demand, Lease, Store, StoreError, Stored, ViewKey
+from srvmon.store.base import Demand, Lease, Store, Stored, StoreError, ViewKey
 
 #: How often a waiting viewer looks at the sequence number.
 WATCH_S = 0.1
