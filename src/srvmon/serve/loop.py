@@ -182,7 +182,7 @@ class ServeLoop:
             self.renew_leases(now)
         self._take_demands(now)
         due = sorted((w for w in self.watches.values() if w.due <= now and self.pollable(w.board)),
-                     key=lambda w: (w.due, not w.default, w.key))  # fmt: skip
+                     key=lambda w: (w.due, not w.default, w.key.order()))  # fmt: skip
         for w in due:
             forced = w.force_at is not None
             if not forced and w.key.live:
@@ -273,7 +273,7 @@ class ServeLoop:
                   "last_poll": w.last_poll, "last_written": w.last_written, "polls": w.polls, "duration_s": w.last_duration_s,
                   "error": w.last_error, "held_s": round(w.held_s, 1), "held_by": w.held_by,
                   "pollable": self.pollable(w.board)}
-                 for w in sorted(self.watches.values(), key=lambda w: w.key)]  # fmt: skip
+                 for w in sorted(self.watches.values(), key=lambda w: w.key.order())]  # fmt: skip
         return {
             "holder": self.holder,
             "pid": os.getpid(),

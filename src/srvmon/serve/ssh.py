@@ -168,24 +168,28 @@ class Front(asyncssh.SSHServer):
                                             f"srvmon: {self.hub.cfg.max_sessions} sessions are open; try later")  # fmt: skip
         return ViewerSession(self.hub, self)
 
-    # no forwarding of any kind (asyncssh refuses these by default; said here so it stays so)
+    # no forwarding of any kind: refused with a reason the client prints
     def connection_requested(self, *args: Any) -> bool:
-        return False
+        return self._refuse("port forwarding")
 
     def server_requested(self, *args: Any) -> bool:
-        return False
+        return self._refuse("remote port forwarding")
 
     def unix_connection_requested(self, *args: Any) -> bool:
-        return False
+        return self._refuse("socket forwarding")
 
     def unix_server_requested(self, *args: Any) -> bool:
-        return False
+        return self._refuse("remote socket forwarding")
 
     def tun_requested(self, *args: Any) -> bool:
-        return False
+        return self._refuse("tunnelling")
 
     def tap_requested(self, *args: Any) -> bool:
-        return False
+        return self._refuse("tunnelling")
+
+    def _refuse(self, what: str) -> bool:
+        log.warning("ssh refused: peer=%s key=%s %s", self.peer, self.key.fingerprint if self.key else "?", what)
+        raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, f"srvmon: {what} is disabled")
 
 
 class ViewerSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
@@ -219,8 +223,8 @@ class ViewerSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         return True
 
     def exec_requested(self, command: str) -> bool:
-        log.warning("ssh refused: peer=%s key=%s exec request (%d bytes): this server runs no commands",
-                    self.front.peer, self._fp(), len(command))  # fmt: skip
+        log.warning("ssh refused: peer=%s key=%s exec request %r: this server runs no commands",
+                    self.front.peer, self._fp(), command[:60])  # fmt: skip
         return False
 
     def subsystem_requested(self, subsystem: str) -> bool:
@@ -295,7 +299,8 @@ class ViewerSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             self._pause()
             asyncio.get_running_loop().create_task(self._reap())
             return
-        self.chan.write(data)
+        with contextlib.suppress(OSError, asyncssh.Error):  # the client is gone: the reaper ends the session
+            self.chan.write(data)
 
     async def _reap(self) -> None:
         code = 1

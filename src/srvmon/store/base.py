@@ -16,7 +16,7 @@ from srvmon.model import Snapshot, TimeWindow
 POLLER, VIEWER = "poller", "viewer"
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class ViewKey:
     """What a viewer looks at: a board, a window length, a fixed end (None = live) and compare on/off.
 
@@ -41,6 +41,10 @@ class ViewKey:
     @property
     def end(self) -> datetime | None:
         return None if self.end_s is None else datetime.fromtimestamp(self.end_s, UTC)
+
+    def order(self) -> tuple[str, int, int, bool]:
+        """Sort order: board, range, live before paused, compare on first."""
+        return (self.board, self.range_s, -1 if self.end_s is None else self.end_s, not self.compare)
 
     def text(self) -> str:
         """A stable string form (JSON): store keys and channel messages."""
