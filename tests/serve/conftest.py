@@ -83,3 +83,8 @@ def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object
         store = open_store(server.url)
     yield store
     store.close()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

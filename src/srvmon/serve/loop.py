@@ -155,12 +155,16 @@ class ServeLoop:
 
     # -- budget -----------------------------------------------------------------------------------
     def _estimate(self, w: Watch, provider: str) -> tuple[int, float]:
-        hist = w.costs.get(provider)
-        if not hist:  # never polled: what the default view of its board costs, else one call
-            base = self.watches.get(default_key(w.board))
-            hist = base.costs.get(provider) if base is not None else None
+        """The next refresh's cost: the most this view cost lately; a view never polled is assumed to cost
+        the most any view of this provider cost, and the first refresh of all the whole budget."""
+        hist = list(w.costs.get(provider) or ())
         if not hist:
-            return 1, 0.0
+            hist = [c for x in self.watches.values() for c in x.costs.get(provider, ())]
+        if not hist:
+            budget = self.runtime.meter.budgets.get(provider)
+            calls = budget.calls_per_min if budget and budget.calls_per_min else 1
+            usd = budget.usd_per_day if budget and budget.usd_per_day else 0.0
+            return calls, usd
         return max(c for c, _ in hist), max(u for _, u in hist)
 
     def _budget_wait(self, w: Watch, now: float) -> tuple[float, str | None]:
@@ -181,9 +185,14 @@ class ServeLoop:
         if renew:
             self.renew_leases(now)
         self._take_demands(now)
+        # the view that waited longest goes first, so a tight budget stretches every view alike
         due = sorted((w for w in self.watches.values() if w.due <= now and self.pollable(w.board)),
-                     key=lambda w: (w.due, not w.default, w.key.order()))  # fmt: skip
+                     key=lambda w: (w.force_at is None, w.last_poll or float("-inf"), not w.default,
+                                    w.key.order()))  # fmt: skip
+        queued: set[str] = set()  # providers whose budget holds an earlier view: later ones queue behind it
         for w in due:
+            if queued & set(w.board.providers()):
+                continue
             forced = w.force_at is not None
             if not forced and w.key.live:
                 got = self.store.latest(w.key)  # someone else (a previous leader) may have polled it
@@ -198,6 +207,7 @@ class ServeLoop:
                     log.info("budget of %s: %s %s waits %.0fs", by, w.key.board, range_label(w.key.range_s), wait)
                 w.held_s, w.held_by = wait, by
                 w.due = now + wait
+                queued.add(by or "")
                 continue
             try:
                 self.poll(w)

@@ -29,7 +29,7 @@ from srvmon.tui.board_header import HintBar
 #: How long a viewer waits for the poller to serve a view it lacks before saying so.
 DEMAND_WAIT_S = 30.0
 #: Seconds between a viewer's status heartbeats (and hint bar updates).
-HEARTBEAT_S = 5.0
+HEARTBEAT_S = 2.0
 VIEWER_TTL_S = 20.0
 
 
