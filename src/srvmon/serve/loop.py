@@ -241,9 +241,9 @@ class ServeLoop:
             now_calls, now_usd = self._usage(p)
             w.costs.setdefault(p, deque(maxlen=COST_HISTORY)).append((now_calls - calls, now_usd - usd))
         text = codec.dumps(codec.snapshot_dict(snap, self.version))
-        written = self.clock.now().timestamp()
-        self.store.put_snapshot(w.key, text, written)
-        w.last_poll = w.last_written = written
+        # stamped with the poll's start (the snapshot's own time), so a standby taking over keeps the cadence
+        self.store.put_snapshot(w.key, text, start)
+        w.last_poll = w.last_written = start
         w.polls += 1
         w.force_at = None
         w.held_s, w.held_by = 0.0, None
