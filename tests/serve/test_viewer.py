@@ -101,6 +101,8 @@ async def test_viewer_app_shows_the_board_and_wakes_on_a_new_write(served: Serve
         await _until(pilot, lambda: screen.snapshot is not first, "the new snapshot")
         assert time.monotonic() - written < 1.0  # ... and the viewer shows it within a second
         assert screen.snapshot.generated_at == served.clock.now()  # type: ignore[union-attr]
+        latest = served.store.latest(default_key(served.loop.boards["ops"]))
+        await _until(pilot, lambda: app.viewer.shown_seq == latest.seq, "the shown seq")  # type: ignore[union-attr]
         await _until(pilot, lambda: "poller h1" in str(screen.query_one(HintBar).render()), "the hint")
         statuses = served.store.statuses(VIEWER, served.clock.now().timestamp())
         assert [s["board"] for s in statuses] == ["ops"]

@@ -55,6 +55,9 @@ class Watch:
     held_s: float = 0.0
     held_by: str | None = None
     last_duration_s: float | None = None
+    #: The seq of our last write and when it finished (wall clock: viewers compare it with theirs).
+    last_seq: int | None = None
+    finished_at: float | None = None
     last_error: str | None = None
     polls: int = 0
 
@@ -242,7 +245,8 @@ class ServeLoop:
             w.costs.setdefault(p, deque(maxlen=COST_HISTORY)).append((now_calls - calls, now_usd - usd))
         text = codec.dumps(codec.snapshot_dict(snap, self.version))
         # stamped with the poll's start (the snapshot's own time), so a standby taking over keeps the cadence
-        self.store.put_snapshot(w.key, text, start)
+        w.last_seq = self.store.put_snapshot(w.key, text, start)
+        w.finished_at = time.time()
         w.last_poll = w.last_written = start
         w.polls += 1
         w.force_at = None
@@ -280,7 +284,8 @@ class ServeLoop:
                                    "estimated_cost_usd": round(u.estimated_cost_usd, 6)}  # fmt: skip
         views = [{"board": w.key.board, "range": range_label(w.key.range_s), "live": w.key.live,
                   "end_s": w.key.end_s, "compare": w.key.compare, "default": w.default,
-                  "last_poll": w.last_poll, "last_written": w.last_written, "polls": w.polls, "duration_s": w.last_duration_s,
+                  "last_poll": w.last_poll, "last_written": w.last_written, "last_seq": w.last_seq,
+                  "finished_at": w.finished_at, "polls": w.polls, "duration_s": w.last_duration_s,
                   "error": w.last_error, "held_s": round(w.held_s, 1), "held_by": w.held_by,
                   "pollable": self.pollable(w.board)}
                  for w in sorted(self.watches.values(), key=lambda w: w.key.order())]  # fmt: skip

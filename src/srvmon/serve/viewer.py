@@ -25,6 +25,7 @@ from srvmon.store import POLLER, VIEWER, Store, Stored, ViewKey
 from srvmon.tui import app as tui_app
 from srvmon.tui.app import BoardView, SrvmonApp
 from srvmon.tui.board_header import HintBar
+from srvmon.tui.messages import SnapshotReady
 
 #: How long a viewer waits for the poller to serve a view it lacks before saying so.
 DEMAND_WAIT_S = 30.0
@@ -49,8 +50,11 @@ class Viewer:
     current: ViewKey | None = None
     #: The view asked for but not written yet (the hint bar says "fetching").
     pending: ViewKey | None = None
+    #: The newest snapshot on screen (applied by the board screen) and when (wall clock).
     shown_seq: int = 0
     shown_at: float | None = None
+    #: id(Snapshot) -> its seq, for the snapshots the sources handed out lately.
+    seqs: dict[int, int] = field(default_factory=dict)
     started_at: float = field(default_factory=time.time)
 
     def status(self) -> dict[str, Any]:
@@ -105,8 +109,10 @@ class StoreSource:
     def _show(self, got: Stored) -> Snapshot:
         if self._decoded is None or self._decoded[0] != got.seq:
             self._decoded = (got.seq, got.snapshot())
-        self.viewer.shown_seq = max(self.viewer.shown_seq, got.seq)
-        self.viewer.shown_at = self.viewer.clock.now().timestamp()
+            seqs = self.viewer.seqs
+            seqs[id(self._decoded[1])] = got.seq
+            while len(seqs) > 16:
+                del seqs[next(iter(seqs))]
         return self._decoded[1]
 
     def close(self) -> None:
@@ -167,6 +173,12 @@ class ViewerApp(SrvmonApp):
     def on_mount(self) -> None:  # SrvmonApp.on_mount runs too (Textual dispatches along the MRO)
         self._watcher = threading.Thread(target=self._watch, name="srvmon-viewer-watch", daemon=True)
         self._watcher.start()
+
+    def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        """After the board screen applied a snapshot (the message bubbles up from it): what is on screen."""
+        seq = self.viewer.seqs.get(id(message.snapshot))
+        if seq is not None and seq > self.viewer.shown_seq:
+            self.viewer.shown_seq, self.viewer.shown_at = seq, time.time()
 
     def on_unmount(self) -> None:
         self._stop.set()
