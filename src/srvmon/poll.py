@@ -142,8 +142,8 @@ class Poller:
             queries = [replace(n.query, ref_id=refs[n]) for n in group]
             provider = self.runtime.get(prov)
             # serve hook (srvmon.fetchcache): only the buckets that can still change are asked for
-            query = provider.query if provider is None or self.fetch is None else self.fetch.bind(prov, provider)
-            fn = _bound(query, queries, window) if provider else _missing(prov)
+            cached = self.fetch.bind(prov, provider) if provider and self.fetch else None
+            fn = _bound(cached or provider.query, queries, window) if provider else _missing(prov)
             out.append(_Batch(Call(prov, fn, "query"), tuple(group), refs))
         return out
 

@@ -57,7 +57,9 @@ class Runtime:
                  pool_size: int = POOL_SIZE, budgets: Mapping[str, ApiBudget | None] | None = None) -> None:  # fmt: skip
         self.providers = dict(providers)
         # -- API budgets (srvmon.budget): what each provider spent, from its own Usage counters --------
-        self.meter = BudgetMeter({k: v for k, v in (budgets or {}).items() if v is not None and k in self.providers})
+        self.meter = BudgetMeter(
+            {k: v for k, v in (budgets or {}).items() if v is not None and k in self.providers}
+        )
         for name in self.meter.budgets:
             self._record_usage(name, start=True)
         # -- end API budgets --------------------------------------------------------------------------

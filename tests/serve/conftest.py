@@ -6,11 +6,10 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-
-import sys
 
 import pytest
 
@@ -21,6 +20,7 @@ from servehelp import free_port  # noqa: E402
 from srvmon.store.sqlite_store import SqliteStore  # noqa: E402
 
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
+
 
 class RedisServer:
     def __init__(self, port: int, proc: subprocess.Popen[bytes]) -> None:

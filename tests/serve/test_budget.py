@@ -24,7 +24,9 @@ START = datetime(2026, 11, 18, 12, 0, 5, tzinfo=UTC)
 
 
 def test_api_budget_is_taken_out_of_the_provider_options() -> None:
-    cfg = parse_config('[providers.demo]\ntype = "demo"\napi_budget = { calls_per_min = 30, usd_per_day = 2.5 }\n')
+    cfg = parse_config(
+        '[providers.demo]\ntype = "demo"\napi_budget = { calls_per_min = 30, usd_per_day = 2.5 }\n'
+    )
     spec = cfg.providers["demo"]
     assert spec.budget == ApiBudget(calls_per_min=30, usd_per_day=2.5)
     assert "api_budget" not in spec.options.model_dump()
@@ -73,7 +75,9 @@ def test_runtime_makes_no_call_when_the_window_is_spent() -> None:
     clock.advance(30)
     snap = poller.poll()
     assert runtime.get("demo").usage().api_calls == spent  # type: ignore[union-attr]
-    assert all(p.stale and "API budget of 'demo' spent" in (p.error or "") for p in snap.panels if p.kind != "text")
+    assert all(
+        p.stale and "API budget of 'demo' spent" in (p.error or "") for p in snap.panels if p.kind != "text"
+    )
     runtime.close()
 
 
@@ -103,6 +107,9 @@ def test_serve_loop_stays_within_the_budget_and_says_so(tmp_path: Path) -> None:
     assert held, "with 4 views of ~8 calls each, 20 calls/min must hold some"
     viewer = Viewer(store, clock)
     viewer.current = ViewKey(held[0]["board"], RANGES[held[0]["range"]], None, True)
-    assert "API budget of demo (20 calls/min): refreshes wait" in hint_text(viewer, [doc], clock.now().timestamp()).plain
+    assert (
+        "API budget of demo (20 calls/min): refreshes wait"
+        in hint_text(viewer, [doc], clock.now().timestamp()).plain
+    )
     loop.close()
     store.close()

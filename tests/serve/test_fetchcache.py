@@ -60,7 +60,10 @@ def test_two_polls_of_one_poll_cycle_share_the_fetch() -> None:
     cfg = load_config(demo=True)
     runtime = cfg.runtime(clock)
     cache = FetchCache(clock)
-    p4, p1 = Poller(cfg.boards[0], runtime, clock, fetch=cache), Poller(cfg.boards[0], runtime, clock, fetch=cache)
+    p4, p1 = (
+        Poller(cfg.boards[0], runtime, clock, fetch=cache),
+        Poller(cfg.boards[0], runtime, clock, fetch=cache),
+    )
     p4.poll()
     hits = cache.stats.hits
     p1.poll(range_s=3600)
@@ -128,7 +131,10 @@ def test_merged_ride_along_with_a_full_window_call() -> None:
     clock = FrozenClock(START)
     cache = FetchCache(clock)
     prov = Recording()
-    plain, top = MetricQuery("a", "p", "requests"), MetricQuery("t", "p", "requests", group_by=("f",), limit=3)
+    plain, top = (
+        MetricQuery("a", "p", "requests"),
+        MetricQuery("t", "p", "requests", group_by=("f",), limit=3),
+    )
     w = TimeWindow.ending_at(clock.now(), 3600)
     cache.query("p", prov.query, [plain, top], w)
     clock.advance(60)
@@ -156,5 +162,7 @@ def test_memory_is_bounded() -> None:
     cache = FetchCache(clock, max_points=5_000)
     prov = Recording()
     for i in range(50):
-        cache.query("p", prov.query, [MetricQuery("a", "p", f"m{i}")], TimeWindow.ending_at(clock.now(), 4 * 3600))
+        cache.query(
+            "p", prov.query, [MetricQuery("a", "p", f"m{i}")], TimeWindow.ending_at(clock.now(), 4 * 3600)
+        )
     assert cache.points <= 5_000

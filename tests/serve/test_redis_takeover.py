@@ -36,7 +36,9 @@ def procs() -> Iterator[list[subprocess.Popen[bytes]]]:
             p.wait(10)
 
 
-def test_kill_the_leader_and_the_standby_takes_over(tmp_path: Path, redis_server: object, procs: list) -> None:  # type: ignore[type-arg]
+def test_kill_the_leader_and_the_standby_takes_over(
+    tmp_path: Path, redis_server: object, procs: list
+) -> None:  # type: ignore[type-arg]
     url = redis_server.url  # type: ignore[attr-defined]
     cfg = boards_config(tmp_path / "c.toml", refresh="2s")
     store = open_store(url)
@@ -47,7 +49,9 @@ def test_kill_the_leader_and_the_standby_takes_over(tmp_path: Path, redis_server
     b = _serve(cfg, url, tmp_path, "b")
     procs.append(b)
     holder_b = f"{os.uname().nodename}:{b.pid}"
-    wait_for(lambda: any(d["holder"] == holder_b for d in store.statuses(POLLER, 0)), "b standing by", timeout=30)
+    wait_for(
+        lambda: any(d["holder"] == holder_b for d in store.statuses(POLLER, 0)), "b standing by", timeout=30
+    )
 
     seen: list[tuple[int, float]] = []
 

@@ -22,7 +22,9 @@ def test_serve_core_is_headless() -> None:
 
 
 def test_a_viewer_loads_no_provider_and_no_cloud_sdk() -> None:
-    mods = _modules_after("import srvmon.serve.viewer, srvmon.serve.cli, srvmon.store.catalog, srvmon.store.sqlite_store")
+    mods = _modules_after(
+        "import srvmon.serve.viewer, srvmon.serve.cli, srvmon.store.catalog, srvmon.store.sqlite_store"
+    )
     assert "textual" in mods
     cloud = ("boto3", "botocore", "azure", "google", "httpx", "srvmon.providers.demo", "srvmon.providers.aws")
     assert not {m for m in mods if m.startswith(cloud)}

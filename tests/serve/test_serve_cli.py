@@ -41,7 +41,9 @@ def test_usage_errors_say_how(argv: list[str], says: str, tmp_path: Path) -> Non
 
 def test_serve_refuses_unusable_key_files(tmp_path: Path) -> None:
     keys = tmp_path / "keys"
-    keys.write_text('from="10.0.0.1" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6mpzmWd3wDUvVNNi8bfsCSOGkxtJ7tvTyb7+Y4QmKl x\n')
+    keys.write_text(
+        'from="10.0.0.1" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6mpzmWd3wDUvVNNi8bfsCSOGkxtJ7tvTyb7+Y4QmKl x\n'
+    )
     rc, _, err = _run("serve", "--demo", "--store", f"sqlite:{tmp_path / 's.db'}", "--ssh", "127.0.0.1:1",
                       "--authorized-keys", str(keys))  # fmt: skip
     assert rc == 2 and f"{keys}:1: key options are not supported" in err
@@ -72,6 +74,7 @@ def test_status_and_metrics_of_a_running_server(tmp_path: Path) -> None:
                              "--metrics", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env=env)  # fmt: skip
     try:
+
         def scrape() -> str | None:
             try:
                 r = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2)

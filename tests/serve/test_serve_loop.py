@@ -42,7 +42,9 @@ def test_default_views_are_polled_on_their_cadence_and_stored_exactly(sqlite_sto
     assert snap.board == "serverless" and snap.range == "4h" and snap.generated_at == START
     from srvmon.codec import dumps, snapshot_dict
 
-    assert loads(dumps(snapshot_dict(snap, loop.version))) == snap  # what viewers read is the poller's Snapshot
+    assert (
+        loads(dumps(snapshot_dict(snap, loop.version))) == snap
+    )  # what viewers read is the poller's Snapshot
     seq = got.seq
     clock.advance(30)
     loop.tick()

@@ -47,7 +47,9 @@ class Served:
 
 
 def _keygen(path: Path) -> None:
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", path.name, "-f", str(path)], check=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", path.name, "-f", str(path)], check=True
+    )
 
 
 @pytest.fixture
@@ -65,7 +67,12 @@ def served(tmp_path: Path) -> Iterator[Served]:
     cfg = boards_config(tmp_path / "c.toml", refresh="4s")
     store = f"sqlite:{tmp_path / 'serve.db'}"
     log = tmp_path / "serve.log"
-    env = {"PATH": os.environ["PATH"], "HOME": str(home), "LANG": "C.UTF-8", "AWS_SECRET_ACCESS_KEY": "must-not-leak"}
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "AWS_SECRET_ACCESS_KEY": "must-not-leak",
+    }
     proc = subprocess.Popen([sys.executable, "-m", "srvmon", "serve", "--config", str(cfg), "--store", store,
                              "--ssh", f"127.0.0.1:{port}", "--authorized-keys", str(auth), "--log", str(log)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)  # fmt: skip
@@ -78,7 +85,9 @@ def served(tmp_path: Path) -> Iterator[Served]:
             proc.kill()
             pytest.fail("srvmon serve did not start:\n" + "".join(lines) + proc.stdout.read())
         lines.append(line)
-    assert any("host key SHA256:" in line and "generated" in line for line in lines), lines  # printed on first run
+    assert any("host key SHA256:" in line and "generated" in line for line in lines), (
+        lines
+    )  # printed on first run
     pub = (home / ".local/state/srvmon/ssh_host_ed25519_key.pub").read_text().split()
     known = tmp_path / "known_hosts"
     known.write_text(f"[127.0.0.1]:{port} {pub[0]} {pub[1]}\n")  # the served key is the one printed
@@ -96,7 +105,9 @@ class Tmux:
         self.socket = socket
 
     def run(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10).stdout
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10
+        ).stdout
 
     def screen(self, name: str) -> str:
         return self.run("capture-pane", "-p", "-t", name)
@@ -129,7 +140,10 @@ def test_five_ssh_sessions_refusals_crash_isolation_and_resize(served: Served, t
     # the viewer environment holds no credential of the server's
     pid = next(s["pid"] for s in ssh if s["board"] == "week")
     environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    assert not any(e.startswith((b"AWS_", b"SRVMON_CONFIG")) for e in environ) and b"TERM=tmux-256color" in environ
+    assert (
+        not any(e.startswith((b"AWS_", b"SRVMON_CONFIG")) for e in environ)
+        and b"TERM=tmux-256color" in environ
+    )
 
     # refusals
     wrong = served.tmp / "wrong_key"
@@ -140,7 +154,9 @@ def test_five_ssh_sessions_refusals_crash_isolation_and_resize(served: Served, t
                                         "PreferredAuthentications=password,keyboard-interactive"),
                         capture_output=True, text=True, timeout=20)  # fmt: skip
     assert pw.returncode == 255 and "Permission denied (publickey)" in pw.stderr
-    ex = subprocess.run([*served.ssh_argv("ops"), "cat", "/etc/passwd"], capture_output=True, text=True, timeout=20)
+    ex = subprocess.run(
+        [*served.ssh_argv("ops"), "cat", "/etc/passwd"], capture_output=True, text=True, timeout=20
+    )
     assert ex.returncode != 0 and "root:" not in ex.stdout and "exec request failed" in ex.stderr
     notty = subprocess.run(served.ssh_argv("ops", "-T"), capture_output=True, text=True, timeout=20,
                            stdin=subprocess.DEVNULL)  # fmt: skip
@@ -167,7 +183,9 @@ def test_five_ssh_sessions_refusals_crash_isolation_and_resize(served: Served, t
 
     # every session logged with its key; the refusals too
     log = served.log.read_text()
-    assert log.count("ssh session start") >= 5 and "ssh session end" in log and _fingerprint(served.key) in log
+    assert (
+        log.count("ssh session start") >= 5 and "ssh session end" in log and _fingerprint(served.key) in log
+    )
     assert "exec request 'cat /etc/passwd'" in log and "no authorized key" in log
 
 

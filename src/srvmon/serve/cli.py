@@ -12,14 +12,24 @@ EXIT_OK, EXIT_USAGE, EXIT_PROVIDER = 0, 2, 3
 def add_commands(sub: Any, common: Any) -> None:
     """Register the subcommands on the main parser's subparsers (`common` adds --config/--demo/--now)."""
     store_help = "sqlite:PATH (default: the user state dir) or redis://HOST:PORT/DB"
-    srv = sub.add_parser("serve", help="one poller for many read-only viewers (local, ssh); see docs/serve.md")
+    srv = sub.add_parser(
+        "serve", help="one poller for many read-only viewers (local, ssh); see docs/serve.md"
+    )
     common(srv)
     srv.add_argument("--store", metavar="URL", help=store_help)
     srv.add_argument("--ssh", metavar="HOST:PORT", help="serve the board over ssh on this address")
-    srv.add_argument("--authorized-keys", metavar="FILE", help="OpenSSH authorized_keys of who may log in (with --ssh)")
-    srv.add_argument("--host-key", metavar="FILE", help="ssh host key (default: generated in the user state dir)")
-    srv.add_argument("--max-sessions", type=int, default=20, metavar="N", help="ssh sessions at once (default 20)")
-    srv.add_argument("--idle-timeout", metavar="DUR", help="close ssh sessions without input this long (e.g. 30m)")
+    srv.add_argument(
+        "--authorized-keys", metavar="FILE", help="OpenSSH authorized_keys of who may log in (with --ssh)"
+    )
+    srv.add_argument(
+        "--host-key", metavar="FILE", help="ssh host key (default: generated in the user state dir)"
+    )
+    srv.add_argument(
+        "--max-sessions", type=int, default=20, metavar="N", help="ssh sessions at once (default 20)"
+    )
+    srv.add_argument(
+        "--idle-timeout", metavar="DUR", help="close ssh sessions without input this long (e.g. 30m)"
+    )
     srv.add_argument("--metrics", metavar="HOST:PORT", help="expose `srvmon status` as Prometheus metrics")
     srv.add_argument("--lease", default="15s", metavar="DUR", help="poller lease length (default 15s)")
     srv.add_argument("--log", metavar="FILE", help="append the serve log here (default: stderr)")

@@ -74,5 +74,7 @@ def authorized_keys(path: Path) -> dict[bytes, AuthorizedKey]:
         parts = line.split(None, 2)
         out[key.public_data] = AuthorizedKey(key.get_fingerprint(), parts[2] if len(parts) > 2 else "", n)
     if not out:
-        raise KeyFileError(f"--authorized-keys {path}: no public keys in it; add lines like `ssh-ed25519 AAAA... you@host`")
+        raise KeyFileError(
+            f"--authorized-keys {path}: no public keys in it; add lines like `ssh-ed25519 AAAA... you@host`"
+        )
     return out

@@ -4,6 +4,7 @@ schema-1 JSON) to the store, and its own status for `srvmon status`. Headless: n
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -207,15 +208,15 @@ class ServeLoop:
             wait, by = self._budget_wait(w, now)
             if wait > 0 and not (forced and by is None):
                 if w.held_s == 0:
-                    log.info("budget of %s: %s %s waits %.0fs", by, w.key.board, range_label(w.key.range_s), wait)
+                    log.info(
+                        "budget of %s: %s %s waits %.0fs", by, w.key.board, range_label(w.key.range_s), wait
+                    )
                 w.held_s, w.held_by = wait, by
                 w.due = now + wait
                 queued.add(by or "")
                 continue
-            try:
+            with contextlib.suppress(Exception):  # logged by poll(); the other views still refresh
                 self.poll(w)
-            except Exception:  # noqa: BLE001 - logged by poll(); the other views still refresh
-                pass
             now = self.clock.now().timestamp()
         self._ticks += 1
         if self._ticks % 240 == 1:

@@ -20,23 +20,39 @@ class StatusCollector(Collector):
 
     def collect(self) -> Iterator[Any]:
         doc = gather(self.store, time.time())
-        up = GaugeMetricFamily("srvmon_poller_up", "A srvmon serve instance reporting to the store", labels=["holder"])
+        up = GaugeMetricFamily(
+            "srvmon_poller_up", "A srvmon serve instance reporting to the store", labels=["holder"]
+        )
         seen = GaugeMetricFamily("srvmon_poller_last_seen_timestamp_seconds", "When the poller last wrote its status",
                                  labels=["holder"])  # fmt: skip
         lease = GaugeMetricFamily("srvmon_lease_held", "1 when this holder has the provider's lease",
                                   labels=["lease", "holder"])  # fmt: skip
         vlabels = ["holder", "board", "range", "live", "demanded"]
-        last = GaugeMetricFamily("srvmon_view_last_poll_timestamp_seconds", "When the view was last polled", labels=vlabels)
+        last = GaugeMetricFamily(
+            "srvmon_view_last_poll_timestamp_seconds", "When the view was last polled", labels=vlabels
+        )
         dur = GaugeMetricFamily("srvmon_view_poll_duration_seconds", "How long the last poll of the view took",
                                 labels=vlabels)  # fmt: skip
-        polls = CounterMetricFamily("srvmon_view_polls", "Polls of the view since the poller started", labels=vlabels)
-        err = GaugeMetricFamily("srvmon_view_error", "1 when the view's last poll had a failing provider", labels=vlabels)
+        polls = CounterMetricFamily(
+            "srvmon_view_polls", "Polls of the view since the poller started", labels=vlabels
+        )
+        err = GaugeMetricFamily(
+            "srvmon_view_error", "1 when the view's last poll had a failing provider", labels=vlabels
+        )
         held = GaugeMetricFamily("srvmon_view_budget_wait_seconds", "How long the API budget holds the view",
                                  labels=vlabels)  # fmt: skip
-        b_calls = GaugeMetricFamily("srvmon_budget_calls_last_minute", "API calls in the last 60 s", labels=["provider"])
-        b_limit = GaugeMetricFamily("srvmon_budget_calls_per_minute", "api_budget.calls_per_min", labels=["provider"])
-        b_usd = GaugeMetricFamily("srvmon_budget_usd_last_day", "Estimated USD in the last 24 h", labels=["provider"])
-        b_usd_limit = GaugeMetricFamily("srvmon_budget_usd_per_day", "api_budget.usd_per_day", labels=["provider"])
+        b_calls = GaugeMetricFamily(
+            "srvmon_budget_calls_last_minute", "API calls in the last 60 s", labels=["provider"]
+        )
+        b_limit = GaugeMetricFamily(
+            "srvmon_budget_calls_per_minute", "api_budget.calls_per_min", labels=["provider"]
+        )
+        b_usd = GaugeMetricFamily(
+            "srvmon_budget_usd_last_day", "Estimated USD in the last 24 h", labels=["provider"]
+        )
+        b_usd_limit = GaugeMetricFamily(
+            "srvmon_budget_usd_per_day", "api_budget.usd_per_day", labels=["provider"]
+        )
         calls = CounterMetricFamily("srvmon_provider_api_calls", "API calls since the poller started",
                                     labels=["holder", "provider", "type"])  # fmt: skip
         metrics = CounterMetricFamily("srvmon_provider_metrics_requested", "Metrics requested since the poller started",
@@ -50,7 +66,13 @@ class StatusCollector(Collector):
             up.add_metric([h], 1)
             seen.add_metric([h], float(p.get("at") or 0))
             for v in p.get("views", ()):
-                lv = [h, v["board"], v["range"], str(bool(v["live"])).lower(), str(not v.get("default")).lower()]
+                lv = [
+                    h,
+                    v["board"],
+                    v["range"],
+                    str(bool(v["live"])).lower(),
+                    str(not v.get("default")).lower(),
+                ]
                 if v.get("last_poll") is not None:
                     last.add_metric(lv, v["last_poll"])
                 if v.get("duration_s") is not None:

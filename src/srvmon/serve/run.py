@@ -81,7 +81,8 @@ def run_serve(args: argparse.Namespace, opts: ServeOptions, out: TextIO, err: Te
         return EXIT_USAGE
     host_key = None
     if opts.ssh:
-        from srvmon.serve.keys import KeyFileError, authorized_keys, host_key as load_host_key
+        from srvmon.serve.keys import KeyFileError, authorized_keys
+        from srvmon.serve.keys import host_key as load_host_key
 
         try:
             assert opts.authorized_keys is not None
@@ -101,7 +102,9 @@ def run_serve(args: argparse.Namespace, opts: ServeOptions, out: TextIO, err: Te
     loop = ServeLoop(loaded.boards, runtime, store, clock, lease_s=opts.lease_s, fetch=FetchCache(clock),
                      version=__version__)  # fmt: skip
     settings = {"theme": loaded.settings.theme, "timezone": loaded.settings.timezone}
-    store.put_boards({**catalog_doc([b.info() for b in loaded.boards], server=loop.holder), "settings": settings})
+    store.put_boards(
+        {**catalog_doc([b.info() for b in loaded.boards], server=loop.holder), "settings": settings}
+    )
     print(f"srvmon serve: {len(loaded.boards)} board(s) to {store.url} as {loop.holder}"
           + (f"; ssh on {opts.ssh[0]}:{opts.ssh[1]}" if opts.ssh else "")
           + (f"; metrics on http://{opts.metrics[0]}:{opts.metrics[1]}/metrics" if opts.metrics else "")
@@ -117,7 +120,9 @@ def run_serve(args: argparse.Namespace, opts: ServeOptions, out: TextIO, err: Te
         store.close()
 
 
-async def _main(opts: ServeOptions, loop: Any, store: Any, host_key: Any, boards: list[str], out: TextIO) -> int:
+async def _main(
+    opts: ServeOptions, loop: Any, store: Any, host_key: Any, boards: list[str], out: TextIO
+) -> int:
     stop = asyncio.Event()
     aloop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -52,11 +52,18 @@ class SshConfig:
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
-def viewer_env(term: str | None, client_env: dict[str, str], origin: str, extra: dict[str, str]) -> dict[str, str]:
+def viewer_env(
+    term: str | None, client_env: dict[str, str], origin: str, extra: dict[str, str]
+) -> dict[str, str]:
     """The viewer's whole environment, built from an allowlist: nothing of the server's own (no cloud
     credential, no config path) reaches it; TERM and COLORTERM come from the client, checked."""
-    env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/")}
-    env["TERM"] = term if term and _TERM_RE.fullmatch(term) and term not in ("dumb", "unknown") else FALLBACK_TERM
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/"),
+    }
+    env["TERM"] = (
+        term if term and _TERM_RE.fullmatch(term) and term not in ("dumb", "unknown") else FALLBACK_TERM
+    )
     colorterm = client_env.get("COLORTERM", "")
     if colorterm in ("truecolor", "24bit"):
         env["COLORTERM"] = colorterm
@@ -89,7 +96,9 @@ class Hub:
 
     def start_idle_watch(self) -> None:
         if self.cfg.idle_timeout_s:
-            self._idle_task = asyncio.get_running_loop().create_task(self._idle_watch(self.cfg.idle_timeout_s))
+            self._idle_task = asyncio.get_running_loop().create_task(
+                self._idle_watch(self.cfg.idle_timeout_s)
+            )
 
     async def _idle_watch(self, timeout_s: float) -> None:
         while True:
@@ -188,8 +197,12 @@ class Front(asyncssh.SSHServer):
         return self._refuse("tunnelling")
 
     def _refuse(self, what: str) -> bool:
-        log.warning("ssh refused: peer=%s key=%s %s", self.peer, self.key.fingerprint if self.key else "?", what)
-        raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, f"srvmon: {what} is disabled")
+        log.warning(
+            "ssh refused: peer=%s key=%s %s", self.peer, self.key.fingerprint if self.key else "?", what
+        )
+        raise asyncssh.ChannelOpenError(
+            asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, f"srvmon: {what} is disabled"
+        )
 
 
 class ViewerSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]

@@ -16,7 +16,9 @@ def gather(store: Store, now: float) -> dict[str, Any]:
     leases = {}
     for name in names:
         got = store.lease(name, now)
-        leases[name] = None if got is None else {"holder": got.holder, "expires_in_s": round(got.expires_in, 1)}
+        leases[name] = (
+            None if got is None else {"holder": got.holder, "expires_in_s": round(got.expires_in, 1)}
+        )
     return {"store": store.url, "at": now, "pollers": pollers, "leases": leases,
             "viewers": store.statuses(VIEWER, now)}  # fmt: skip
 
@@ -64,9 +66,15 @@ def render_txt(doc: dict[str, Any]) -> str:
         if ssh:
             out.append(f"  ssh on {ssh['listen']}: {len(ssh['sessions'])} of {ssh['max_sessions']} sessions")
             for s in ssh["sessions"]:
-                out.append(f"    {s['id']} {s['key']} from {s['peer']} on {s['board']}, {_ago(now, s['started_at'])}")
+                out.append(
+                    f"    {s['id']} {s['key']} from {s['peer']} on {s['board']}, {_ago(now, s['started_at'])}"
+                )
     for name, lease in doc["leases"].items():
-        held = "free" if lease is None else f"held by {lease['holder']} (expires in {fmt_age(lease['expires_in_s'])})"
+        held = (
+            "free"
+            if lease is None
+            else f"held by {lease['holder']} (expires in {fmt_age(lease['expires_in_s'])})"
+        )
         out.append(f"lease {name}: {held}")
     out.append(f"viewers: {len(doc['viewers'])}")
     for v in doc["viewers"]:

@@ -135,7 +135,9 @@ def hint_text(viewer: Viewer, pollers: Sequence[dict[str, Any]], now: float) -> 
     out.append("read-only viewer", style="bold")
     key = viewer.current
     if not pollers:
-        out.append(f" · no srvmon serve is running on {viewer.store.url}; showing what it stored", style="bold")
+        out.append(
+            f" · no srvmon serve is running on {viewer.store.url}; showing what it stored", style="bold"
+        )
     for doc in pollers:
         if key is not None and key.board not in doc.get("boards", ()):
             continue
