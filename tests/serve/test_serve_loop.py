@@ -3,6 +3,7 @@ takeover between two pollers on one store, and API calls that do not depend on h
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,11 +41,13 @@ def test_default_views_are_polled_on_their_cadence_and_stored_exactly(sqlite_sto
     assert got is not None and got.written_at == START.timestamp()
     snap = got.snapshot()
     assert snap.board == "serverless" and snap.range == "4h" and snap.generated_at == START
-    from srvmon.codec import dumps, snapshot_dict
+    from srvmon.codec import snapshot_dict
 
-    assert (
-        loads(dumps(snapshot_dict(snap, loop.version))) == snap
-    )  # what viewers read is the poller's Snapshot
+    made = loop.poll(loop.watches[key])  # the poller's own Snapshot, and what it stored
+    got = sqlite_store.latest(key)
+    assert got is not None
+    assert json.loads(got.text) == snapshot_dict(made, loop.version)  # the schema-1 document, compact
+    assert loads(got.text) == made  # what viewers read is exactly the poller's Snapshot
     seq = got.seq
     clock.advance(30)
     loop.tick()

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from srvmon import codec
 from srvmon.clock import Clock
 from srvmon.config import Board
 from srvmon.fetchcache import FetchCache
@@ -23,6 +22,7 @@ from srvmon.model import RANGES, Snapshot, range_label
 from srvmon.poll import Poller
 from srvmon.runtime import Runtime
 from srvmon.store import POLLER, Store, ViewKey
+from srvmon.store.base import snapshot_text
 
 log = logging.getLogger("srvmon.serve")
 
@@ -244,7 +244,7 @@ class ServeLoop:
         for p, (calls, usd) in before.items():
             now_calls, now_usd = self._usage(p)
             w.costs.setdefault(p, deque(maxlen=COST_HISTORY)).append((now_calls - calls, now_usd - usd))
-        text = codec.dumps(codec.snapshot_dict(snap, self.version))
+        text = snapshot_text(snap, self.version)
         # stamped with the poll's start (the snapshot's own time), so a standby taking over keeps the cadence
         w.last_seq = self.store.put_snapshot(w.key, text, start)
         w.finished_at = time.time()

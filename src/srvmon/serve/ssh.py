@@ -349,8 +349,9 @@ class ViewerSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         self._signal(signal.SIGHUP)
         proc = self.proc
         if proc is not None:
-            loop = asyncio.get_event_loop()
-            loop.call_later(GRACE_S, lambda: proc.poll() is None and self._signal(signal.SIGKILL))
+            asyncio.get_event_loop().call_later(
+                GRACE_S, self._signal, signal.SIGKILL
+            )  # a no-op once it exited
 
     def close_idle(self, timeout_s: float) -> None:
         log.info("ssh session %s idle for %.0fs: closing", self.id, timeout_s)

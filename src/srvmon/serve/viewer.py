@@ -5,6 +5,7 @@ holds no credential and builds no provider; a watcher thread wakes the board whe
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 import time
@@ -204,7 +205,7 @@ class ViewerApp(SrvmonApp):
                     now = v.clock.now().timestamp()
                     v.store.put_status(VIEWER, v.id, v.status(), now, VIEWER_TTL_S)
                     text = hint_text(v, v.store.statuses(POLLER, now), now)
-                    self._call(lambda t=text: self._set_hint(t))
+                    self._call(functools.partial(self._set_hint, text))
             except Exception:  # noqa: BLE001 - a store hiccup: try again in a moment
                 self._stop.wait(1.0)
 

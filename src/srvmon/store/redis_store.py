@@ -31,7 +31,7 @@ class RedisStore(Store):
         import redis
 
         self.url = url
-        self._errors: tuple[type[BaseException], ...] = (redis.RedisError,)
+        self._r: Any  # redis-py's sync client (its stubs type every reply as sync-or-async)
         try:
             self._r = redis.Redis.from_url(url, socket_timeout=TIMEOUT_S, socket_connect_timeout=TIMEOUT_S,
                                            health_check_interval=30)  # fmt: skip
