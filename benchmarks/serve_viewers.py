@@ -5,7 +5,9 @@ OpenSSH sessions in tmux (each its own `srvmon attach` process on a PTY), 10 s r
 - the time from a poll finishing (its snapshot written) to every viewer having it on screen;
 - provider API calls per poll with 1 viewer and with 20 (the goal: equal).
 
-Run: .venv/bin/python benchmarks/serve_viewers.py [viewers] [polls]   (defaults 20 and 4; needs ssh, tmux)"""
+Run: .venv/bin/python benchmarks/serve_viewers.py [viewers] [polls] [WxH]   (defaults 20, 4, 120x40)
+The ssh clients and tmux run on the same machine and share its cores with the viewers: their CPU is
+printed too ("clients")."""
 
 from __future__ import annotations
 
@@ -63,6 +65,7 @@ class Bench:
                 raise SystemExit("srvmon serve did not start")
         self.tmux = f"srvmon-bench-{os.getpid()}"
         self.sessions = 0
+        self.size = ("120", "40")
 
     def status(self) -> dict[str, Any]:
         out = subprocess.run([sys.executable, "-m", "srvmon", "status", "--store", self.store, "--format", "json"],
@@ -74,7 +77,7 @@ class Bench:
                "-o IdentitiesOnly=yes -o BatchMode=yes 127.0.0.1")  # fmt: skip
         for _ in range(n):
             subprocess.run(["tmux", "-L", self.tmux, "-f", "/dev/null", "new-session", "-d", "-s", f"v{self.sessions}",
-                            "-x", "120", "-y", "40", ssh], check=True)  # fmt: skip
+                            "-x", self.size[0], "-y", self.size[1], ssh], check=True)  # fmt: skip
             self.sessions += 1
         self.wait(
             lambda d: len(d["viewers"]) == self.sessions and d["viewers"], f"{self.sessions} viewers", 120
@@ -96,6 +99,8 @@ class Bench:
         calls0, polls0 = d["pollers"][0]["providers"]["demo"]["api_calls"], view["polls"]
         cpu0, t0 = cpu_s(self.proc.pid), time.monotonic()
         viewers_cpu0 = {v["pid"]: cpu_s(v["pid"]) for v in d["pollers"][0]["ssh"]["sessions"]}
+        clients = self.client_pids()
+        clients_cpu0 = sum(cpu_s(p) for p in clients)
         latencies: list[float] = []
         seen = view["last_seq"]
         for _ in range(polls):
@@ -124,7 +129,14 @@ class Bench:
                 100 * (cpu_s(s["pid"]) - viewers_cpu0.get(s["pid"], 0)) / elapsed for s in sessions
             ],
             "latency_s": latencies,
+            "clients_cpu_pct": 100 * (sum(cpu_s(p) for p in clients) - clients_cpu0) / elapsed,
         }
+
+    def client_pids(self) -> list[int]:
+        """The tmux server and the ssh clients (the viewers' terminals, here on the same machine)."""
+        out = subprocess.run(["pgrep", "-f", f"tmux -L {self.tmux}|ssh -F /dev/null -p {self.port}"],
+                             capture_output=True, text=True)  # fmt: skip
+        return [int(p) for p in out.stdout.split()]
 
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.tmux, "kill-server"], capture_output=True)
@@ -132,9 +144,10 @@ class Bench:
         self.proc.wait(20)
 
 
-def main(viewers: int, polls: int) -> None:
+def main(viewers: int, polls: int, size: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         b = Bench(Path(tmp))
+        b.size = tuple(size.split("x"))  # type: ignore[assignment]
         try:
             b.open_sessions(1)
             one = b.measure(polls)
@@ -147,11 +160,16 @@ def main(viewers: int, polls: int) -> None:
         rss = r["viewer_rss_mb"]
         print(f"{label:>11}: API calls/poll {r['calls_per_poll']:.1f}; serve CPU {r['serve_cpu_pct']:.1f}% of a core, "
               f"RSS {r['serve_rss_mb']:.0f} MB; viewer RSS mean {statistics.mean(rss):.0f} MB (max {max(rss):.0f}), "
-              f"viewer CPU mean {statistics.mean(r['viewer_cpu_pct']):.1f}%; poll finished -> every viewer showing it: "
+              f"viewer CPU mean {statistics.mean(r['viewer_cpu_pct']):.1f}%, clients {r['clients_cpu_pct']:.1f}%; "
+              f"poll finished -> every viewer showing it: "
               f"max {max(r['latency_s']):.2f} s over {len(r['latency_s'])} polls "
               f"(median {statistics.median(r['latency_s']):.2f} s)")  # fmt: skip
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:]]
-    main(args[0] if args else 20, args[1] if len(args) > 1 else 4)
+    args = sys.argv[1:]
+    main(
+        int(args[0]) if args else 20,
+        int(args[1]) if len(args) > 1 else 4,
+        args[2] if len(args) > 2 else "120x40",
+    )

@@ -56,7 +56,7 @@ def test_default_views_are_polled_on_their_cadence_and_stored_exactly(sqlite_sto
     loop.tick()
     assert sqlite_store.latest(key).seq > seq  # type: ignore[union-attr]
     status = sqlite_store.statuses(POLLER, clock.now().timestamp())
-    assert status[0]["leases"] == ["demo"] and status[0]["views"][0]["polls"] == 2
+    assert status[0]["leases"] == ["demo"] and status[0]["views"][0]["polls"] == 3
 
 
 def test_a_demanded_view_is_polled_kept_fresh_and_dropped_when_nobody_asks(sqlite_store: SqliteStore) -> None:

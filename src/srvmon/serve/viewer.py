@@ -30,6 +30,8 @@ from srvmon.tui.messages import SnapshotReady
 
 #: How long a viewer waits for the poller to serve a view it lacks before saying so.
 DEMAND_WAIT_S = 30.0
+#: A viewer renews the demand of the view it shows at most this often (demands live 30 s or more).
+DEMAND_RENEW_S = 10.0
 #: Seconds between a viewer's status heartbeats (and hint bar updates).
 HEARTBEAT_S = 2.0
 VIEWER_TTL_S = 20.0
@@ -75,6 +77,7 @@ class StoreSource:
         self.info = info
         self.wait_s = wait_s
         self._decoded: tuple[int, Snapshot] | None = None
+        self._asked: tuple[ViewKey | None, float] = (None, 0.0)
 
     def poll(self, *, range_s: int | None = None, end: datetime | None = None, compare: bool = True,
              force: bool = False, range_label: str | None = None) -> Snapshot:  # fmt: skip
@@ -82,7 +85,9 @@ class StoreSource:
         key = ViewKey.of(self.info.name, range_s or RANGES.get(self.info.range, RANGES["4h"]), end, compare)
         v.current = key
         now = v.clock.now().timestamp()
-        v.store.demand(key, v.id, now, force=force)
+        if force or key != self._asked[0] or time.monotonic() - self._asked[1] >= DEMAND_RENEW_S:
+            v.store.demand(key, v.id, now, force=force)  # a write: renewed only now and then, not per refresh
+            self._asked = (key, time.monotonic())
         got = v.store.latest(key)
         if got is not None and not force:
             return self._show(got)
@@ -168,7 +173,8 @@ class ViewerApp(SrvmonApp):
     CSS_PATH = str(Path(tui_app.__file__).with_name("board.tcss"))
 
     def __init__(self, viewer: Viewer, boards: Sequence[BoardView], **kw: Any) -> None:
-        super().__init__(boards, clock=viewer.clock, hint="read-only viewer", **kw)
+        # no refresh timer: the watcher refetches when the poller writes this view (one repaint per poll)
+        super().__init__(boards, clock=viewer.clock, hint="read-only viewer", live_refresh=False, **kw)
         self.viewer = viewer
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -192,6 +198,7 @@ class ViewerApp(SrvmonApp):
         v = self.viewer
         seq = v.store.head()
         beat = 0.0
+        renew = time.monotonic() + DEMAND_RENEW_S
         while not self._stop.is_set():
             try:
                 head = v.store.wait_change(seq, 1.0)
@@ -203,6 +210,9 @@ class ViewerApp(SrvmonApp):
                 if time.monotonic() >= beat:
                     beat = time.monotonic() + HEARTBEAT_S
                     now = v.clock.now().timestamp()
+                    if v.current is not None and time.monotonic() >= renew:  # keep the poller on this view
+                        v.store.demand(v.current, v.id, now)
+                        renew = time.monotonic() + DEMAND_RENEW_S
                     v.store.put_status(VIEWER, v.id, v.status(), now, VIEWER_TTL_S)
                     text = hint_text(v, v.store.statuses(POLLER, now), now)
                     self._call(functools.partial(self._set_hint, text))
