@@ -10,16 +10,22 @@ Queries with a top-N `limit` are ranked by the provider over their exact window,
 merged: their answer is reused only for the same window while it is fresh or final.
 
 A batch becomes at most two provider calls (the exact window, and one span for the merged queries) and
-usually one. Bounded: least recently used entries go first beyond `max_points` cached points."""
+usually one. Bounded: least recently used entries go first beyond `max_points` cached points.
+
+With a `backing` (the serve store), settled entries are also written there and read back on a miss, so
+a poller that takes over (or restarts) does not fetch the settled windows again."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from srvmon.clock import Clock
 from srvmon.model import MetricQuery, QueryResult, Series, TimeWindow
@@ -33,6 +39,16 @@ FRESH_S = 20.0
 MAX_POINTS = 1_000_000
 
 QueryFn = Callable[[Sequence[MetricQuery], TimeWindow], Mapping[str, QueryResult]]
+#: How long a settled entry stays in the backing store.
+BACKING_TTL_S = 2 * 86400.0
+
+
+class SeriesBacking(Protocol):
+    """Where settled entries outlive this process (srvmon.store.Store has these two methods)."""
+
+    def put_series(self, name: str, doc: str, at: float, ttl_s: float) -> None: ...
+
+    def get_series(self, name: str, now: float) -> str | None: ...
 
 
 def horizon_s(step_s: int) -> int:
@@ -78,6 +94,8 @@ class CacheStats:
     fetched: int = 0
     calls: int = 0
     points_fetched: int = 0
+    #: Settled entries read back from the backing store instead of fetched.
+    loaded: int = 0
 
 
 class FetchCache:
@@ -86,8 +104,10 @@ class FetchCache:
     waits for that fetch instead of asking again, so the calls a poll makes never depend on thread timing."""
 
     def __init__(self, clock: Clock, *, settle_s: float = SETTLE_S, fresh_s: float = FRESH_S,
-                 max_points: int = MAX_POINTS, wait_s: float = 30.0) -> None:  # fmt: skip
+                 max_points: int = MAX_POINTS, wait_s: float = 30.0,
+                 backing: SeriesBacking | None = None) -> None:  # fmt: skip
         self.clock = clock
+        self.backing = backing
         self.settle_s = settle_s
         self.fresh_s = fresh_s
         self.max_points = max_points
@@ -148,6 +168,8 @@ class FetchCache:
                 continue
             key = self._merged_key(key, window, now)
             entry = self._entries.get(key)
+            if entry is None and self.backing is not None and key[-1] >= 1:  # a settled region: maybe stored
+                entry = self._load(key, now)
             span = self._span(entry, window, now)
             if span is None and entry is not None:
                 self._entries.move_to_end(key)
@@ -279,7 +301,42 @@ class FetchCache:
                 self._entries[key] = entry
                 self._points += entry.points
                 out[q.ref_id] = _assemble(entry, q.ref_id, window)
+                if self.backing is not None and key[-1] >= 1:
+                    self._save(key, entry, now)
             self._evict()
+
+    # -- the backing store --------------------------------------------------------------------------
+    @staticmethod
+    def _name(key: tuple[Any, ...]) -> str:
+        return hashlib.sha256(json.dumps(list(key), default=str).encode()).hexdigest()[:32]
+
+    def _save(self, key: tuple[Any, ...], entry: _Merged, now: float) -> None:
+        assert self.backing is not None
+        doc = {"fetched": list(entry.fetched.items()), "warnings": list(entry.warnings), "keep_s": entry.keep_s,
+               "series": [[dict(labels), list(points.items())] for labels, points in entry.series.values()]}  # fmt: skip
+        with contextlib.suppress(Exception):  # the backing is an optimisation: memory still has it
+            self.backing.put_series(self._name(key), json.dumps(doc, allow_nan=False), now, BACKING_TTL_S)
+
+    def _load(self, key: tuple[Any, ...], now: float) -> _Merged | None:
+        assert self.backing is not None
+        try:
+            raw = self.backing.get_series(self._name(key), now)
+            if raw is None:
+                return None
+            doc = json.loads(raw)
+            entry = _Merged(fetched={int(t): float(f) for t, f in doc["fetched"]},
+                            warnings=tuple(str(w) for w in doc["warnings"]), keep_s=int(doc["keep_s"]))  # fmt: skip
+            for labels, points in doc["series"]:
+                entry.series[_label_key(labels)] = (
+                    {str(k): str(v) for k, v in labels.items()},
+                    {int(t): None if v is None else float(v) for t, v in points},
+                )
+        except Exception:  # noqa: BLE001 - unreadable: fetch instead
+            return None
+        self._entries[key] = entry
+        self._points += entry.points
+        self.stats.loaded += 1
+        return entry
 
     @staticmethod
     def _merged_key(key: tuple[Any, ...], window: TimeWindow, now: float) -> tuple[Any, ...]:

@@ -166,3 +166,29 @@ def test_memory_is_bounded() -> None:
             "p", prov.query, [MetricQuery("a", "p", f"m{i}")], TimeWindow.ending_at(clock.now(), 4 * 3600)
         )
     assert cache.points <= 5_000
+
+
+def test_settled_windows_outlive_the_poller_in_the_store(tmp_path: object) -> None:
+    """A poller that takes over (a new cache on the same store) reads the settled week-ago series back
+    instead of asking the provider again; the live window it must fetch."""
+    from pathlib import Path
+
+    from srvmon.store.sqlite_store import SqliteStore
+
+    store = SqliteStore(Path(str(tmp_path)) / "s.db")
+    clock = FrozenClock(START)
+    prov = Recording()
+    q = MetricQuery("a", "p", "requests")
+    week = TimeWindow.ending_at(clock.now(), 4 * 3600).shifted(7)
+    first = FetchCache(clock, backing=store).query("p", prov.query, [q], week)
+    assert len(prov.asked) == 1
+    clock.advance(60)
+    later = FetchCache(clock, backing=store)  # the standby, with an empty memory
+    week2 = TimeWindow.ending_at(clock.now(), 4 * 3600).shifted(7)
+    got = later.query("p", prov.query, [q], week2)
+    assert len(prov.asked) == 1 and later.stats.loaded == 1
+    assert got["a"].series[0].timestamps == tuple(week2.timestamps())
+    assert got["a"].series[0].values[:-1] == first["a"].series[0].values[1:]
+    later.query("p", prov.query, [q], TimeWindow.ending_at(clock.now(), 4 * 3600))
+    assert len(prov.asked) == 2  # live data is never taken from the store
+    store.close()

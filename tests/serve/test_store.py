@@ -133,3 +133,13 @@ def test_unreachable_redis_is_a_clear_error() -> None:
 
     with pytest.raises(StoreError, match="cannot reach Redis"):
         open_store(f"redis://127.0.0.1:{free_port()}/0")
+
+
+def test_series_entries_expire(any_store: Store) -> None:
+    now = time.time()
+    any_store.put_series("a", '{"x": 1}', now, 30.0)
+    any_store.put_series("b", '{"y": 2}', now, 0.05)
+    time.sleep(0.1)  # Redis expires keys on its own clock
+    assert any_store.get_series("a", time.time()) == '{"x": 1}'
+    assert any_store.get_series("b", time.time()) is None
+    assert any_store.get_series("missing", time.time()) is None

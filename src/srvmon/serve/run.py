@@ -99,8 +99,8 @@ def run_serve(args: argparse.Namespace, opts: ServeOptions, out: TextIO, err: Te
         return EXIT_USAGE
     _logging(opts.log_file)
     runtime = loaded.runtime(clock)
-    loop = ServeLoop(loaded.boards, runtime, store, clock, lease_s=opts.lease_s, fetch=FetchCache(clock),
-                     version=__version__)  # fmt: skip
+    fetch = FetchCache(clock, backing=store)  # settled windows outlive a takeover
+    loop = ServeLoop(loaded.boards, runtime, store, clock, lease_s=opts.lease_s, fetch=fetch, version=__version__)
     settings = {"theme": loaded.settings.theme, "timezone": loaded.settings.timezone}
     store.put_boards(
         {**catalog_doc([b.info() for b in loaded.boards], server=loop.holder), "settings": settings}

@@ -139,6 +139,14 @@ class Store(ABC):
     def drop_snapshots(self, keep: set[ViewKey] | None, older_than: float) -> int:
         """Remove snapshots written before `older_than` whose key is not in `keep`; how many."""
 
+    # -- series (settled windows of the fetch cache, at the resolutions fetched) -------------------
+    @abstractmethod
+    def put_series(self, name: str, doc: str, at: float, ttl_s: float) -> None:
+        """Keep one cached series entry (JSON) for `ttl_s`: another poller taking over starts from it."""
+
+    @abstractmethod
+    def get_series(self, name: str, now: float) -> str | None: ...
+
     # -- demands --------------------------------------------------------------------------------
     @abstractmethod
     def demand(self, key: ViewKey, viewer: str, at: float, force: bool = False) -> None: ...

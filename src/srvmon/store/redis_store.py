@@ -109,6 +109,14 @@ class RedisStore(Store):
                 gone += 1
         return gone
 
+    # -- series ---------------------------------------------------------------------------------
+    def put_series(self, name: str, doc: str, at: float, ttl_s: float) -> None:
+        self._r.set(self._k("series", name), doc, px=max(1, int(ttl_s * 1000)))
+
+    def get_series(self, name: str, now: float) -> str | None:
+        raw = self._r.get(self._k("series", name))
+        return None if raw is None else raw.decode("utf-8")
+
     # -- demands --------------------------------------------------------------------------------
     def demand(self, key: ViewKey, viewer: str, at: float, force: bool = False) -> None:
         field = json.dumps([key.text(), viewer])

@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS demands (
 CREATE TABLE IF NOT EXISTS status (
   kind TEXT NOT NULL, ident TEXT NOT NULL, expires_at REAL NOT NULL, doc TEXT NOT NULL,
   PRIMARY KEY (kind, ident));
+CREATE TABLE IF NOT EXISTS series (name TEXT PRIMARY KEY, expires_at REAL NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at REAL NOT NULL);
 """
 
@@ -116,6 +117,19 @@ class SqliteStore(Store):
             gone = [(k,) for (k,) in rows if k not in keep_text]
             db.executemany("DELETE FROM snapshots WHERE key = ?", gone)
         return len(gone)
+
+    # -- series ---------------------------------------------------------------------------------
+    def put_series(self, name: str, doc: str, at: float, ttl_s: float) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO series (name, expires_at, doc) VALUES (?, ?, ?)",
+                (name, at + ttl_s, doc),
+            )
+            db.execute("DELETE FROM series WHERE expires_at < ?", (at,))
+
+    def get_series(self, name: str, now: float) -> str | None:
+        row = self._one("SELECT doc FROM series WHERE name = ? AND expires_at >= ?", (name, now))
+        return None if row is None else str(row[0])
 
     # -- demands --------------------------------------------------------------------------------
     def demand(self, key: ViewKey, viewer: str, at: float, force: bool = False) -> None:
