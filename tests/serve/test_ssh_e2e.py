@@ -52,8 +52,7 @@ def _keygen(path: Path) -> None:
     )
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
+def start_serve(tmp_path: Path, *extra: str) -> Served:
     for tool in ("ssh", "ssh-keygen", "tmux"):
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} is not installed (apt-get install openssh-client tmux; .ci/run does it)")
@@ -74,7 +73,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
         "AWS_SECRET_ACCESS_KEY": "must-not-leak",
     }
     proc = subprocess.Popen([sys.executable, "-m", "srvmon", "serve", "--config", str(cfg), "--store", store,
-                             "--ssh", f"127.0.0.1:{port}", "--authorized-keys", str(auth), "--log", str(log)],
+                             "--ssh", f"127.0.0.1:{port}", "--authorized-keys", str(auth), "--log", str(log), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)  # fmt: skip
     lines: list[str] = []
     assert proc.stdout is not None
@@ -91,13 +90,22 @@ def served(tmp_path: Path) -> Iterator[Served]:
     pub = (home / ".local/state/srvmon/ssh_host_ed25519_key.pub").read_text().split()
     known = tmp_path / "known_hosts"
     known.write_text(f"[127.0.0.1]:{port} {pub[0]} {pub[1]}\n")  # the served key is the one printed
-    served = Served(port, tmp_path, store, key, known, log, proc)
-    yield served
-    proc.send_signal(signal.SIGTERM)
+    return Served(port, tmp_path, store, key, known, log, proc)
+
+
+def stop_serve(served: Served) -> None:
+    served.proc.send_signal(signal.SIGTERM)
     try:
-        proc.wait(15)
+        served.proc.wait(15)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        served.proc.kill()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    s = start_serve(tmp_path, "--max-sessions", "5")
+    yield s
+    stop_serve(s)
 
 
 class Tmux:
@@ -121,6 +129,26 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
 
 
 def test_five_ssh_sessions_refusals_crash_isolation_and_resize(served: Served, tmux: Tmux) -> None:
+    # refusals (before the five sessions fill --max-sessions)
+    wrong = served.tmp / "wrong_key"
+    _keygen(wrong)
+    bad = subprocess.run(served.ssh_argv("ops", key=wrong), capture_output=True, text=True, timeout=20)
+    assert bad.returncode == 255 and "Permission denied (publickey)" in bad.stderr
+    pw = subprocess.run(served.ssh_argv("ops", "-o", "PubkeyAuthentication=no", "-o",
+                                        "PreferredAuthentications=password,keyboard-interactive"),
+                        capture_output=True, text=True, timeout=20)  # fmt: skip
+    assert pw.returncode == 255 and "Permission denied (publickey)" in pw.stderr
+    ex = subprocess.run(
+        [*served.ssh_argv("ops"), "cat", "/etc/passwd"], capture_output=True, text=True, timeout=20
+    )
+    assert ex.returncode != 0 and "root:" not in ex.stdout and "exec request failed" in ex.stderr
+    notty = subprocess.run(served.ssh_argv("ops", "-T"), capture_output=True, text=True, timeout=20,
+                           stdin=subprocess.DEVNULL)  # fmt: skip
+    assert notty.returncode == 1 and "connect with a terminal" in notty.stderr
+    fwd = subprocess.run(served.ssh_argv("ops", "-N", "-W", "127.0.0.1:22"), capture_output=True, text=True,
+                         timeout=20, stdin=subprocess.DEVNULL)  # fmt: skip
+    assert fwd.returncode == 255 and "administratively prohibited" in fwd.stderr
+
     for i, (user, _, _) in enumerate(SESSIONS):
         cmd = " ".join(served.ssh_argv(user)) + "; echo ssh-exit=$?; sleep 60"
         tmux.run("-f", "/dev/null", "new-session", "-d", "-s", f"s{i}", "-x", "100", "-y", "30", cmd)
@@ -145,25 +173,14 @@ def test_five_ssh_sessions_refusals_crash_isolation_and_resize(served: Served, t
         and b"TERM=tmux-256color" in environ
     )
 
-    # refusals
-    wrong = served.tmp / "wrong_key"
-    _keygen(wrong)
-    bad = subprocess.run(served.ssh_argv("ops", key=wrong), capture_output=True, text=True, timeout=20)
-    assert bad.returncode == 255 and "Permission denied (publickey)" in bad.stderr
-    pw = subprocess.run(served.ssh_argv("ops", "-o", "PubkeyAuthentication=no", "-o",
-                                        "PreferredAuthentications=password,keyboard-interactive"),
-                        capture_output=True, text=True, timeout=20)  # fmt: skip
-    assert pw.returncode == 255 and "Permission denied (publickey)" in pw.stderr
-    ex = subprocess.run(
-        [*served.ssh_argv("ops"), "cat", "/etc/passwd"], capture_output=True, text=True, timeout=20
-    )
-    assert ex.returncode != 0 and "root:" not in ex.stdout and "exec request failed" in ex.stderr
-    notty = subprocess.run(served.ssh_argv("ops", "-T"), capture_output=True, text=True, timeout=20,
+    # a sixth session is refused: --max-sessions 5
+    extra = subprocess.run(served.ssh_argv("ops", "-tt"), capture_output=True, text=True, timeout=20,
                            stdin=subprocess.DEVNULL)  # fmt: skip
-    assert notty.returncode == 1 and "connect with a terminal" in notty.stderr
-    fwd = subprocess.run(served.ssh_argv("ops", "-N", "-W", "127.0.0.1:22"), capture_output=True, text=True,
-                         timeout=20, stdin=subprocess.DEVNULL)  # fmt: skip
-    assert fwd.returncode == 255 and "administratively prohibited" in fwd.stderr
+    assert (
+        extra.returncode == 255
+        and "administratively prohibited" in extra.stderr
+        and "5 sessions" in extra.stderr
+    )
 
     # killing one viewer's process ends only its session
     os.kill(pid, signal.SIGKILL)
@@ -180,6 +197,11 @@ def test_five_ssh_sessions_refusals_crash_isolation_and_resize(served: Served, t
     tmux.run("resize-window", "-t", "s1", "-x", "120", "-y", "40")
     wait_for(lambda: (rows := tmux.screen("s1").rstrip("\n").split("\n")) and len(rows) == 40
              and "Quit" in rows[-1] and len(rows[-1].rstrip()) > 100, "the resized board")  # fmt: skip
+
+    # a disconnect ends the viewer: kill one ssh client, its viewer process goes
+    gone = next(s["pid"] for s in served.status()["pollers"][0]["ssh"]["sessions"] if s["board"] == "api")
+    tmux.run("kill-session", "-t", "s1")
+    wait_for(lambda: not Path(f"/proc/{gone}").exists(), "the disconnected viewer to exit", timeout=10)
 
     # every session logged with its key; the refusals too
     log = served.log.read_text()
@@ -206,3 +228,25 @@ def _head(served: Served) -> int:
         return store.head()
     finally:
         store.close()
+
+
+def test_idle_sessions_are_closed(tmp_path: Path) -> None:
+    served = start_serve(tmp_path, "--idle-timeout", "2s")
+    try:
+        t0 = time.monotonic()
+        # stdin stays open and silent (an EOF would end the session at once)
+        out = tmp_path / "client.out"
+        with out.open("w") as sink:
+            client = subprocess.Popen(
+                served.ssh_argv("ops", "-tt"), stdin=subprocess.PIPE, stdout=sink, stderr=sink
+            )
+            try:
+                client.wait(30)
+            finally:
+                client.kill()
+        text = out.read_text(errors="replace")
+        assert "idle timeout" in text
+        assert 2 <= time.monotonic() - t0 < 20
+        assert "idle for 2s: closing" in served.log.read_text()
+    finally:
+        stop_serve(served)
