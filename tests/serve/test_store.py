@@ -143,3 +143,14 @@ def test_series_entries_expire(any_store: Store) -> None:
     assert any_store.get_series("a", time.time()) == '{"x": 1}'
     assert any_store.get_series("b", time.time()) is None
     assert any_store.get_series("missing", time.time()) is None
+
+
+def test_redis_passwords_are_never_shown() -> None:
+    from srvmon.store.redis_store import redact
+
+    assert redact("redis://:s3cret@cache:6380/2") == "redis://:***@cache:6380/2"
+    assert redact("rediss://user:s3cret@cache/0") == "rediss://user:***@cache/0"
+    assert redact("redis://cache:6379/0") == "redis://cache:6379/0"
+    with pytest.raises(StoreError) as err:
+        open_store("redis://:s3cret@127.0.0.1:1/0")
+    assert "s3cret" not in str(err.value) and ":***@" in str(err.value)

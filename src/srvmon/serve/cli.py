@@ -12,6 +12,7 @@ EXIT_OK, EXIT_USAGE, EXIT_PROVIDER = 0, 2, 3
 def add_commands(sub: Any, common: Any) -> None:
     """Register the subcommands on the main parser's subparsers (`common` adds --config/--demo/--now)."""
     store_help = "sqlite:PATH (default: the user state dir) or redis://HOST:PORT/DB"
+    attach_help = store_help + " (default: $SRVMON_STORE, then the user state dir)"
     srv = sub.add_parser(
         "serve", help="one poller for many read-only viewers (local, ssh); see docs/serve.md"
     )
@@ -35,7 +36,7 @@ def add_commands(sub: Any, common: Any) -> None:
     srv.add_argument("--log", metavar="FILE", help="append the serve log here (default: stderr)")
 
     att = sub.add_parser("attach", help="a read-only viewer of a store written by `srvmon serve`")
-    att.add_argument("--store", metavar="URL", help=store_help)
+    att.add_argument("--store", metavar="URL", help=attach_help)
     att.add_argument("--board", metavar="B", help="board name (default: the first)")
     att.add_argument("--range", metavar="R", help="time range: 1h, 4h, 12h, 1d, 1w, 1mo")
 
@@ -87,7 +88,7 @@ def cmd_attach(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.range and args.range not in RANGES:
         print(f"srvmon: --range {args.range!r}: use one of {', '.join(RANGES)}", file=err)
         return EXIT_USAGE
-    store = _open(args.store, err)
+    store = _open(args.store or os.environ.get("SRVMON_STORE"), err)
     if store is None:
         return EXIT_USAGE
     try:

@@ -100,7 +100,9 @@ def run_serve(args: argparse.Namespace, opts: ServeOptions, out: TextIO, err: Te
     _logging(opts.log_file)
     runtime = loaded.runtime(clock)
     fetch = FetchCache(clock, backing=store)  # settled windows outlive a takeover
-    loop = ServeLoop(loaded.boards, runtime, store, clock, lease_s=opts.lease_s, fetch=fetch, version=__version__)
+    loop = ServeLoop(
+        loaded.boards, runtime, store, clock, lease_s=opts.lease_s, fetch=fetch, version=__version__
+    )
     settings = {"theme": loaded.settings.theme, "timezone": loaded.settings.timezone}
     store.put_boards(
         {**catalog_doc([b.info() for b in loaded.boards], server=loop.holder), "settings": settings}
@@ -141,7 +143,7 @@ async def _main(
             from srvmon.serve import ssh
 
             assert opts.authorized_keys is not None
-            hub = ssh.Hub(ssh.SshConfig(store.url, boards, opts.authorized_keys, opts.max_sessions,
+            hub = ssh.Hub(ssh.SshConfig(opts.store or store.url, boards, opts.authorized_keys, opts.max_sessions,
                                         opts.idle_timeout_s))  # fmt: skip
             acceptor = await ssh.start(hub, opts.ssh[0], opts.ssh[1], host_key)
             listen = f"{opts.ssh[0]}:{opts.ssh[1]}"

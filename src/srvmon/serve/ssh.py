@@ -266,7 +266,7 @@ class ViewerSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         cfg = self.hub.cfg
         board, rng = board_for(self.front.username, cfg.boards)
         self.board = board or (cfg.boards[0] if cfg.boards else None)
-        argv = [cfg.python, "-m", "srvmon.serve.child", "--store", cfg.store_url]
+        argv = [cfg.python, "-m", "srvmon.serve.child"]  # the store URL goes in the environment, not in ps
         if board:
             argv += ["--board", board]
         if rng:
@@ -274,7 +274,8 @@ class ViewerSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         master, slave = os.openpty()
         try:
             _set_size(slave, self.size)
-            env = viewer_env(self.term, dict(self.chan.get_environment()), f"ssh {self._fp()}", cfg.extra_env)
+            env = viewer_env(self.term, dict(self.chan.get_environment()), f"ssh {self._fp()}",
+                             {**cfg.extra_env, "SRVMON_STORE": cfg.store_url})  # fmt: skip
             self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
                                          start_new_session=True, cwd=env["HOME"])  # fmt: skip
         except BaseException:

@@ -26,11 +26,24 @@ return 0
 """
 
 
+def redact(url: str) -> str:
+    """The URL with any password replaced by ***."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
 class RedisStore(Store):
     def __init__(self, url: str) -> None:
         import redis
 
-        self.url = url
+        self.url = redact(url)  # shown in status and hints: never the password
         self._r: Any  # redis-py's sync client (its stubs type every reply as sync-or-async)
         try:
             self._r = redis.Redis.from_url(url, socket_timeout=TIMEOUT_S, socket_connect_timeout=TIMEOUT_S,
@@ -38,7 +51,7 @@ class RedisStore(Store):
             self._r.ping()
         except (redis.RedisError, ValueError) as exc:
             raise StoreError(
-                f"{url}: cannot reach Redis: {exc}; check host, port, database and that it runs"
+                f"{self.url}: cannot reach Redis: {exc}; check host, port, database and that it runs"
             ) from exc
         self._renew = self._r.register_script(_RENEW)
         self._release = self._r.register_script(_RELEASE)
