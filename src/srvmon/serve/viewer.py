@@ -199,6 +199,7 @@ class ViewerApp(SrvmonApp):
         seq = v.store.head()
         beat = 0.0
         renew = time.monotonic() + DEMAND_RENEW_S
+        shown_hint = ""
         while not self._stop.is_set():
             try:
                 head = v.store.wait_change(seq, 1.0)
@@ -215,27 +216,35 @@ class ViewerApp(SrvmonApp):
                         renew = time.monotonic() + DEMAND_RENEW_S
                     v.store.put_status(VIEWER, v.id, v.status(), now, VIEWER_TTL_S)
                     text = hint_text(v, v.store.statuses(POLLER, now), now)
-                    self._call(functools.partial(self._set_hint, text))
+                    # repaint only when it changed (idle CPU stays near zero)
+                    if text.plain != shown_hint and self._call(functools.partial(self._set_hint, text)):
+                        shown_hint = text.plain
             except Exception:  # noqa: BLE001 - a store hiccup: try again in a moment
                 self._stop.wait(1.0)
 
-    def _call(self, fn: Callable[[], None]) -> None:
+    def _call(self, fn: Callable[[], bool | None]) -> bool:
+        """Run `fn` on the UI thread; its result (False when the app is not running)."""
         if self._stop.is_set():
-            return
-        with contextlib.suppress(RuntimeError):  # the app is shutting down
-            self.call_from_thread(fn)
+            return False
+        try:
+            return bool(self.call_from_thread(fn))
+        except RuntimeError:  # the app is shutting down
+            return False
 
     def _refetch(self) -> None:
         screen = self.board_screen
         if screen is not None:
             screen.request_fetch()
 
-    def _set_hint(self, text: Text) -> None:
+    def _set_hint(self, text: Text) -> bool:
         screen = self.board_screen
         if screen is None:
-            return
-        with contextlib.suppress(NoMatches):
+            return False
+        try:
             screen.query_one(HintBar).update(text)
+        except NoMatches:
+            return False
+        return True
 
 
 def viewer_app(store: Store, infos: Sequence[BoardInfo], *, board: str | None = None, range_: str | None = None,
