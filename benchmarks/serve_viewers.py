@@ -129,6 +129,7 @@ class Bench:
                 100 * (cpu_s(s["pid"]) - viewers_cpu0.get(s["pid"], 0)) / elapsed for s in sessions
             ],
             "latency_s": latencies,
+            "views": len(p["views"]),
             "clients_cpu_pct": 100 * (sum(cpu_s(p) for p in clients) - clients_cpu0) / elapsed,
         }
 
@@ -158,7 +159,7 @@ def main(viewers: int, polls: int, size: str) -> None:
             b.close()
     for label, r in (("1 viewer", one), (f"{viewers} viewers", many)):
         rss = r["viewer_rss_mb"]
-        print(f"{label:>11}: API calls/poll {r['calls_per_poll']:.1f}; serve CPU {r['serve_cpu_pct']:.1f}% of a core, "
+        print(f"{label:>11}: API calls/poll {r['calls_per_poll']:.1f} ({r['views']} view polled); serve CPU {r['serve_cpu_pct']:.1f}% of a core, "
               f"RSS {r['serve_rss_mb']:.0f} MB; viewer RSS mean {statistics.mean(rss):.0f} MB (max {max(rss):.0f}), "
               f"viewer CPU mean {statistics.mean(r['viewer_cpu_pct']):.1f}%, clients {r['clients_cpu_pct']:.1f}%; "
               f"poll finished -> every viewer showing it: "

@@ -164,3 +164,28 @@ def test_leases_are_taken_in_order_so_two_pollers_never_split_a_board(tmp_path: 
     assert loop.renew_leases() == set()  # blocked at the first: takes none after it
     assert store.lease("demo", clock.now().timestamp()) is None
     store.close()
+
+
+def test_views_of_one_cycle_share_alarms_limits_and_cost(tmp_path: Path) -> None:
+    """A second view of the board polled in the same cycle asks the provider for none of the account-wide
+    answers again; the next cycle asks again."""
+    clock = FrozenClock(START)
+    store = SqliteStore(tmp_path / "s.db")
+    loop = _loop(store, clock)
+    demo = loop.runtime.get("demo")
+    loop.tick()
+    before = dict(demo.inner.usage().by_operation)  # type: ignore[union-attr]
+    store.demand(ViewKey("serverless", RANGES["1d"], None, True), "v", clock.now().timestamp())
+    loop.tick()
+    after = dict(demo.inner.usage().by_operation)  # type: ignore[union-attr]
+    assert {k: after[k] - before.get(k, 0) for k in ("alarms", "limits", "cost")} == {
+        "alarms": 0,
+        "limits": 0,
+        "cost": 0,
+    }
+    assert after["query"] > before["query"]  # its own windows it did fetch
+    clock.advance(60)
+    loop.tick()
+    again = dict(demo.inner.usage().by_operation)  # type: ignore[union-attr]
+    assert again["alarms"] == after["alarms"] + 1 and again["limits"] == after["limits"] + 1
+    store.close()

@@ -21,6 +21,7 @@ from srvmon.fetchcache import FetchCache
 from srvmon.model import RANGES, Snapshot, range_label
 from srvmon.poll import Poller
 from srvmon.runtime import Runtime
+from srvmon.serve.shared import SHARE_S, share_answers
 from srvmon.store import POLLER, Store, ViewKey
 from srvmon.store.base import snapshot_text
 
@@ -76,9 +77,12 @@ class ServeLoop:
 
     def __init__(self, boards: Sequence[Board], runtime: Runtime, store: Store, clock: Clock, *,
                  holder: str | None = None, lease_s: float = 15.0, fetch: FetchCache | None = None,
-                 demand_ttl_s: float | None = None, version: str = "0") -> None:  # fmt: skip
+                 demand_ttl_s: float | None = None, version: str = "0",
+                 share_s: float | None = SHARE_S) -> None:  # fmt: skip
         self.boards = {b.name: b for b in boards}
         self.runtime = runtime
+        if share_s:  # alarms, limits and cost asked once per poll cycle for all views (srvmon.serve.shared)
+            share_answers(runtime, clock, share_s)
         self.store = store
         self.clock = clock
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
