@@ -8,12 +8,11 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from srvmon import kinds
 from srvmon.clock import Clock
 from srvmon.config import Board
-from srvmon.fetchcache import FetchCache
 from srvmon.kinds.base import Plan, PlanContext
 from srvmon.model import (
     RANGES,
@@ -41,6 +40,9 @@ from srvmon.needs import (
 from srvmon.providers.base import Provider
 from srvmon.runtime import Call, ProviderRun, Runtime
 from srvmon.schema import PanelCfg
+
+if TYPE_CHECKING:
+    from srvmon.fetchcache import FetchCache  # serve hook
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,8 @@ class Runtime:
     def __init__(self, providers: Mapping[str, Provider], clock: Clock, *, timeout_s: float = 20.0,
                  pool_size: int = POOL_SIZE, budgets: Mapping[str, ApiBudget | None] | None = None) -> None:  # fmt: skip
         self.providers = dict(providers)
+        self.clock = clock
+        self.timeout_s = timeout_s
         # -- API budgets (srvmon.budget): what each provider spent, from its own Usage counters --------
         self.meter = BudgetMeter(
             {k: v for k, v in (budgets or {}).items() if v is not None and k in self.providers}
@@ -63,8 +65,6 @@ class Runtime:
         for name in self.meter.budgets:
             self._record_usage(name, start=True)
         # -- end API budgets --------------------------------------------------------------------------
-        self.clock = clock
-        self.timeout_s = timeout_s
         self._pools = {name: ProviderPool(name, pool_size) for name in self.providers}
         self._backoff: dict[str, Backoff] = {name: Backoff() for name in self.providers}
         self._lock = threading.Lock()
