@@ -189,3 +189,21 @@ def test_views_of_one_cycle_share_alarms_limits_and_cost(tmp_path: Path) -> None
     again = dict(demo.inner.usage().by_operation)  # type: ignore[union-attr]
     assert again["alarms"] == after["alarms"] + 1 and again["limits"] == after["limits"] + 1
     store.close()
+
+
+def test_a_fast_refresh_never_reuses_its_own_last_answers(tmp_path: Path) -> None:
+    """Sharing is for the views of one cycle: with a 10 s refresh, the next refresh asks again."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[settings]\nrefresh = "10s"\n\n[providers.demo]\ntype = "demo"\nfunctions = 12\n')
+    clock = FrozenClock(START)
+    store = SqliteStore(tmp_path / "s.db")
+    loop = _loop(store, clock, cfg)
+    assert loop.fetch is not None and loop.fetch.fresh_s == 5.0
+    demo = loop.runtime.get("demo")
+    loop.tick()
+    first = dict(demo.inner.usage().by_operation)  # type: ignore[union-attr]
+    clock.advance(10)
+    loop.tick()
+    second = dict(demo.inner.usage().by_operation)  # type: ignore[union-attr]
+    assert second["alarms"] == first["alarms"] + 1 and second["query"] > first["query"]
+    store.close()

@@ -81,8 +81,13 @@ class ServeLoop:
                  share_s: float | None = SHARE_S) -> None:  # fmt: skip
         self.boards = {b.name: b for b in boards}
         self.runtime = runtime
+        # what one poll cycle fetched is shared by its views, never reused by a view's own next refresh
+        shortest = min((b.refresh_s for b in boards), default=60)
+        fresh = min(share_s or SHARE_S, shortest / 2)
+        if fetch is not None:
+            fetch.fresh_s = min(fetch.fresh_s, fresh)
         if share_s:  # alarms, limits and cost asked once per poll cycle for all views (srvmon.serve.shared)
-            share_answers(runtime, clock, share_s)
+            share_answers(runtime, clock, fresh)
         self.store = store
         self.clock = clock
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
