@@ -33,6 +33,7 @@ def _run(*argv: str) -> tuple[int, str, str]:
     (["serve", "--demo", "--max-sessions", "0"], "use 1 to 1000"),
     (["serve", "--demo", "--store", "ftp://x"], "sqlite:PATH or redis://"),
     (["attach", "--range", "2d"], "use one of 1h, 4h"),
+    (["serve", "--demo", "--now", "2026-11-18T12:00:00Z"], "a clock that moves"),
 ])  # fmt: skip
 def test_usage_errors_say_how(argv: list[str], says: str, tmp_path: Path) -> None:
     rc, _, err = _run(*argv)

@@ -66,7 +66,7 @@ def _logging(path: Path | None) -> None:
 
 def run_serve(args: argparse.Namespace, opts: ServeOptions, out: TextIO, err: TextIO) -> int:
     from srvmon import __version__
-    from srvmon.clock import clock_from_env
+    from srvmon.clock import FrozenClock, clock_from_env
     from srvmon.config import ConfigError, load_config
     from srvmon.fetchcache import FetchCache
     from srvmon.serve.cli import _open
@@ -78,6 +78,9 @@ def run_serve(args: argparse.Namespace, opts: ServeOptions, out: TextIO, err: Te
         clock = clock_from_env(getattr(args, "now", None))
     except (ConfigError, ValueError) as exc:
         print(f"srvmon: {exc}", file=err)
+        return EXIT_USAGE
+    if isinstance(clock, FrozenClock):
+        print("srvmon: serve refreshes on a clock that moves: drop --now / unset $SRVMON_NOW", file=err)
         return EXIT_USAGE
     host_key = None
     if opts.ssh:
