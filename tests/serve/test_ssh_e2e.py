@@ -198,7 +198,9 @@ def test_five_ssh_sessions_refusals_crash_isolation_and_resize(served: Served, t
              and "Quit" in rows[-1] and len(rows[-1].rstrip()) > 100, "the resized board")  # fmt: skip
 
     # a disconnect ends the viewer: kill one ssh client, its viewer process goes
-    gone = next(s["pid"] for s in served.status()["pollers"][0]["ssh"]["sessions"] if s["board"] == "api")
+    gone = next(
+        s["pid"] for s in served.status()["pollers"][0]["ssh"]["sessions"] if s["user"] == "api"
+    )  # s1, not api+12h
     tmux.run("kill-session", "-t", "s1")
     wait_for(lambda: not Path(f"/proc/{gone}").exists(), "the disconnected viewer to exit", timeout=10)
 

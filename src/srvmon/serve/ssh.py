@@ -222,6 +222,7 @@ class ViewerSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         self.board: str | None = None
         self._reading = False
         self._ended = False
+        self._hung = False
 
     # -- requests ---------------------------------------------------------------------------------
     def connection_made(self, chan: Any) -> None:
@@ -317,6 +318,8 @@ class ViewerSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             self.chan.write(data)
 
     async def _reap(self) -> None:
+        if self._ended:
+            return
         code = 1
         if self.proc is not None:
             try:
@@ -346,13 +349,20 @@ class ViewerSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
                  self._fp(), self.board, time.time() - self.started, code)  # fmt: skip
 
     def hang_up(self) -> None:
-        """Disconnect (or shutdown): SIGHUP the viewer, SIGKILL it if it has not gone after GRACE_S."""
+        """Disconnect (or shutdown): SIGHUP the viewer, SIGKILL it if it has not gone after GRACE_S, and
+        reap it either way (the PTY may be paused or closed, so its EOF cannot be relied on)."""
+        if self._hung:
+            return
+        self._hung = True
         self._signal(signal.SIGHUP)
-        proc = self.proc
-        if proc is not None:
-            asyncio.get_event_loop().call_later(
-                GRACE_S, self._signal, signal.SIGKILL
-            )  # a no-op once it exited
+        if self.proc is not None:
+            loop = asyncio.get_event_loop()
+
+            def settle() -> None:
+                self._signal(signal.SIGKILL)  # a no-op once it exited
+                loop.create_task(self._reap())
+
+            loop.call_later(GRACE_S, settle)
 
     def close_idle(self, timeout_s: float) -> None:
         log.info("ssh session %s idle for %.0fs: closing", self.id, timeout_s)
