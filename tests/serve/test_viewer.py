@@ -99,7 +99,9 @@ async def test_viewer_app_shows_the_board_and_wakes_on_a_new_write(served: Serve
         served.loop.tick()  # one poll finishes...
         written = time.monotonic()
         await _until(pilot, lambda: screen.snapshot is not first, "the new snapshot")
-        assert time.monotonic() - written < 1.0  # ... and the viewer shows it within a second
+        assert (
+            time.monotonic() - written < 1.5
+        )  # ... and the viewer shows it at once (~0.1 s; slack for a busy CI)
         assert screen.snapshot.generated_at == served.clock.now()  # type: ignore[union-attr]
         latest = served.store.latest(default_key(served.loop.boards["ops"]))
         await _until(pilot, lambda: app.viewer.shown_seq == latest.seq, "the shown seq")  # type: ignore[union-attr]
