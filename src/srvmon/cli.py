@@ -128,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     from srvmon.import_cli import add_import_arguments  # `srvmon import cloudwatch|grafana`
 
     add_import_arguments(sub.add_parser("import", help="existing dashboards as boards (CloudWatch, Grafana)"))
+
+    # -- serve hook: `serve`, `attach`, `status` (srvmon.serve.cli) ---------------------------------
+    from srvmon.serve.cli import add_commands
+
+    add_commands(sub, _common)
     return parser
 
 
@@ -424,7 +429,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
             args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: 0 for --help/--version, 2 for usage errors
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
-    handler = COMMANDS.get(args.command or "", cmd_board)
+    from srvmon.serve.cli import COMMANDS as SERVE_COMMANDS  # serve hook
+
+    handler = {**COMMANDS, **SERVE_COMMANDS}.get(args.command or "", cmd_board)
     _exit_on_sigterm()
     try:
         return handler(args, out, err)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from srvmon.budget import ApiBudget
 from srvmon.clock import Clock
 from srvmon.model import BoardInfo, PanelHead, PanelPosition, parse_duration
 from srvmon.presets import PresetError, load_preset
@@ -95,6 +96,8 @@ class ProviderSpec:
     # `builtins.type`: inside this class body the bare name `type` is the field above
     cls: builtins.type[Provider]
     options: ProviderOptions
+    #: `api_budget = {...}` (srvmon.budget): read by the runtime, never passed to the provider.
+    budget: ApiBudget | None = None
 
 
 @dataclass
@@ -140,7 +143,8 @@ class LoadedConfig:
         """The providers with their worker pools and the refresh deadline (close it when done)."""
         from srvmon.runtime import Runtime
 
-        return Runtime(self.build_providers(clock), clock, timeout_s=self.timeout_s)
+        budgets = {name: spec.budget for name, spec in self.providers.items()}
+        return Runtime(self.build_providers(clock), clock, timeout_s=self.timeout_s, budgets=budgets)
 
     @property
     def timeout_s(self) -> float:
@@ -407,12 +411,22 @@ def _provider_specs(
                 )
             )
             continue
+        raw = pcfg.options()
+        # -- API budget (srvmon.budget): a key of every provider block, taken out before its options --
+        budget = None
+        if "api_budget" in raw:
+            try:
+                budget = ApiBudget.model_validate(raw.pop("api_budget"))
+            except ValidationError as exc:
+                issues.extend(_issues_from(exc, ApiBudget, file, lines, (*where, "api_budget")))
+                continue
+        # -- end API budget ---------------------------------------------------------------------------
         try:
-            options = cls.Options.model_validate(pcfg.options())
+            options = cls.Options.model_validate(raw)
         except ValidationError as exc:
             issues.extend(_issues_from(exc, cls.Options, file, lines, where))
             continue
-        specs[name] = ProviderSpec(name, pcfg.type, cls, options)
+        specs[name] = ProviderSpec(name, pcfg.type, cls, options, budget)
     return specs
 
 

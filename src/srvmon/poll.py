@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from srvmon import kinds
 from srvmon.annotate import CHART_KINDS, annotate, board_events
@@ -43,6 +43,9 @@ from srvmon.providers.base import Provider
 from srvmon.runtime import Call, ProviderRun, Runtime
 from srvmon.schema import PanelCfg
 
+if TYPE_CHECKING:
+    from srvmon.fetchcache import FetchCache  # serve hook
+
 
 @dataclass(frozen=True)
 class _Batch:
@@ -69,8 +72,10 @@ class Poller:
     only that runtime's pools."""
 
     def __init__(self, board: Board, runtime: Runtime | Mapping[str, Provider], clock: Clock, *,
-                 timeout_s: float | None = None) -> None:  # fmt: skip
+                 timeout_s: float | None = None, fetch: FetchCache | None = None) -> None:  # fmt: skip
         self.board = board
+        #: serve hook: metric batches go through this shared incremental fetch cache (srvmon.fetchcache).
+        self.fetch = fetch
         self._own = not isinstance(runtime, Runtime)
         if isinstance(runtime, Runtime):
             self.runtime = runtime
@@ -187,7 +192,9 @@ class Poller:
             refs = {n: f"q{i}" for i, n in enumerate(group)}
             queries = [replace(n.query, ref_id=refs[n]) for n in group]
             provider = self.runtime.get(prov)
-            fn = _bound(provider.query, queries, window) if provider else _missing(prov)
+            # serve hook (srvmon.fetchcache): only the buckets that can still change are asked for
+            cached = self.fetch.bind(prov, provider) if provider and self.fetch else None
+            fn = _bound(cached or provider.query, queries, window) if provider else _missing(prov)
             out.append(_Batch(Call(prov, fn, "query"), tuple(group), refs))
         return out
 

@@ -12,6 +12,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 
+from srvmon.budget import ApiBudget, BudgetMeter
 from srvmon.clock import Clock
 from srvmon.needs import Failed
 from srvmon.providers.base import NotSupported, Provider, ProviderError
@@ -60,10 +61,17 @@ class Runtime:
     """Owns the provider instances (and closes them); `run()` is thread-safe and never waits past its deadline."""
 
     def __init__(self, providers: Mapping[str, Provider], clock: Clock, *, timeout_s: float = 20.0,
-                 pool_size: int = POOL_SIZE) -> None:  # fmt: skip
+                 pool_size: int = POOL_SIZE, budgets: Mapping[str, ApiBudget | None] | None = None) -> None:  # fmt: skip
         self.providers = dict(providers)
         self.clock = clock
         self.timeout_s = timeout_s
+        # -- API budgets (srvmon.budget): what each provider spent, from its own Usage counters --------
+        self.meter = BudgetMeter(
+            {k: v for k, v in (budgets or {}).items() if v is not None and k in self.providers}
+        )
+        for name in self.meter.budgets:
+            self._record_usage(name, start=True)
+        # -- end API budgets --------------------------------------------------------------------------
         self._pools = {name: ProviderPool(name, pool_size) for name in self.providers}
         self._backoff: dict[str, Backoff] = {name: Backoff() for name in self.providers}
         self._lock = threading.Lock()
@@ -107,6 +115,11 @@ class Runtime:
                 outcomes[i] = Failed(f"{reason} (retrying in {math.ceil(retry_at - now_s)}s)", "skipped")
                 run.skipped = True
                 continue
+            spent = self.meter.exhausted(c.provider, now_s) if c.provider in self.meter else None
+            if spent:  # API budget (srvmon.budget): the window is spent, so no call is made at all
+                outcomes[i] = Failed(f"{spent}; waiting for the budget", "skipped")
+                run.skipped = True
+                continue
             try:
                 futures[i] = self._pools[c.provider].submit(c.fn)
             except (PoolBusy, RuntimeError) as exc:
@@ -128,6 +141,9 @@ class Runtime:
                 if got.message not in run.errors:
                     run.errors.append(got.message)
         self._update_backoff(runs, now_s)
+        for name in runs:
+            if name in self.meter:  # API budget (srvmon.budget): what this run spent
+                self._record_usage(name)
         return outcomes, runs
 
     def _wait_reporting(self, calls: Sequence[Call], futures: dict[int, Future[Any]], outcomes: list[Any],
@@ -155,6 +171,18 @@ class Runtime:
                         if i in futures:
                             partial[i] = self._outcome(futures[i], calls[i], ProviderRun())
                 progress(done, partial)
+
+    def _record_usage(self, name: str, *, start: bool = False) -> None:
+        """API budget (srvmon.budget): hand the provider's cumulative Usage to the meter."""
+        provider = self.providers[name]
+        try:
+            u = provider.usage()
+        except Exception:  # noqa: BLE001 - a provider whose usage() fails is metered as spending nothing
+            return
+        if start:
+            self.meter.start(name, u.api_calls, u.estimated_cost_usd)
+        else:
+            self.meter.record(name, self.clock.now().timestamp(), u.api_calls, u.estimated_cost_usd)
 
     def call(self, name: str, fn: Callable[[], Any], what: str) -> Any:
         """One call on `name`'s pool under the deadline (blocking: for a background thread). Raises

@@ -1,0 +1,22 @@
+"""One ssh session's viewer process: take the PTY on stdin as controlling terminal (so resizes arrive as
+SIGWINCH and a hang-up as SIGHUP), then run `srvmon attach` with the arguments given."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import sys
+import termios
+
+
+def main() -> int:
+    # The server started this process in a new session (it is the session leader): claim the terminal.
+    with contextlib.suppress(OSError):
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    from srvmon.cli import main as cli_main
+
+    return cli_main(["attach", *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
