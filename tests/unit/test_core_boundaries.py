@@ -15,7 +15,8 @@ def _core_modules() -> list[str]:
 
     out = []
     for info in pkgutil.walk_packages(srvmon.__path__, "srvmon."):
-        if info.name.startswith(("srvmon.tui", "srvmon.widgets")) or info.name in (
+        # the TUI layer, and the entry points that start it (the CLI, `srvmon attach`'s viewer)
+        if info.name.startswith(("srvmon.tui", "srvmon.widgets", "srvmon.serve.viewer")) or info.name in (
             "srvmon.cli",
             "srvmon.__main__",
         ):
