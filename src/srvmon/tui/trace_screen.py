@@ -43,7 +43,7 @@ def _flags(span: TraceSpan) -> str:
         out.append("throttle")
     if span.http_status is not None:
         out.append(str(span.http_status))
-    if span.in_progress:
+    if span.in_progress or span.end is None:
         out.append("in progress")
     return " ".join(out)
 
@@ -62,7 +62,7 @@ def render_trace(trace: Trace, width: int, *, fault: Style | None = None, warn: 
         out.append("no segments in this trace", style=muted)
         return out
     name_w = min(NAME_COLUMNS, max(16, width // 3))
-    info_w = 22
+    info_w = 28
     bar_w = max(10, width - name_w - info_w - 2)
     start = trace.start or 0.0
     for bar in waterfall(trace, bar_w):

@@ -85,10 +85,12 @@ def filter_expression(q: TraceQuery) -> str | None:
     `duration > S`, joined with AND; None when nothing narrows the search."""
     flags = [name for name, on in (("fault", q.fault), ("error", q.error), ("throttle", q.throttle)) if on]
     parts: list[str] = []
-    if q.service:
+    if q.service is not None:
         name = quote(q.service, "service name")
         target = (
-            f"id(name: {name}, type: {quote(q.service_type, 'service type')})" if q.service_type else name
+            f"id(name: {name}, type: {quote(q.service_type, 'service type')})"
+            if q.service_type is not None
+            else name
         )
         parts.append(f"service({target})" + (" { " + " AND ".join(flags) + " }" if flags else ""))
     else:
