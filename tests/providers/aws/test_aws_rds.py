@@ -327,3 +327,29 @@ def test_aws_data_preset_through_the_poller(
     assert {"xray:GetServiceGraph", "xray:GetTraceSummaries", "xray:BatchGetTraces", "rds:DescribeDBInstances",
             "rds:DescribeDBParameters", "rds:DescribeDBClusters", "rds:DescribeDBProxies"} <= made  # fmt: skip
     assert made <= allowed, sorted(made - allowed)
+
+
+def test_denied_rds_listings_leave_the_other_limits_alone(databases: dict[str, Any], tmp_path: Path) -> None:
+    """Stubber: moto does not enforce IAM. The denial is the limits' reason and is not asked again
+    before discovery_ttl (a second limits() makes no RDS call: the stub would fail on one)."""
+    from botocore.stub import Stubber
+
+    clock = FrozenClock(databases["now"] + timedelta(seconds=30))
+    p = _provider(databases["url"], clock, tmp_path)
+    rds = p.sessions.client("rds", p.sessions.targets()[0])
+    with Stubber(rds) as stub:
+        for op in ("describe_db_instances", "describe_db_clusters", "describe_db_proxies"):
+            stub.add_client_error(
+                op, service_error_code="AccessDenied", http_status_code=403, service_message="no"
+            )
+        first = p.limits()
+        second = p.limits()
+    why = first.unavailable  # type: ignore[attr-defined]
+    assert why["rds_connections_top"] == "DescribeDBInstances failed: AccessDenied: no"
+    assert why["rds_proxy_connections_top"] == "DescribeDBProxies failed: AccessDenied: no"
+    assert not any(lim.name.startswith("rds") for lim in first)
+    assert {lim.name for lim in second} == {lim.name for lim in first}
+    with pytest.raises(
+        ProviderError, match="rds_connections:orders-db: DescribeDBInstances failed: AccessDenied"
+    ):
+        p.limits(["rds_connections:orders-db"])

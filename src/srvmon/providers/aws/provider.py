@@ -1,4 +1,5 @@
-"""AWS provider: Lambda, API Gateway, DynamoDB, SQS, Step Functions metrics, alarms, logs, limits, cost.
+"""AWS provider: Lambda, API Gateway, DynamoDB, SQS, Step Functions metrics, alarms, logs, limits, cost,
+X-Ray (service map, traces: xray.py) and RDS / Aurora limits (rds.py).
 
 Config: ``[providers.NAME] type = "aws"`` + the keys of :class:`AwsOptions` (profile, regions, role_arn,
 external_id, accounts, endpoint_url, include, exclude, tags, cost_tag ...). srvmon only ever reads.
@@ -64,7 +65,9 @@ class AwsProvider(Provider):
     """Reads CloudWatch metrics/alarms/logs, Lambda settings and Cost Explorer through boto3."""
 
     type_name: ClassVar[str] = "aws"
-    description: ClassVar[str] = "AWS Lambda, API Gateway, DynamoDB, SQS, Step Functions (CloudWatch, CE)"
+    description: ClassVar[str] = (
+        "AWS Lambda, API Gateway, DynamoDB, SQS, Step Functions, RDS/Aurora (CloudWatch, CE), X-Ray"
+    )
     Options: ClassVar[type[ProviderOptions]] = AwsOptions
     default_preset: ClassVar[str | None] = "aws-serverless"
 

@@ -33,7 +33,7 @@ from datetime import datetime
 from typing import Any
 
 from srvmon.model import Limit, TimeWindow
-from srvmon.providers.aws.errors import describe, is_throttle
+from srvmon.providers.aws.errors import describe, is_denied, is_throttle
 from srvmon.providers.aws.limits import LOOKBACK_S, LimitList
 from srvmon.providers.aws.metrics import MetricsRunner
 from srvmon.providers.aws.queries import Leaf
@@ -83,7 +83,8 @@ class Fleet:
     proxies: list[tuple[Target, str]] = field(default_factory=list)
     #: Listing failures: what could not be read -> why.
     failed: dict[str, str] = field(default_factory=dict)
-    throttled: bool = False
+    #: A failure that may pass (throttling, an endpoint down): the listing is not cached.
+    transient: bool = False
 
 
 class RdsReader:
@@ -117,7 +118,7 @@ class RdsReader:
         for t in targets:
             self._list(t, found)
         with self._lock:
-            if not found.failed:
+            if not found.transient:  # a denied listing is not asked again before the TTL either
                 self._fleet = (self._monotonic(), found)
         return found
 
@@ -140,7 +141,7 @@ class RdsReader:
                 items = self._pages(t, op, method, key)
             except Exception as exc:
                 found.failed[op] = f"{describe(exc)}{where}"
-                found.throttled = found.throttled or is_throttle(exc)
+                found.transient = found.transient or not is_denied(exc)
                 continue
             for item in items:
                 if key == "DBInstances":
