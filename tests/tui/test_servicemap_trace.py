@@ -209,5 +209,7 @@ async def test_trace_screen_by_id_and_from_a_read_trace() -> None:
         await app.push_screen(TraceScreen(trace=TRACE))  # offline: no provider needed
         await pilot.pause()
         assert "Scorekeep" in app.screen.view.render().plain  # type: ignore[attr-defined]
+        svg = app.export_screenshot()  # the trace screen as SVG (Textual screenshot)
+        assert "Scorekeep" in svg and "DynamoDB" in svg and "\x1b" not in svg and "\u202e" not in svg
     with pytest.raises(ValueError, match="needs a trace"):
         TraceScreen(provider)
