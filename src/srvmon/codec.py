@@ -31,6 +31,8 @@ from srvmon.model import (
     PanelSnapshot,
     ProviderStatus,
     Row,
+    ServiceEdge,
+    ServiceNode,
     ShareRow,
     Snapshot,
     Thresholds,
@@ -40,8 +42,8 @@ from srvmon.model import (
 )
 
 SCHEMA_VERSION = 1
-#: Panel kind -> the row type its `rows` hold.
-ROW_TYPES: dict[str, type[Any]] = {
+#: Panel kind -> the row type its `rows` hold (several types: told apart by each row's `row` key).
+ROW_TYPES: dict[str, type[Any] | tuple[type[Any], ...]] = {
     "toplist": ToplistRow,
     "gauge": ShareRow,
     "alarms": AlarmRow,
@@ -49,6 +51,7 @@ ROW_TYPES: dict[str, type[Any]] = {
     "health": HealthRow,
     "logs": LogRow,
     "events": EventRow,
+    "servicemap": (ServiceNode, ServiceEdge),
 }
 #: Old row keys kept as aliases for one version (documented in docs/snapshot.md).
 ROW_ALIASES: dict[type[Any], dict[str, str]] = {HealthRow: {"timeout_pct": "p99_timeout_pct"}}
@@ -267,10 +270,10 @@ def panel_from(d: Any, where: str) -> PanelSnapshot:
         raise SnapshotFormatError(f"{where}: needs string `id` and `kind`")
     rows = None
     if d.get("rows") is not None:
-        row_type = ROW_TYPES.get(kind)
-        if row_type is None or not isinstance(d["rows"], list):
+        if ROW_TYPES.get(kind) is None or not isinstance(d["rows"], list):
             raise SnapshotFormatError(f"{where}.rows: a {kind} panel has no rows")
-        rows = tuple(_build(row_type, r, f"{where}.rows[{i}]") for i, r in enumerate(d["rows"]))
+        rows = tuple(_build(_row_type(kind, r, f"{where}.rows[{i}]"), r, f"{where}.rows[{i}]")
+                     for i, r in enumerate(d["rows"]))  # fmt: skip
     series = []
     for i, s in enumerate(d.get("series") or []):
         w = f"{where}.series[{i}]"
@@ -310,6 +313,19 @@ def panel_from(d: Any, where: str) -> PanelSnapshot:
         range=d.get("range"),
         events=tuple(str(e) for e in d.get("events") or ()),
     )  # fmt: skip
+
+
+def _row_type(kind: str, data: Any, where: str) -> type[Any]:
+    """The row type of one row of a `kind` panel (by its `row` key when the kind has several)."""
+    found = ROW_TYPES[kind]
+    if not isinstance(found, tuple):
+        return found
+    role = data.get("row") if isinstance(data, dict) else None
+    for cls in found:
+        if role == cls.__dataclass_fields__["row"].default:
+            return cls
+    kinds = ", ".join(repr(c.__dataclass_fields__["row"].default) for c in found)
+    raise SnapshotFormatError(f"{where}.row: expected one of {kinds}, got {role!r}")
 
 
 def snapshot_from(doc: Any) -> Snapshot:

@@ -12,6 +12,8 @@ from srvmon.model import (
     PanelSeries,
     PanelSnapshot,
     Row,
+    ServiceEdge,
+    ServiceNode,
     ShareRow,
     ToplistRow,
 )
@@ -33,6 +35,11 @@ def resources_of(row: Row | PanelSeries | None) -> tuple[str, ...]:
         return row.resources[:1]
     if isinstance(row, CostRow):
         return ()
+    # -- service map rows: a Lambda function's logs (other services have no log group) --
+    if isinstance(row, ServiceNode):
+        return (row.name,) if row.type == "AWS::Lambda::Function" else ()
+    if isinstance(row, ServiceEdge):
+        return (row.target,) if row.target_type == "AWS::Lambda::Function" else ()
     return tuple(str(v) for v in row.labels.values() if v)
 
 

@@ -321,6 +321,152 @@ class FunctionHealth:
         }
 
 
+# ---- service graphs and traces (provider answers; X-Ray's shape, kept provider-neutral) ------------
+
+
+@dataclass(frozen=True, slots=True)
+class GraphStats:
+    """Request counts of a node or edge over the graph's window (X-Ray SummaryStatistics)."""
+
+    requests: int
+    ok: int = 0
+    #: 4xx answers (throttles included), 5xx answers, 429 answers.
+    errors: int = 0
+    faults: int = 0
+    throttles: int = 0
+    total_response_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class GraphNode:
+    """A service in a service graph; `key` is unique within the graph (names may repeat across types)."""
+
+    key: str
+    name: str
+    type: str
+    root: bool = False
+    stats: GraphStats | None = None
+    #: Response-time histogram: (seconds, count) pairs, in any order.
+    histogram: tuple[tuple[float, int], ...] = ()
+    account: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GraphEdge:
+    source: str  # GraphNode.key
+    target: str  # GraphNode.key
+    stats: GraphStats | None = None
+    histogram: tuple[tuple[float, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceGraph:
+    """What `Provider.service_graph(window)` answers: the services and call paths seen in the window."""
+
+    start: datetime
+    end: datetime
+    nodes: tuple[GraphNode, ...] = ()
+    edges: tuple[GraphEdge, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TraceQuery:
+    """A trace search (drill-down from a service map or a panel): every set filter must hold."""
+
+    provider: str
+    window: TimeWindow
+    #: A service name, and optionally its type ("AWS::Lambda::Function"), the trace passed through.
+    service: str | None = None
+    service_type: str | None = None
+    fault: bool = False
+    error: bool = False
+    throttle: bool = False
+    http_status: int | None = None
+    #: Only traces that took longer than this (seconds).
+    min_duration_s: float | None = None
+    limit: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class TraceSummary:
+    """One trace found by a search. `http_url` and `services` are untrusted text."""
+
+    id: str
+    duration_s: float | None
+    response_s: float | None = None
+    fault: bool = False
+    error: bool = False
+    throttle: bool = False
+    http_status: int | None = None
+    http_method: str | None = None
+    http_url: str | None = None
+    services: tuple[str, ...] = ()
+    #: Epoch seconds the trace started (from its id when the answer does not say).
+    start: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TraceList:
+    """The answer of `Provider.traces(query)`: newest matches first, at most `query.limit`."""
+
+    summaries: tuple[TraceSummary, ...]
+    #: Traces the search looked at (what X-Ray bills as scanned).
+    scanned: int = 0
+    #: More traces matched than were listed, or the search stopped at its page budget.
+    truncated: bool = False
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TraceSpan:
+    """One segment or subsegment of a trace, in waterfall order (parents before children).
+
+    Times are epoch seconds; `end` is None while in progress. `name`, `origin` and `error_message` are
+    untrusted text."""
+
+    id: str
+    name: str
+    start: float
+    end: float | None
+    depth: int = 0
+    parent_id: str | None = None
+    #: "segment" (a service's own record), "subsegment" (a call or block inside it).
+    kind: Literal["segment", "subsegment"] = "segment"
+    #: Segments: the service type ("AWS::Lambda::Function"); subsegments: the namespace ("aws", "remote").
+    origin: str = ""
+    fault: bool = False
+    error: bool = False
+    throttle: bool = False
+    http_status: int | None = None
+    in_progress: bool = False
+    inferred: bool = False
+    error_message: str | None = None
+
+    @property
+    def duration_s(self) -> float | None:
+        return None if self.end is None else max(0.0, self.end - self.start)
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """A whole trace: its spans in waterfall order, ready to render."""
+
+    id: str
+    duration_s: float | None
+    spans: tuple[TraceSpan, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def start(self) -> float | None:
+        return min((s.start for s in self.spans), default=None)
+
+    @property
+    def end(self) -> float | None:
+        ends = [s.end for s in self.spans if s.end is not None]
+        return max(ends, default=None)
+
+
 @dataclass(frozen=True, slots=True)
 class Health:
     """Result of Provider.check()."""
@@ -508,7 +654,48 @@ class EventRow:
     version: str | None = None
 
 
-Row = ToplistRow | ShareRow | AlarmRow | CostRow | HealthRow | LogRow | EventRow
+@dataclass(frozen=True, slots=True)
+class ServiceNode:
+    """One service on a service map (an X-Ray node), rated by the core (see srvmon.kinds.servicemap).
+
+    Rates are per second over the panel window; the % are of the node's requests; p99 comes from its
+    response-time histogram. `name` and `type` are untrusted text. `row` tells node rows from edge rows
+    in the JSON."""
+
+    name: str
+    type: str
+    requests_per_s: float | None
+    error_pct: float | None
+    fault_pct: float | None
+    throttle_pct: float | None
+    p99_ms: float | None
+    status: Status = "ok"
+    #: The node receives requests from outside the map (an entry point).
+    root: bool = False
+    #: Requests in the window (None for nodes without statistics, e.g. the client).
+    requests: int | None = None
+    account: str = ""
+    row: Literal["node"] = "node"
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceEdge:
+    """One call path between two services (source -> target), rated like a node."""
+
+    source: str
+    target: str
+    requests_per_s: float | None
+    error_pct: float | None
+    fault_pct: float | None
+    p99_ms: float | None
+    status: Status = "ok"
+    source_type: str = ""
+    target_type: str = ""
+    throttle_pct: float | None = None
+    row: Literal["edge"] = "edge"
+
+
+Row = ToplistRow | ShareRow | AlarmRow | CostRow | HealthRow | LogRow | EventRow | ServiceNode | ServiceEdge
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from srvmon.model import (
     LogResult,
     MetricQuery,
     QueryResult,
+    ServiceGraph,
     TimeWindow,
 )
 
@@ -92,6 +93,13 @@ class LogsNeed(Need[LogResult]):
 class EventsNeed(Need[list[ChangeEvent]]):
     window: TimeWindow
     resources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServiceGraphNeed(Need[ServiceGraph]):
+    """The service map of one window (Provider.service_graph); shared by every panel of that window."""
+
+    window: TimeWindow
 
 
 class Results:

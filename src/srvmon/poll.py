@@ -38,6 +38,7 @@ from srvmon.needs import (
     MetricNeed,
     Need,
     Results,
+    ServiceGraphNeed,
 )
 from srvmon.providers.base import Provider
 from srvmon.runtime import Call, ProviderRun, Runtime
@@ -214,6 +215,10 @@ class Poller:
             return _bound(p.logs, need.query)
         if isinstance(need, EventsNeed):
             return _bound(p.events, need.window, need.resources)
+        # -- service map (X-Ray) --
+        if isinstance(need, ServiceGraphNeed):
+            return _bound(p.service_graph, need.window)
+        # -- end service map --
         raise TypeError(f"no provider call for {type(need).__name__}")
 
     @staticmethod
@@ -273,7 +278,8 @@ class Poller:
 
 def _what(need: Need[Any]) -> str:
     return {AlarmsNeed: "alarms", LimitsNeed: "limits", CostNeed: "cost", HealthNeed: "function health",
-            LogsNeed: "logs", EventsNeed: "events"}.get(type(need), type(need).__name__)  # fmt: skip
+            LogsNeed: "logs", EventsNeed: "events",
+            ServiceGraphNeed: "service graph"}.get(type(need), type(need).__name__)  # fmt: skip
 
 
 def _bound(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:

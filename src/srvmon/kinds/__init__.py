@@ -14,6 +14,7 @@ from srvmon.kinds.events import EventsKind
 from srvmon.kinds.gauge import GaugeKind
 from srvmon.kinds.health import HealthKind
 from srvmon.kinds.logs import LogsKind
+from srvmon.kinds.servicemap import ServiceMapKind
 from srvmon.kinds.stat import StatKind
 from srvmon.kinds.text import TextKind
 from srvmon.kinds.timeseries import TimeseriesKind
@@ -23,7 +24,7 @@ KINDS: dict[str, PanelKind[Any]] = {
     k.name: k
     for k in (
         TimeseriesKind(), StatKind(), ToplistKind(), GaugeKind(), AlarmsKind(), CostKind(), HealthKind(),
-        LogsKind(), TextKind(), EventsKind(),
+        LogsKind(), TextKind(), EventsKind(), ServiceMapKind(),
     )
 }  # fmt: skip
 

@@ -25,7 +25,11 @@ from srvmon.model import (
     LogResult,
     MetricQuery,
     QueryResult,
+    ServiceGraph,
     TimeWindow,
+    Trace,
+    TraceList,
+    TraceQuery,
     Usage,
     parse_seconds,
 )
@@ -139,6 +143,8 @@ CAPABILITY_METHODS: dict[str, str] = {
     "limits": "limits",
     "health": "function_health",
     "events": "events",
+    "servicemap": "service_graph",
+    "traces": "traces",
 }
 
 
@@ -269,6 +275,22 @@ class Provider(ABC):
         for `resources` or all. Read-only calls only, counted in usage. Raises: ProviderError,
         NotSupported."""
         raise NotSupported(f"{self.type_name} provider has no change events")
+
+    def service_graph(self, window: TimeWindow) -> ServiceGraph:
+        """The services and call paths seen in `window` with their request counts and response-time
+        histograms (a service map, e.g. X-Ray's). Read-only, counted in usage. Raises: ProviderError,
+        NotSupported."""
+        raise NotSupported(f"{self.type_name} provider has no service map")
+
+    def traces(self, query: TraceQuery) -> TraceList:
+        """Trace summaries matching `query`, newest first, at most `query.limit` (a provider that
+        implements this also implements `trace`). Raises: ProviderError, NotSupported."""
+        raise NotSupported(f"{self.type_name} provider has no traces")
+
+    def trace(self, trace_id: str) -> Trace:
+        """One whole trace by id, its spans in waterfall order. Raises: ProviderError (also when no
+        trace has that id), NotSupported."""
+        raise NotSupported(f"{self.type_name} provider has no traces")
 
     def resources(self) -> list[str]:
         """Names of resources logs can be asked for (functions, apps); [] when unknown. Never raises."""

@@ -16,7 +16,10 @@ from srvmon.poll import Poller
 from srvmon.presets import load_preset
 from srvmon.providers.aws import AwsProvider
 
-READ_ONLY = re.compile(r"^(Describe|Get|List)\w+$|^(StartQuery|StopQuery|FilterLogEvents|LookupEvents)$")
+#: Read-only operations: Describe/Get/List*, the Logs Insights and CloudTrail reads, X-Ray BatchGetTraces.
+READ_ONLY = re.compile(
+    r"^(Describe|Get|List)\w+$|^(StartQuery|StopQuery|FilterLogEvents|LookupEvents|BatchGetTraces)$"
+)
 
 
 def test_preset_is_valid_and_every_query_parses() -> None:

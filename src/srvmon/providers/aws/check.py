@@ -56,6 +56,49 @@ def _probes(now: Any) -> list[tuple[str, str, Callable[[Any], Any]]]:
     ]
 
 
+#: A trace id no trace has (the start time is 1970): BatchGetTraces answers it as unprocessed, free.
+NO_TRACE = "1-00000000-000000000000000000000000"
+
+
+def xray_probes(now: Any) -> list[tuple[str, str, Callable[[Any], Any]]]:
+    """The X-Ray calls srvmon makes, each asked for the smallest answer (a one-second search)."""
+    return [
+        ("xray:GetServiceGraph", "xray",
+         lambda c: c.get_service_graph(StartTime=now - timedelta(minutes=5), EndTime=now)),
+        ("xray:GetTraceSummaries", "xray",
+         lambda c: c.get_trace_summaries(StartTime=now - timedelta(seconds=1), EndTime=now, Sampling=False)),
+        ("xray:BatchGetTraces", "xray", lambda c: c.batch_get_traces(TraceIds=[NO_TRACE])),
+    ]  # fmt: skip
+
+
+def _parameters_probe(client: Any) -> Any:
+    """DescribeDBParameters of the first instance's parameter group (or a default group). A "no such
+    group" answer still proves the permission: IAM is checked before the group is looked up."""
+    from srvmon.providers.aws.errors import error_code
+
+    try:  # its own probe reports a denial of this one
+        found = client.describe_db_instances(MaxRecords=20).get("DBInstances", [])
+    except Exception:
+        found = []
+    groups = [g.get("DBParameterGroupName") for i in found for g in i.get("DBParameterGroups", [])]
+    name = next((g for g in groups if isinstance(g, str)), "default.mysql8.0")
+    try:
+        return client.describe_db_parameters(DBParameterGroupName=name, MaxRecords=20)
+    except Exception as exc:
+        if error_code(exc) == "DBParameterGroupNotFound":
+            return None
+        raise
+
+
+def rds_probes() -> list[tuple[str, str, Callable[[Any], Any]]]:
+    return [
+        ("rds:DescribeDBInstances", "rds", lambda c: c.describe_db_instances(MaxRecords=20)),
+        ("rds:DescribeDBParameters", "rds", _parameters_probe),
+        ("rds:DescribeDBClusters", "rds", lambda c: c.describe_db_clusters(MaxRecords=20)),
+        ("rds:DescribeDBProxies", "rds", lambda c: c.describe_db_proxies(MaxRecords=20)),
+    ]
+
+
 @functools.lru_cache(maxsize=1)
 def known_regions() -> frozenset[str]:
     """Every region botocore's endpoint data lists for Lambda or CloudWatch, in every partition."""
@@ -119,6 +162,10 @@ def run_check(
     unverified: list[str] = []
     verified = 0
     probes = _probes(now)
+    if sessions.options.xray:
+        probes.extend(xray_probes(now))
+    if sessions.options.rds:
+        probes.extend(rds_probes())
     if with_cost:
         day = now.date()
         probes.append(

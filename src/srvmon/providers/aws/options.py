@@ -102,6 +102,22 @@ class AwsOptions(NetworkOptions):
     """Lambda listing (ListFunctions, ListVersionsByFunction, ListAliases) and DescribeAlarmHistory
     requests per refresh per account and region; what is not re-read keeps its last answer."""
 
+    xray: bool = True
+    """Read AWS X-Ray: servicemap panels (GetServiceGraph) and trace drill-down (GetTraceSummaries,
+    BatchGetTraces). X-Ray bills $0.50 per million traces scanned or retrieved."""
+    xray_group: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")] | None = None
+    """An X-Ray group whose filter narrows the service map (default: every trace of the account)."""
+    xray_max_pages: int = Field(default=5, ge=1, le=100)
+    """Pages one service map or trace search reads at most per account and region; more is cut and
+    said (each page of a search scans traces, billed)."""
+    rds: bool = True
+    """Read RDS / Aurora limits with limits(): connections against max_connections (DescribeDBInstances,
+    DescribeDBParameters), Aurora Serverless v2 ACUs against the cluster's maximum (DescribeDBClusters),
+    RDS Proxy database connections against MaxDatabaseConnectionsAllowed (DescribeDBProxies)."""
+    rds_max_connections: dict[NonEmptyStr, Annotated[int, Field(ge=1, le=1_000_000)]] = {}
+    """max_connections per DB instance identifier, overriding what srvmon reads or estimates from the
+    parameter group (use it for instance classes srvmon has no memory figure for)."""
+
     @field_validator("include", "exclude")
     @classmethod
     def _v_patterns(cls, v: list[str]) -> list[str]:

@@ -1,4 +1,5 @@
-"""AWS provider: Lambda, API Gateway, DynamoDB, SQS, Step Functions metrics, alarms, logs, limits, cost.
+"""AWS provider: Lambda, API Gateway, DynamoDB, SQS, Step Functions metrics, alarms, logs, limits, cost,
+X-Ray (service map, traces: xray.py) and RDS / Aurora limits (rds.py).
 
 Config: ``[providers.NAME] type = "aws"`` + the keys of :class:`AwsOptions` (profile, regions, role_arn,
 external_id, accounts, endpoint_url, include, exclude, tags, cost_tag ...). srvmon only ever reads.
@@ -44,7 +45,11 @@ from srvmon.model import (
     LogResult,
     MetricQuery,
     QueryResult,
+    ServiceGraph,
     TimeWindow,
+    Trace,
+    TraceList,
+    TraceQuery,
     parse_duration,
 )
 from srvmon.providers.aws.options import AwsOptions
@@ -60,7 +65,9 @@ class AwsProvider(Provider):
     """Reads CloudWatch metrics/alarms/logs, Lambda settings and Cost Explorer through boto3."""
 
     type_name: ClassVar[str] = "aws"
-    description: ClassVar[str] = "AWS Lambda, API Gateway, DynamoDB, SQS, Step Functions (CloudWatch, CE)"
+    description: ClassVar[str] = (
+        "AWS Lambda, API Gateway, DynamoDB, SQS, Step Functions, RDS/Aurora (CloudWatch, CE), X-Ray"
+    )
     Options: ClassVar[type[ProviderOptions]] = AwsOptions
     default_preset: ClassVar[str | None] = "aws-serverless"
 
@@ -94,6 +101,10 @@ class AwsProvider(Provider):
         from srvmon.providers.aws.events import EventsReader
 
         self.events_reader = EventsReader(self.sessions, self.counter, options, self.discovery.inventory)
+        from srvmon.providers.aws.rds import RdsReader
+
+        self.rds_reader = RdsReader(self.sessions, self.counter, self.runner,
+                                    parse_duration(options.discovery_ttl), options.rds_max_connections)  # fmt: skip
 
     # -- helpers -----------------------------------------------------------------------------------
     @property
@@ -381,17 +392,41 @@ class AwsProvider(Provider):
         `unavailable` maps a limit that could not be read to the failed call and why; when none of the
         asked-for `names` can be read, that reason is raised (ProviderError "account_concurrency:
         GetAccountSettings failed: AccessDeniedException: ...")."""
-        from srvmon.providers.aws.limits import fetch_limits
+        from srvmon.providers.aws.limits import ALL_LIMITS, LimitList, fetch_limits
+        from srvmon.providers.aws.rds import is_rds_limit
 
-        return fetch_limits(
-            self.sessions,
-            self.counter,
-            self.runner,
-            self.discovery.inventory,
-            self._targets(),
-            self.clock.now(),
-            names,
-        )
+        rds_names = [n for n in names if is_rds_limit(n)]
+        core_names = [n for n in names if not is_rds_limit(n)]
+        with_rds = self.opts.rds and (not names or bool(rds_names))
+        if rds_names and not self.opts.rds:
+            raise ProviderError(f"{rds_names[0]}: RDS limits are off for this provider (rds = false)")
+        targets = self._targets()
+        now = self.clock.now()
+        out = LimitList()
+        failures: list[ProviderError] = []
+        if core_names or not names:
+            try:
+                core = fetch_limits(self.sessions, self.counter, self.runner, self.discovery.inventory, targets,
+                                    now, core_names)  # fmt: skip
+            except ProviderError as exc:
+                if names:
+                    raise
+                failures.append(exc)
+                core = LimitList(unavailable=dict.fromkeys(ALL_LIMITS, str(exc)))
+            out.extend(core)
+            out.unavailable.update(core.unavailable)
+        if with_rds:
+            rds = self.rds_reader.limits(targets, now, rds_names)
+            out.extend(rds)
+            out.unavailable.update(rds.unavailable)
+            if rds_names and not rds and rds.unavailable:
+                name = rds_names[0]
+                raise ProviderError(
+                    f"{name}: {rds.unavailable.get(name) or next(iter(rds.unavailable.values()))}"
+                )
+        if failures and not out:
+            raise failures[0]
+        return out
 
     def cost(self, window: TimeWindow) -> list[CostItem]:
         from srvmon.providers.aws.cost import fetch_cost
@@ -574,6 +609,43 @@ class AwsProvider(Provider):
 
         found = self.events_reader.read(self._targets(), window, resources, self.clock.now())
         return [replace(e, provider=self.name) for e in found]
+
+    # -- X-Ray (providers/aws/xray.py) ---------------------------------------------------------------
+    def unavailable(self) -> dict[str, str]:
+        if self.opts.xray:
+            return {}
+        why = "X-Ray is off for this provider (xray = false)"
+        return {"servicemap": why, "traces": why}
+
+    def _xray_on(self) -> None:
+        from srvmon.providers.base import NotSupported
+
+        if not self.opts.xray:
+            raise NotSupported(f"provider {self.name!r}: X-Ray is off (xray = false)")
+
+    def service_graph(self, window: TimeWindow) -> ServiceGraph:
+        """The X-Ray service graph of `window` (GetServiceGraph, paged up to `xray_max_pages`)."""
+        from srvmon.providers.aws.xray import fetch_service_graph
+
+        self._xray_on()
+        return fetch_service_graph(self.sessions, self.counter, self._targets(), window, self.clock.now(),
+                                   group=self.opts.xray_group, max_pages=self.opts.xray_max_pages)  # fmt: skip
+
+    def traces(self, query: TraceQuery) -> TraceList:
+        """Trace summaries matching `query` (GetTraceSummaries with an escaped filter expression)."""
+        from srvmon.providers.aws.xray import search_traces
+
+        self._xray_on()
+        return search_traces(self.sessions, self.counter, self._targets(), query, self.clock.now(),
+                             max_pages=self.opts.xray_max_pages)  # fmt: skip
+
+    def trace(self, trace_id: str) -> Trace:
+        """One whole trace (BatchGetTraces), its segments and subsegments in waterfall order."""
+        from srvmon.providers.aws.xray import fetch_trace
+
+        self._xray_on()
+        return fetch_trace(self.sessions, self.counter, self._targets(), trace_id,
+                           max_pages=self.opts.xray_max_pages)  # fmt: skip
 
     def check(self) -> Health:
         from srvmon.providers.aws.check import run_check
