@@ -17,8 +17,8 @@ from textual.widget import Widget
 
 from srvmon import kinds
 from srvmon.fmt import STATUS_SYMBOL, fmt_age
-from srvmon.model import PanelHead, PanelSeries, PanelSnapshot, Row
-from srvmon.widgets.base import PanelBody, clean
+from srvmon.model import ChangeEvent, PanelHead, PanelSeries, PanelSnapshot, Row
+from srvmon.widgets.base import PanelBody, clean, note_text
 from srvmon.widgets.line import TextLine
 
 STATES = ("loading", "ok", "stale", "error", "nodata")
@@ -55,6 +55,9 @@ def panel_state(panel: PanelSnapshot | None) -> str:
 
 class PanelFrame(Widget, can_focus=True):
     """A focusable bordered panel. Enter posts DrillDown."""
+
+    #: Maximisable even when not focusable (the wall's slideshow).
+    ALLOW_MAXIMIZE = True
 
     DEFAULT_CSS = """
     PanelFrame {
@@ -99,6 +102,7 @@ class PanelFrame(Widget, can_focus=True):
         self.now: datetime | None = None
         self.body: PanelBody = body_class(head.kind)(tz=tz)
         self.state = "loading"
+        self.events: tuple[ChangeEvent, ...] = ()
         #: What the border shows now: setting a border title repaints the whole frame, so only on change.
         self._chrome: tuple[str, str | None] | None = None
 
@@ -122,15 +126,18 @@ class PanelFrame(Widget, can_focus=True):
     def on_mount(self) -> None:
         self._update_chrome()
 
-    def show(self, panel: PanelSnapshot, now: datetime | None = None) -> None:
-        """New data for this panel (state, status and body)."""
-        if panel == self.panel and (not panel.stale or now == self.now):
+    def show(
+        self, panel: PanelSnapshot, now: datetime | None = None, events: tuple[ChangeEvent, ...] = ()
+    ) -> None:
+        """New data for this panel (state, status, body and the change events on its resources)."""
+        if panel == self.panel and events == self.events and (not panel.stale or now == self.now):
             return  # nothing this panel shows changed: no repaint
         self.panel = panel
         self.now = now
+        self.events = events
         self.state = panel_state(panel)
         if panel.status != "error" or panel.stale:
-            self.body.show(panel)
+            self.body.show(panel, events)
         self._update_chrome()
 
     def set_compare(self, on: bool) -> None:
@@ -180,9 +187,15 @@ class PanelFrame(Widget, can_focus=True):
             return Text("⊘ error")
         if self.state == "nodata":
             return Text("∅ " + (clean(p.notes[0])[:50] if p.value is not None and p.notes else "no data"))
-        if p.range:
-            return Text(p.range)
-        return None
+        parts = [*self.notes(), *([p.range] if p.range else [])]
+        return Text(" · ".join(parts)) if parts else None
+
+    def notes(self) -> list[str]:
+        """The panel's notes as shown (a text panel's note is its body, not a note)."""
+        p = self.panel
+        if p is None or self.kind == "text":
+            return []
+        return [note_text(n, self.head.title) for n in p.notes]
 
     def _message(self) -> Text | None:
         """Text that replaces the body: loading, error without data, no data at all."""
