@@ -30,11 +30,13 @@ class CritWatch:
     """Rings (or runs `command`) once per panel transition to critical."""
 
     def __init__(self, command: str | None, *, bell: bool,
-                 runner: Callable[[list[str], dict[str, str], Callable[[str], None]], None] | None = None) -> None:  # fmt: skip
+                 runner: Callable[[list[str], dict[str, str], Callable[[str], None]], Any] | None = None) -> None:  # fmt: skip
         self.argv = shlex.split(command) if command else None
         self.bell = bell
         self.runner = runner or _run_detached
         self.fired: list[str] = []
+        #: The hook threads started (tests join them).
+        self.threads: list[threading.Thread] = []
 
     def check(self, app: Any, previous: Snapshot | None, snapshot: Snapshot) -> None:
         ids = newly_critical(previous, snapshot)
@@ -55,7 +57,9 @@ class CritWatch:
                 "SRVMON_STATUS": "crit",
                 "SRVMON_TIME": snapshot.generated_at.isoformat(),
             }
-            self.runner(list(self.argv), env, lambda why: _report(app, why))
+            started = self.runner(list(self.argv), env, lambda why: _report(app, why))
+            if isinstance(started, threading.Thread):
+                self.threads = [t for t in self.threads if t.is_alive()] + [started]
 
 
 def _report(app: Any, why: str) -> None:
@@ -63,7 +67,7 @@ def _report(app: Any, why: str) -> None:
         app.call_from_thread(app.notify, f"--on-crit: {why}", severity="error", timeout=8)
 
 
-def _run_detached(argv: list[str], env: dict[str, str], report: Callable[[str], None]) -> None:
+def _run_detached(argv: list[str], env: dict[str, str], report: Callable[[str], None]) -> threading.Thread:
     """Run the hook on a daemon thread; a failure is reported on screen, never raised into the board."""
 
     def run() -> None:
@@ -79,4 +83,6 @@ def _run_detached(argv: list[str], env: dict[str, str], report: Callable[[str], 
             if done.returncode:
                 report(f"{argv[0]} exited {done.returncode}")
 
-    threading.Thread(target=run, name="srvmon-on-crit", daemon=True).start()
+    thread = threading.Thread(target=run, name="srvmon-on-crit", daemon=True)
+    thread.start()
+    return thread

@@ -4,7 +4,8 @@ from the same picture.
 
 librsvg ignores `textLength` and falls back to fonts whose symbols (braille, ✓, ●) have other advance
 widths, so a run of such glyphs drifts right and spills past panel borders; it also strips leading
-no-break spaces. `fix_svg` positions every glyph of such a run in its own cell (an `x` list), preserves
+no-break spaces. `fix_svg` positions every glyph of such a run in its own cell (a `<tspan x>` each: librsvg ignores `x`
+lists), preserves
 spaces, and drops the web-font URLs (a picture must work offline)."""
 
 from __future__ import annotations
@@ -42,17 +43,26 @@ def fix_svg(svg: str) -> str:
 
     def place(m: re.Match[str]) -> str:
         cls, x, y, length, prefix, line, body = m.groups()
-        text = html.unescape(body)
+        text = html.unescape(body).replace("\u00a0", " ")
         if text.isascii():
             return m.group(0)
+        if "<tspan" in body:
+            return m.group(0)  # already placed
         x0 = float(x)
-        xs: list[str] = []
-        col = 0
+        spans: list[str] = []
+        run: list[str] = []
+        start = col = 0
         for ch in text:
-            xs.append(f"{x0 + col * CHAR_W:.1f}")
+            if not ch.isascii() or (run and not run[-1].isascii()):
+                if run:  # each symbol in its own cell; a plain run re-anchored after it
+                    spans.append(f'<tspan x="{x0 + start * CHAR_W:.1f}">{_escape("".join(run))}</tspan>')
+                run, start = [], col
+            run.append(ch)
             col += max(1, cell_len(ch))
-        return (f'<text class="{cls}" x="{" ".join(xs)}" y="{y}" textLength="{length}" '
-                f'clip-path="url(#{prefix}-line-{line})">{_escape(text)}</text>')  # fmt: skip
+        if run:
+            spans.append(f'<tspan x="{x0 + start * CHAR_W:.1f}">{_escape("".join(run))}</tspan>')
+        return (f'<text class="{cls}" x="{x}" y="{y}" textLength="{length}" '
+                f'clip-path="url(#{prefix}-line-{line})">{"".join(spans)}</text>')  # fmt: skip
 
     return _TEXT.sub(place, svg)
 
@@ -93,7 +103,7 @@ def parse_svg(svg: str, width: int, height: int) -> _Screen:
         first = x.split()[0]
         col = int(round(float(first) / CHAR_W))
         style = classes.get(cls, "").replace("fill:", "color:")
-        for ch in html.unescape(body):
+        for ch in html.unescape(re.sub(r"<[^>]+>", "", body)):
             if col >= width:
                 break
             cell = screen.rows[row][col]
@@ -104,6 +114,12 @@ def parse_svg(svg: str, width: int, height: int) -> _Screen:
                     screen.rows[row][col + extra].cont = True
             col += wide
     return screen
+
+
+def svg_lines(svg: str, size: tuple[int, int]) -> list[str]:
+    """The picture's text, one string per terminal line (what a reader of the SVG sees)."""
+    screen = parse_svg(svg, *size)
+    return ["".join("" if c.cont else c.char for c in row).replace("\u00a0", " ") for row in screen.rows]
 
 
 def svg_to_html(svg: str, size: tuple[int, int], *, title: str) -> str:

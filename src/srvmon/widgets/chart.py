@@ -177,7 +177,7 @@ def build_text(panel: PanelSnapshot, width: int, height: int, colors: ChartColor
     xt = [x0 + span * k / (n - 1) for k in range(n)]
     plt.xlim(x0, x1)
     plt.xticks(xt, time_labels(xt, tz))
-    text = Text.from_ansi(plt.build())
+    text = Text.from_ansi(plt.build().rstrip("\n"))
     return label_axis(text, unit, colors.muted) if unit else text
 
 

@@ -98,7 +98,9 @@ class TopList(PanelBody):
             bar_w = 0
         if width - value_w - delta_w - 6 < min(longest, TOPLIST_NAME_MIN):
             delta_w = 0
-        name_w = max(4, width - value_w - delta_w - bar_w - 6)
+        # a very narrow panel drops the rank number before cutting names further
+        rank = width - value_w - delta_w - bar_w - 6 >= min(longest, 10)
+        name_w = max(4, width - value_w - delta_w - bar_w - (6 if rank else 4))
         out = Text(no_wrap=True, overflow="ellipsis")
         head = f"sorted by {SORTS[self.sort_index][0]}" + (
             f" · {clean(p.unit)}" if p.unit and not unit else ""
@@ -111,7 +113,7 @@ class TopList(PanelBody):
             frac = abs(row.value) / top if row.value is not None else 0.0
             line = Text(no_wrap=True)
             line.append(STATUS_SYMBOL.get(row.status, " "), style=self.status_style(row.status))
-            line.append(f"{i + 1:>2} {name:<{name_w}} ")
+            line.append(f"{i + 1:>2} {name:<{name_w}} " if rank else f" {name:<{name_w}} ")
             if bar_w:
                 line.append(("█" * int(round(frac * bar_w))).ljust(bar_w), style=self.fg("primary"))
             line.append(
