@@ -46,7 +46,9 @@ GOOD = {
         ]
     },
     "metrics": {"values": []},
-    "logs": {"tables": [{"name": "PrimaryResult", "columns": [{"name": "ts", "type": "datetime"}], "rows": []}]},
+    "logs": {
+        "tables": [{"name": "PrimaryResult", "columns": [{"name": "ts", "type": "datetime"}], "rows": []}]
+    },
     "durable": [],
 }
 FAULTS = ("stall", "trickle", "closed", "huge", "429", "503-then-ok")
@@ -93,7 +95,9 @@ def one(client: str, fault: str, timeout: str) -> dict[str, Any]:
         "stall": Fault("stall"),
         "trickle": Fault("trickle", interval_s=1.0),
         "huge": Fault("huge", size=256 * 1024 * 1024),
-        "429": Fault("status", status=429, body={"error": {"code": "TooManyRequests"}}, headers={"Retry-After": "30"}),
+        "429": Fault(
+            "status", status=429, body={"error": {"code": "TooManyRequests"}}, headers={"Retry-After": "30"}
+        ),
         "503-then-ok": Fault("flaky", status=503, failures=1, body=GOOD[client]),
     }.get(fault)
     if target is not None:
@@ -160,7 +164,11 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 row = {"s": f">{args.cap:g}", "outcome": "still running (killed)", "rss_mb": "?"}
             except (ValueError, IndexError):
-                row = {"s": round(time.monotonic() - start, 2), "outcome": "crashed: " + out.stderr[-200:], "rss_mb": "?"}
+                row = {
+                    "s": round(time.monotonic() - start, 2),
+                    "outcome": "crashed: " + out.stderr[-200:],
+                    "rss_mb": "?",
+                }
             print(f"{client:8} {fault:12} {row['s']!s:>8} {row['rss_mb']!s:>8}  {row['outcome']}", flush=True)
 
 

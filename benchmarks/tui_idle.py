@@ -28,7 +28,7 @@ from srvmon.tui.app import create_app
 
 loaded = load_config(demo=True)
 clock = clock_from_env()
-app = create_app(loaded, loaded.build_providers(clock), clock, refresh_s=float(sys.argv[2]))
+app = create_app(loaded, loaded.runtime(clock), clock, refresh_s=float(sys.argv[2]))
 
 async def pilot(p):
     while app.board_screen is None or app.board_screen.snapshot is None:
@@ -71,31 +71,30 @@ async def rss_growth(refreshes: int) -> tuple[dict[int, float], float]:
     from srvmon.clock import FrozenClock
     from srvmon.config import load_config
     from srvmon.poll import Poller
-    from srvmon.tui.app import SrvmonApp
+    from srvmon.tui.app import BoardView, SrvmonApp
+    from srvmon.tui.board_screen import prepare_charts
     from srvmon.tui.refresher import StaticSource
-    from srvmon.tui.spec import from_board
 
     clock = FrozenClock(datetime(2026, 11, 20, 14, 7, 30, tzinfo=UTC))
     loaded = load_config(demo=True)
     board = loaded.boards[0]
     poller = Poller(board, loaded.build_providers(clock), clock, timeout_s=120)
     first = poller.poll()
-    app = SrvmonApp(
-        [from_board(board)], lambda spec: StaticSource(first), clock=clock, tz=UTC, live_refresh=False
-    )
+    source = StaticSource(first)
+    app = SrvmonApp([BoardView(first.info(), lambda: source)], clock=clock, tz=UTC, live_refresh=False)
     at: dict[int, float] = {}
     t0 = time.perf_counter()
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
-        await app.workers.wait_for_complete()
         screen = app.board_screen
         assert screen is not None
+        await screen.wait_idle()
         marks = {10, refreshes // 10, refreshes // 4, refreshes // 2, 3 * refreshes // 4, refreshes}
         for i in range(1, refreshes + 1):
             clock.advance(60)
             snapshot = poller.poll()
-            screen.prebuild_charts(snapshot)  # as the refresh worker does
-            screen.apply_snapshot(snapshot)
+            prepared = prepare_charts(snapshot, screen.geometry())  # as the refresh worker does
+            screen.apply_snapshot(snapshot, prepared)
             await pilot.pause()
             if i in marks:
                 gc.collect()

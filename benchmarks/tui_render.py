@@ -1,7 +1,9 @@
 """Prints the board's re-render time after a refresh (apply a new Snapshot + repaint every panel) for the
 demo `serverless` preset at 40 and 10,000 functions, 200x60 headless. Goal: under 50 ms.
 
-Two real snapshots a minute apart are alternated so every panel's data really changes each time.
+Two real snapshots a minute apart are alternated so every panel's data really changes each time. Timed from
+applying the snapshot to Textual's next screen refresh (`App.call_after_refresh`); the charts are prepared
+beforehand as the refresh worker thread does (`prepare_charts`, timed separately: it runs off the UI thread).
 
 Run: .venv/bin/python benchmarks/tui_render.py [--repeat 30] [--functions 40 10000]
 """
@@ -20,9 +22,9 @@ from srvmon.clock import FrozenClock
 from srvmon.config import load_config
 from srvmon.model import Snapshot
 from srvmon.poll import Poller
-from srvmon.tui.app import SrvmonApp
+from srvmon.tui.app import BoardView, SrvmonApp
+from srvmon.tui.board_screen import prepare_charts
 from srvmon.tui.refresher import StaticSource
-from srvmon.tui.spec import from_board
 
 NOW = datetime(2026, 11, 20, 14, 7, 30, tzinfo=UTC)
 
@@ -48,33 +50,34 @@ def snapshots(functions: int) -> tuple[Snapshot, Snapshot, object]:
 
 async def measure(functions: int, repeat: int) -> dict[str, float]:
     a, b, board = snapshots(functions)
-    app = SrvmonApp(
-        [from_board(board)], lambda spec: StaticSource(a), clock=FrozenClock(NOW), tz=UTC, live_refresh=False
-    )
+    source = StaticSource(a)
+    app = SrvmonApp([BoardView(a.info(), lambda: source)], clock=FrozenClock(NOW), tz=UTC, live_refresh=False)
     total: list[float] = []
     cpu: list[float] = []
     apply_only: list[float] = []
     prebuild: list[float] = []
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
         screen = app.board_screen
         assert screen is not None
+        await screen.wait_idle()
+        await pilot.pause()
         for i in range(repeat):
             snap = b if i % 2 == 0 else a
             p0 = time.perf_counter()
-            screen.prebuild_charts(
-                snap
-            )  # what the refresh worker thread does before posting the snapshot (charts; since 2026-11 every panel body)
+            # what the refresh worker thread does before posting the snapshot: the charts, as pure data
+            prepared = prepare_charts(snap, screen.geometry())
             prebuild.append(time.perf_counter() - p0)
             c0 = time.process_time()
             t0 = time.perf_counter()
-            screen.apply_snapshot(snap)
+            painted: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+            screen.apply_snapshot(snap, prepared)
             t1 = time.perf_counter()
-            await pilot.pause()  # layout + repaint of every changed panel (plotext charts rebuilt)
-            t2 = time.perf_counter()
+            # Textual's public hook for "after the next screen refresh": layout + repaint of every panel
+            app.call_after_refresh(lambda f=painted: f.set_result(time.perf_counter()))
+            t2 = await painted
             cpu.append(time.process_time() - c0)
+            await pilot.pause()  # (not timed) let the test harness settle before the next round
             apply_only.append(t1 - t0)
             total.append(t2 - t0)
     return {
@@ -97,7 +100,7 @@ def main() -> None:
         print(
             f"{n:>6} functions, {r['panels']} panels: re-render median {r['median_ms']:.1f} ms, "
             f"p90 {r['p90_ms']:.1f} ms, CPU {r['cpu_ms']:.1f} ms on the UI thread (apply {r['apply_ms']:.1f} ms); "
-            f"panels pre-rendered in the worker thread {r['prebuild_ms']:.1f} ms  goal < 50 ms"
+            f"charts prepared in the worker thread {r['prebuild_ms']:.1f} ms  goal < 50 ms"
         )
 
 

@@ -24,7 +24,7 @@ from srvmon.tui.app import create_app
 async def main():
     loaded = load_config(demo=True)
     clock = clock_from_env()
-    app = create_app(loaded, loaded.build_providers(clock), clock)
+    app = create_app(loaded, loaded.runtime(clock), clock)
     async with app.run_test(size=(200, 60)) as pilot:
         while app.board_screen is None or app.board_screen.snapshot is None:
             await pilot.pause(0.002)

@@ -171,11 +171,15 @@ async def test_f_maximises_and_restores_the_focused_panel() -> None:
         target.focus()
         await pilot.press("f")
         await pilot.pause()
-        assert board(app).maximized is target
-        assert target.size.width >= 110
+        from srvmon.tui.panel_screen import PanelScreen
+
+        full = app.screen
+        assert isinstance(full, PanelScreen) and full.head.id == "api_calls"
+        assert full.frame.size.width >= 110 and full.frame.size.height >= 30
+        assert full.frame.panel == target.panel  # the same data, full size
         await pilot.press("f")
         await pilot.pause()
-        assert board(app).maximized is None
+        assert app.screen is board(app) and board(app).focused_frame() is target
 
 
 async def test_question_mark_lists_every_key_and_escape_closes() -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import tzinfo
@@ -27,6 +30,10 @@ from srvmon.writer import write_atomic
 if TYPE_CHECKING:
     from srvmon.config import Board, LoadedConfig
     from srvmon.runtime import Runtime
+
+
+#: How long the app waits for the first (prefetched) poll before showing the board in its loading state.
+FIRST_FRAME_WAIT_S = 0.8
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,7 @@ class SrvmonApp(App[None]):
         self._sources: dict[str, SnapshotSource] = {}
         self._cycle_timer: Timer | None = None
         self._cycle_index = -1
+        self._frozen = False
         #: Headless export: no key footer, no notifications.
         self.export_mode = False
         if theme and theme in self.available_themes:
@@ -116,10 +124,23 @@ class SrvmonApp(App[None]):
         source = self._sources.get(board.name)
         if source is None:
             source = self._sources[board.name] = board.source()
+        initial = None
+        if isinstance(source, StaticSource):
+            initial = source.snapshot
+        elif isinstance(source, PrefetchedSource):
+            initial = source.take()
         return BoardScreen(info, source, tz=self.tz, hint=self.hint, live_refresh=self.live_refresh,
-                           saved=self.saved, layout_name=self.layout_name, wall=self.wall)  # fmt: skip
+                           saved=self.saved, layout_name=self.layout_name, wall=self.wall,
+                           initial=initial)  # fmt: skip
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
+        source = self._sources.get(self.current.name)
+        if isinstance(source, PrefetchedSource):
+            # the first poll is on its way: give it a moment, so the first frame is the whole board with its
+            # data (composed once) rather than a loading board restyled when the data lands
+            deadline = time.monotonic() + FIRST_FRAME_WAIT_S
+            while not source.ready and time.monotonic() < deadline:
+                await asyncio.sleep(0.005)
         self.push_screen(self._screen_for(self.current))
         if self.wall and self.cycle_s:
             self._cycle_timer = self.set_interval(self.cycle_s, self._cycle)
@@ -174,6 +195,12 @@ class SrvmonApp(App[None]):
 
     def panels_changed(self, screen: BoardScreen, previous: Snapshot | None, snapshot: Snapshot) -> None:
         """After each refresh: a panel that newly turned critical rings the bell / runs --on-crit."""
+        if not self._frozen:
+            # Everything alive after the first board frame (modules, widgets, the config) lives as long as
+            # the app: moved out of the collector's view, a full collection no longer rescans it - a wall
+            # screen's refresh would otherwise stall ~90 ms now and then (gen-2 collections, 10k functions).
+            self._frozen = True
+            self.call_after_refresh(gc.freeze)  # after the first frame is on screen (cheap: no collection)
         if screen.saved is None:
             self.crit_watch.check(self, previous, snapshot)
 

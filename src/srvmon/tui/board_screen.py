@@ -87,8 +87,11 @@ class BoardScreen(Screen[None]):
 
     def __init__(self, info: BoardInfo, source: SnapshotSource, *, tz: tzinfo | None = None,
                  hint: str | None = None, live_refresh: bool = True, saved: str | None = None,
-                 layout_name: str = "auto", wall: bool = False) -> None:  # fmt: skip
+                 layout_name: str = "auto", wall: bool = False, initial: Snapshot | None = None) -> None:  # fmt: skip
         super().__init__(name=f"board-{info.name}")
+        #: A snapshot already there when the screen is built (a saved one, the prefetched first poll): the
+        #: board is composed with it, so the first frame is the complete board (no loading state to restyle).
+        self.initial = initial
         self.info = info
         self.source = source
         self.tz = tz
@@ -154,11 +157,14 @@ class BoardScreen(Screen[None]):
         if mode == "compact":
             return VerticalScroll(CompactList(tz=self.tz, id="compact"), id="board-scroll")
         children: list[Widget] = []
+        initial = {p.id: p for p in self.initial.panels} if self.initial is not None else {}
+        now = self.srvmon.clock.now() if self.initial is not None else None
         for cell in self._cells:
             if cell.panel is None:
                 children.append(Spacer(classes="spacer"))
                 continue
-            frame = PanelFrame(cell.panel, tz=self.tz)
+            frame = PanelFrame(cell.panel, tz=self.tz, panel=initial.get(cell.panel.id), now=now,
+                               events=self.events_of(cell.panel.id, self.initial))  # fmt: skip
             frame.styles.column_span = cell.width
             frame.styles.row_span = cell.height
             if cell.panel.description:
@@ -175,10 +181,15 @@ class BoardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._fit(self.size.width, self.size.height)
-        self._update_header()
-        self._update_status()
         self.set_compare(self.srvmon.view.compare)
-        self.request_fetch()
+        if self.initial is not None:
+            self.apply_snapshot(self.initial, view=self.srvmon.view)
+            self.initial = None
+            self._after_fetch()
+        else:
+            self._update_header()
+            self._update_status()
+            self.request_fetch()
         # the "refreshed Ns ago" age ticks; one small repaint every few seconds keeps idle CPU near zero
         self.set_interval(STATUS_TICK_S, self._tick_status)
 
@@ -252,7 +263,9 @@ class BoardScreen(Screen[None]):
             else:
                 self.post_message(SnapshotReady(request, result[0], result[1], view))
 
-        in_background(f"refresh-{self.info.name}", work, done)
+        # start the (CPU-bound, GIL-holding) fetch once the header saying "loading" is on screen: a key
+        # answers at once, the data follows
+        self.call_after_refresh(in_background, f"refresh-{self.info.name}", work, done)
 
     def geometry(self) -> dict[str, tuple[Any, ...]]:
         """UI thread: each visible chart's size, colours and view, as plain data for the worker."""
@@ -292,9 +305,9 @@ class BoardScreen(Screen[None]):
             self._update_status()
         self._after_fetch()
 
-    def events_of(self, panel_id: str) -> tuple[ChangeEvent, ...]:
-        """The change events on a panel's resources in the shown snapshot, oldest first."""
-        snap = self.snapshot
+    def events_of(self, panel_id: str, snapshot: Snapshot | None = None) -> tuple[ChangeEvent, ...]:
+        """The change events on a panel's resources in the shown snapshot (or `snapshot`), oldest first."""
+        snap = snapshot or self.snapshot
         if snap is None:
             return ()
         ids = next((p.events for p in snap.panels if p.id == panel_id), ())
@@ -381,11 +394,12 @@ class BoardScreen(Screen[None]):
 
     # -- actions ---------------------------------------------------------------------------------
     def _change_view(self, view: ViewState, note: str) -> None:
+        """A new window: the header shows it at once (marked loading), then the data follows. `note` is
+        not toasted: the header already says it, and a toast costs a restyle on every key."""
         self.srvmon.view = view
         self.scheduler.bump()
         self._update_header()
         self.set_compare(view.compare)
-        self.notify(note, timeout=2)
         self.request_fetch()
 
     def action_cycle_range(self) -> None:
@@ -428,13 +442,13 @@ class BoardScreen(Screen[None]):
         return compact.selected() if compact is not None and self.focused is compact else None
 
     def action_maximize(self) -> None:
+        """The focused panel full screen (`f` or Esc there comes back). A screen of its own rather than
+        Textual's maximize: that restyles every widget of the board (~60 ms on the demo) each way."""
         if self.maximized is not None:
             self.minimize()
             return
-        frame = self.focused_frame()
-        if frame is not None:
-            self.maximize(frame, container=False)
-        elif (pid := self.focused_panel_id()) is not None:
+        pid = self.focused_panel_id()
+        if pid is not None:
             self.open_panel(pid)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -548,7 +562,7 @@ class BoardScreen(Screen[None]):
             node = node.parent  # type: ignore[assignment]
         if node is not None:
             node.focus()
-            self.action_maximize()
+            self.open_panel(node.panel_id)
 
     @on(PanelFrame.DrillDown)
     def _on_drill(self, message: PanelFrame.DrillDown) -> None:

@@ -32,7 +32,7 @@ BOARD_KEYS: tuple[KeyRow, ...] = (
     ("0", "live", "Live", "back to live at the chosen range", False),
     ("w", "toggle_compare", "Last week", "compare overlay (last week dotted) on/off", True),
     ("r", "refresh", "Refresh", "refresh now", True),
-    ("f", "maximize", "Max", "maximise the focused panel (again to restore)", True),
+    ("f", "maximize", "Max", "the focused panel full screen (f or Esc there comes back)", True),
     ("enter", "drill", "Logs", "the logs behind the focused panel / its selected row", True),
     ("enter", "open", "Open", "compact layout: open the selected panel full screen", True),
     ("E", "events", "Events", "the change events on the focused panel's resources in the window", True),
@@ -51,13 +51,12 @@ BOARD_KEYS: tuple[KeyRow, ...] = (
 )
 #: What the board does that no binding says (listed in its help).
 BOARD_HELP_EXTRA: tuple[tuple[str, str], ...] = (
-    ("Esc", "restore a maximised panel"),
-    ("mouse", "click focuses a panel (or a line), double click maximises (opens), the wheel scrolls"),
+    ("mouse", "click focuses a panel (or a line), double click maximises it, the wheel scrolls"),
 )
 
 #: A panel shown full screen (from the compact board).
 PANEL_KEYS: tuple[KeyRow, ...] = (
-    ("escape,q", "back", "Back", "back to the board", True),
+    ("escape,q,f", "back", "Back", "back to the board", True),
     (
         "enter",
         "drill",

@@ -8,13 +8,16 @@ trend is dashed across the whole window; thresholds are horizontal lines; event 
 
 from __future__ import annotations
 
+import io
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 
+from rich.console import Console
 from rich.style import Style
 from rich.text import Text
-from textual.content import Content
+from textual.strip import Strip
 from textual_plotext import Plot
 
 from srvmon.analysis import minmax_downsample
@@ -95,10 +98,28 @@ def y_range(lo: float, hi: float) -> tuple[float, float]:
 
 
 def build(panel: PanelSnapshot, width: int, height: int, colors: ChartColors, *, compare: bool,
-          highlight: int | None, tz: tzinfo | None, events: Sequence[int] = ()) -> Content:  # fmt: skip
-    """The chart of `panel` in `width` x `height` cells (a textual Content)."""
-    return Content.from_rich_text(build_text(panel, width, height, colors, compare=compare, highlight=highlight,
-                                             tz=tz, events=events))  # fmt: skip
+          highlight: int | None, tz: tzinfo | None, events: Sequence[int] = ()) -> list[Strip]:  # fmt: skip
+    """The chart of `panel` as `height` lines of `width` cells (Strips: plain data a widget's render_line
+    returns as they are, so a chart built on the refresh worker costs the UI thread nothing)."""
+    text = build_text(
+        panel, width, height, colors, compare=compare, highlight=highlight, tz=tz, events=events
+    )
+    return to_strips(text, width, height, colors.background)
+
+
+_CONSOLES = threading.local()
+
+
+def to_strips(text: Text, width: int, height: int, background: RGB) -> list[Strip]:
+    """Rich Text cut into exactly `height` Strips of `width` cells (a console of the calling thread's own)."""
+    console = getattr(_CONSOLES, "console", None)
+    if console is None:
+        console = _CONSOLES.console = Console(file=io.StringIO(), width=max(1, width), color_system="truecolor",
+                                              force_terminal=True, legacy_windows=False)  # fmt: skip
+    options = console.options.update(width=max(1, width), height=height, no_wrap=True, overflow="crop")
+    pad = Style(bgcolor=f"rgb({background[0]},{background[1]},{background[2]})")
+    lines = console.render_lines(text, options, style=pad, pad=True)
+    return [Strip(line, width) for line in lines[:height]] + [Strip.blank(width, pad)] * (height - len(lines))
 
 
 def build_text(panel: PanelSnapshot, width: int, height: int, colors: ChartColors, *, compare: bool,

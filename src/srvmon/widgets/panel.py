@@ -92,17 +92,22 @@ class PanelFrame(Widget, can_focus=True):
             self.row = row
             """The selected row or series, or None for the whole panel."""
 
-    def __init__(self, head: PanelHead, *, tz: tzinfo | None = None) -> None:
-        # born in the loading state, so mounting styles it once (no restyle from on_mount)
-        super().__init__(id=f"panel-{head.id}", classes="-state-loading -show-message")
+    def __init__(self, head: PanelHead, *, tz: tzinfo | None = None, panel: PanelSnapshot | None = None,
+                 now: datetime | None = None, events: tuple[ChangeEvent, ...] = ()) -> None:  # fmt: skip
+        # born in its final state (the data, when it is already there, else loading), so mounting styles it
+        # once: a class change later restyles the whole subtree
+        state = panel_state(panel)
         self.head = head
         self.panel_id = head.id
         self.tz = tz
-        self.panel: PanelSnapshot | None = None
-        self.now: datetime | None = None
+        self.panel: PanelSnapshot | None = panel
+        self.now: datetime | None = now
+        self.state = state
+        self.events: tuple[ChangeEvent, ...] = events
+        super().__init__(id=f"panel-{head.id}", classes=" ".join(sorted(self._wanted_classes())))
         self.body: PanelBody = body_class(head.kind)(tz=tz)
-        self.state = "loading"
-        self.events: tuple[ChangeEvent, ...] = ()
+        if panel is not None and (panel.status != "error" or panel.stale):
+            self.body.show(panel, events)
         #: What the border shows now: setting a border title repaints the whole frame, so only on change.
         self._chrome: tuple[str, str | None] | None = None
 
@@ -120,7 +125,7 @@ class PanelFrame(Widget, can_focus=True):
         return self.head.title
 
     def compose(self) -> ComposeResult:
-        yield TextLine(Text("loading…"), classes="message")
+        yield TextLine(self._message() or Text("loading…"), classes="message")
         yield self.body
 
     def on_mount(self) -> None:
@@ -143,15 +148,20 @@ class PanelFrame(Widget, can_focus=True):
     def set_compare(self, on: bool) -> None:
         self.body.set_compare(on)
 
+    def _wanted_classes(self) -> set[str]:
+        p = self.panel
+        wanted = {f"-state-{self.state}"}
+        if p is not None:
+            wanted.add(f"-{p.status}")
+        if self._message() is not None:
+            wanted.add("-show-message")
+        return wanted
+
     def _update_chrome(self) -> None:
         p = self.panel
         status = p.status if p is not None else "nodata"
         message = self._message()
-        wanted = {f"-state-{self.state}"}
-        if p is not None:
-            wanted.add(f"-{status}")
-        if message is not None:
-            wanted.add("-show-message")
+        wanted = self._wanted_classes()
         current = set(self.classes) & _MANAGED_CLASSES
         if current != wanted:
             # one restyle for the whole change (each set_class would restyle the subtree again)
@@ -170,7 +180,7 @@ class PanelFrame(Widget, can_focus=True):
             title.append(clean(self.head.title))
             self.border_title = title
             self.border_subtitle = subtitle
-        if message is not None:
+        if message is not None and self.is_mounted:
             self.query_one(".message", TextLine).update(message)
 
     def _subtitle(self) -> Text | None:

@@ -8,7 +8,7 @@ from typing import Any
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.content import Content
+from textual.strip import Strip
 from textual.widget import Widget
 
 from srvmon.fmt import ellipsize, fmt_value, short_unit
@@ -44,38 +44,47 @@ def colors_of(widget: PanelBody) -> chart.ChartColors:
 
 
 class TimeseriesChart(Widget):
-    """The chart area: renders the built chart; a chart prepared by the refresh worker for exactly this
-    panel, size, colours and view is swapped in instead of building it again."""
+    """The chart area (Textual's line API: render_line returns the built chart's Strips); a chart prepared
+    by the refresh worker for exactly this panel, size, colours and view is swapped in instead of building
+    it again."""
 
     DEFAULT_CSS = "TimeseriesChart { height: 1fr; width: 1fr; }"
 
     def __init__(self, body: TimeseriesView) -> None:
         super().__init__()
         self.body = body
-        self._built: tuple[chart.ChartKey, PanelSnapshot, Content] | None = None
-        #: Set by the board screen: a chart the refresh worker built (key, panel, content).
-        self.prepared: tuple[chart.ChartKey, PanelSnapshot, Content] | None = None
+        self._built: tuple[chart.ChartKey, PanelSnapshot, list[Strip]] | None = None
+        #: Set by the board screen: a chart the refresh worker built (key, panel, strips).
+        self.prepared: tuple[chart.ChartKey, PanelSnapshot, list[Strip]] | None = None
 
     def key(self, panel: PanelSnapshot, width: int, height: int, colors: chart.ChartColors) -> chart.ChartKey:
         body = self.body
         return chart.ChartKey(id(panel), width, height, colors, body.compare, body.cursor, str(body.tz),
                               body.event_times())  # fmt: skip
 
-    def render(self) -> Content:
+    def strips(self) -> list[Strip]:
+        """The chart for the panel, size and view now (built here only when nothing prepared matches)."""
         body = self.body
         panel = body.panel
-        if panel is None:
-            return Content("")
+        width, height = self.size.width, self.size.height
+        if panel is None or width <= 0 or height <= 0:
+            return []
         colors = body.colors()
-        key = self.key(panel, self.size.width, self.size.height, colors)
+        key = self.key(panel, width, height, colors)
         for got in (self._built, self.prepared):
             if got is not None and got[1] is panel and got[0] == key:
                 self._built, self.prepared = got, None
                 return got[2]
-        content = chart.build(panel, key.width, key.height, colors, compare=body.compare, highlight=body.cursor,
-                              tz=body.tz, events=key.events)  # fmt: skip
-        self._built = (key, panel, content)
-        return content
+        strips = chart.build(panel, width, height, colors, compare=body.compare, highlight=body.cursor,
+                             tz=body.tz, events=key.events)  # fmt: skip
+        self._built = (key, panel, strips)
+        return strips
+
+    def render_line(self, y: int) -> Strip:
+        strips = self.strips()
+        if 0 <= y < len(strips):
+            return strips[y]
+        return Strip.blank(self.size.width, self.visual_style.rich_style)
 
 
 class TimeseriesView(PanelBody):
