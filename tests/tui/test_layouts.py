@@ -282,3 +282,120 @@ async def test_every_panel_visible_on_screen_when_the_grid_fits() -> None:
         for frame in screen.frames():
             region = frame.region
             assert region.area and region.bottom <= height - 2, frame.panel_id  # above status bar + footer
+
+
+class Gated:
+    """A source whose polls wait for `gate` (a slow provider), then answer from `inner`."""
+
+    def __init__(self, inner: Any) -> None:
+        import threading
+
+        self.inner = inner
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def poll(self, **kw: Any) -> Snapshot:
+        self.gate.wait(10)
+        return self.inner.poll(**kw)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+async def test_a_range_key_shows_the_new_span_at_once_marked_loading() -> None:
+    clock = FrozenClock(NOW)
+    runtime = Runtime({"fake": FakeProvider(clock=clock)}, clock, timeout_s=10)
+    from srvmon.poll import Poller
+
+    source = Gated(Poller(make_board(), runtime, clock))
+    app = SrvmonApp([BoardView(make_board().info(), lambda: source)], runtime=runtime, clock=clock,
+                    tz=__import__("datetime").UTC)  # fmt: skip
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        source.gate.clear()
+        await pilot.press("1")
+        await pilot.pause()
+        head = str(board(app).query_one("#header").render())
+        assert "[1h]" in head and "13:07 – 14:07" in head and "⟳ loading" in head  # before any data
+        source.gate.set()
+        await settle(app, pilot)
+        head = str(board(app).query_one("#header").render())
+        assert "[1h]" in head and "loading" not in head
+        assert board(app).snapshot is not None and board(app).snapshot.range == "1h"  # type: ignore[union-attr]
+
+
+async def test_the_day_chart_labels_carry_dates_and_run_forward() -> None:
+    import re as _re
+
+    snap = real_snapshot(range_s=86400)
+    app = static_app(snap)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        text = screen_text(app)
+        head = str(board(app).query_one("#header").render())
+        assert "[1d]" in head and "Thu 19 Nov 14:05 – Fri 20 Nov 14:05" in head  # the range asked for
+        labels = _re.findall(r"(Thu|Fri) (\d\d:\d\d)", text)
+        assert len(labels) >= 3
+        keys = [(d == "Fri", t) for d, t in labels[: len(labels) // 2 + 1]]
+        assert keys == sorted(keys) and len(set(keys)) == len(keys)  # monotonic, never repeated
+
+
+async def test_enter_on_an_events_panel_row_opens_the_logs_around_that_change() -> None:
+    text = DEMO.replace('preset = "serverless"\n', 'preset = "serverless"\n') + (
+        '[[boards.panels]]\nid = "changes"\ntitle = "Changes"\nkind = "events"\n'
+        "position = { row = 8, col = 0, width = 12, height = 1 }\n"
+    )
+    clock = FrozenClock(NOW)
+    cfg = parse_config(text)
+    runtime = Runtime(cfg.build_providers(clock), clock, timeout_s=30)
+    app = create_app(cfg, runtime, clock, layout="grid")
+    try:
+        async with app.run_test(size=(200, 70)) as pilot:
+            await settle(app, pilot)
+            frame = board(app).query_one("#panel-changes", PanelFrame)
+            rows = frame.panel.rows  # type: ignore[union-attr]
+            assert rows and frame.symbol == STATUS_SYMBOL["ok"]
+            frame.focus()
+            await pilot.press("j", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, LogsScreen)
+            q = app.screen.log_query
+            newest = rows[0]
+            assert q.resources == newest.resources  # type: ignore[union-attr]
+            assert q.window.start == newest.time - timedelta(minutes=5)  # type: ignore[union-attr]
+    finally:
+        runtime.close()
+
+
+async def test_e_writes_to_the_users_export_dir_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import platformdirs
+
+    monkeypatch.setattr(platformdirs, "user_documents_dir", lambda: str(tmp_path / "Documents"))
+    monkeypatch.chdir(tmp_path)
+    app = static_app(real_snapshot())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("e")
+        await pilot.pause()
+    written = list((tmp_path / "Documents" / "srvmon").glob("srvmon-*.svg"))
+    assert len(written) == 1 and written[0].read_text().startswith("<svg")
+    assert not list(tmp_path.glob("*.svg"))  # never the current directory
+
+
+async def test_double_click_opens_a_panel_full_screen_and_on_a_compact_line() -> None:
+    app = build_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.double_click("#panel-api_calls")
+        await pilot.pause()
+        assert isinstance(app.screen, PanelScreen) and app.screen.head.id == "api_calls"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert board(app).focused_frame() is board(app).query_one("#panel-api_calls")  # click focused it
+    app = build_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        compact = board(app).query_one("#compact", CompactList)
+        await pilot.double_click("#compact", offset=(5, 2))
+        await pilot.pause()
+        assert isinstance(app.screen, PanelScreen) and app.screen.head.id == compact.heads[2].id

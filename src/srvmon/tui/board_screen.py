@@ -4,6 +4,7 @@ status bar; refreshes run on a daemon thread and post results."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -314,7 +315,7 @@ class BoardScreen(Screen[None]):
         by_id = {e.id: e for e in snap.events}
         return tuple(by_id[i] for i in ids if i in by_id)
 
-    def apply_snapshot(self, snapshot: Snapshot, prepared: dict[str, Any] | None = None, *,
+    def apply_snapshot(self, snapshot: Snapshot, prepared: Mapping[str, Any] | None = None, *,
                        view: ViewState | None = None) -> None:  # fmt: skip
         """Show a snapshot: every panel, header and status in one batch (no flicker)."""
         previous = self.snapshot
@@ -329,7 +330,7 @@ class BoardScreen(Screen[None]):
             self._update_status()
         self.srvmon.panels_changed(self, previous, snapshot)
 
-    def _show_panels(self, snapshot: Snapshot, prepared: dict[str, Any] | None, *, now: datetime | None = None,
+    def _show_panels(self, snapshot: Snapshot, prepared: Mapping[str, Any] | None, *, now: datetime | None = None,
                      force: bool = False) -> None:  # fmt: skip
         now = now or self.refreshed_at
         by_id = {p.id: p for p in snapshot.panels}

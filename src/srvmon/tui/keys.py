@@ -123,12 +123,13 @@ def display_key(keys: str) -> str:
 def help_rows(screen: Any) -> list[tuple[str, str]]:
     """(keys, what they do) for every binding active on `screen` (its own, its focused widget's, the app's),
     keys of one binding grouped, in the order they are declared."""
-    groups: dict[int, tuple[list[str], Binding]] = {}
+    groups: dict[tuple[str, str, str], tuple[list[str], Binding]] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
         if binding.system and binding.key not in BUILTIN_HELP:
             continue
-        keys, _ = groups.setdefault(id(binding), ([], binding))
+        # "escape,q" arrives as one binding per key: the keys of one action are listed together
+        keys, _ = groups.setdefault((binding.action, binding.description, binding.tooltip), ([], binding))
         if key not in keys:
             keys.append(key)
     rows: list[tuple[str, str]] = []

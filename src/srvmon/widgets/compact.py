@@ -105,8 +105,8 @@ def _value_parts(p: PanelSnapshot, compare: bool) -> tuple[str, str, str]:
         where = f"{clean(e.resources[0])} " if e.resources else ""
         return f"{len(changes)} changes", "", f"{EVENT_GLYPH.get(e.kind, '•')} {where}{clean(e.summary)}"
     if kind == "text":
-        first = clean(p.notes[0]).strip().splitlines()[0] if p.notes and p.notes[0].strip() else ""
-        return "", "", first.lstrip("# ")
+        note = clean(p.notes[0]).strip().splitlines()[0] if p.notes and p.notes[0].strip() else ""
+        return "", "", note.lstrip("# ")
     detail = ""
     if p.limit is not None and p.limit.limit:
         detail = f"{fmt_value(p.limit.used / p.limit.limit * 100, '%')} of limit"

@@ -69,7 +69,7 @@ class TimeseriesChart(Widget):
         width, height = self.size.width, self.size.height
         if panel is None or width <= 0 or height <= 0:
             return []
-        colors = body.colors()
+        colors = body.chart_colors()
         key = self.key(panel, width, height, colors)
         for got in (self._built, self.prepared):
             if got is not None and got[1] is panel and got[0] == key:
@@ -106,7 +106,7 @@ class TimeseriesView(PanelBody):
         yield self.chart
         yield TextLine(classes="legend")
 
-    def colors(self) -> chart.ChartColors:
+    def chart_colors(self) -> chart.ChartColors:
         theme = self.app.theme
         if self._colors is None or self._colors[0] != theme:
             self._colors = (theme, colors_of(self))
@@ -123,7 +123,7 @@ class TimeseriesView(PanelBody):
         """The chart's size and colours now (UI thread), for the worker to prepare the next chart with."""
         if not self.is_mounted or self.chart.size.width <= 0:
             return None
-        return (self.chart.size.width, self.chart.size.height, self.colors())
+        return (self.chart.size.width, self.chart.size.height, self.chart_colors())
 
     def show(self, panel: PanelSnapshot, events: tuple[ChangeEvent, ...] = ()) -> None:
         super().show(panel, events)
@@ -162,7 +162,7 @@ class TimeseriesView(PanelBody):
         out = Text(no_wrap=True, overflow="ellipsis")
         if p is None:
             return out
-        colors = self.colors()
+        colors = self.chart_colors()
         width = max(20, self.size.width)
         short = width < 70
         order = self.legend_order()
