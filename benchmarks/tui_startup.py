@@ -120,7 +120,7 @@ def main() -> None:
     textual_s, config_s, tui_s, poll_s = breakdown()
     print(
         f"where the board's extra time goes: import textual {textual_s * 1000:.0f} ms (hello-world pays it too), "
-        f"srvmon.config + pydantic {config_s * 1000:.0f} ms, srvmon.tui + plotext {tui_s * 1000:.0f} ms, "
+        f"srvmon.config + pydantic {config_s * 1000:.0f} ms, srvmon.tui {tui_s * 1000:.0f} ms, "
         f"first demo poll (cold) {poll_s * 1000:.0f} ms; the rest is mounting and painting 25 panels"
     )
 

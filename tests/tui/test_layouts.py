@@ -367,7 +367,9 @@ async def test_enter_on_an_events_panel_row_opens_the_logs_around_that_change() 
         runtime.close()
 
 
-async def test_e_writes_to_the_users_export_dir_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+async def test_e_writes_to_the_users_export_dir_by_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import platformdirs
 
     monkeypatch.setattr(platformdirs, "user_documents_dir", lambda: str(tmp_path / "Documents"))
