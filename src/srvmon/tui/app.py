@@ -298,7 +298,7 @@ class SrvmonApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         name = getattr(self.screen, "help_title", None) or type(self.screen).__name__.replace("Screen", "")
-        self.push_screen(HelpScreen(help_rows(self.screen), title=f"keys · {name}"))
+        self.push_screen(HelpScreen(help_rows(self.screen), title=f"srvmon keys · {name}"))
 
 
 def create_app(loaded: LoadedConfig, runtime: Runtime, clock: Clock, *, board: str | None = None,

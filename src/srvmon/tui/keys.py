@@ -12,6 +12,7 @@ from textual.binding import Binding
 KeyRow = tuple[str, str, str, str, bool]
 
 BOARD_KEYS: tuple[KeyRow, ...] = (
+    ("q", "app.quit", "Quit", "quit srvmon", True),
     ("t", "cycle_range", "Range", "cycle the range 1h → 4h → 12h → 1d → 1w → 1mo", True),
     ("1", "range('1h')", "1h", "range: last hour", False),
     ("2", "range('4h')", "4h", "range: last 4 hours", False),
@@ -47,7 +48,6 @@ BOARD_KEYS: tuple[KeyRow, ...] = (
     ("down", "focus_dir('down')", "↓", "focus the panel below (compact: the line below)", False),
     ("e", "export", "SVG", "export an SVG of the screen (path shown)", True),
     ("b", "boards", "Boards", "switch board", True),
-    ("q", "app.quit", "Quit", "quit srvmon", True),
 )
 #: What the board does that no binding says (listed in its help).
 BOARD_HELP_EXTRA: tuple[tuple[str, str], ...] = (
