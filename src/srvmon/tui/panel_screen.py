@@ -63,6 +63,8 @@ class PanelScreen(Screen[None]):
         """New data for the panel (the board screen calls it on every refresh)."""
         self.frame.show(panel, now, events)
         notes = self.frame.notes()
+        if len(" · ".join(notes)) <= self.frame.size.width - 8:
+            notes = []  # the frame's subtitle shows them whole already
         line = self.query_one(".notes", TextLine)
         line.styles.height = len(notes) if notes else 0
         line.update(Text("\n".join(f"ⓘ {n}" for n in notes)))
