@@ -333,11 +333,10 @@ def draw(panel: PanelSnapshot, width: int, height: int, colors: ChartColors, *, 
     if trend is not None:
         t0, v0, t1, v1 = trend
         for cx in range(plot_w):
-            t = x0 + (x1 - x0) * (cx + 0.5) / plot_w
-            if t0 <= t <= t1:
-                plot.mark(
-                    cx, plot.cell_y(v0 + (v1 - v0) * (t - t0) / ((t1 - t0) or 1)), TREND_MARK, colors.trend
-                )
+            at = x0 + (x1 - x0) * (cx + 0.5) / plot_w
+            if t0 <= at <= t1:
+                value = v0 + (v1 - v0) * (at - t0) / ((t1 - t0) or 1)
+                plot.mark(cx, plot.cell_y(value), TREND_MARK, colors.trend)
     for pts in before:
         seen: set[int] = set()
         for t, v in pts:
