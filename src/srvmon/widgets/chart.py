@@ -331,11 +331,11 @@ def draw(panel: PanelSnapshot, width: int, height: int, colors: ChartColors, *, 
         for cx in range(plot_w):
             plot.mark(cx, row, THRESHOLD_MARK, colour)
     if trend is not None:
-        t0, v0, t1, v1 = trend
+        ta, va, tb, vb = trend
         for cx in range(plot_w):
-            at = x0 + (x1 - x0) * (cx + 0.5) / plot_w
-            if t0 <= at <= t1:
-                value = v0 + (v1 - v0) * (at - t0) / ((t1 - t0) or 1)
+            tx = x0 + (x1 - x0) * (cx + 0.5) / plot_w
+            if ta <= tx <= tb:
+                value = va + (vb - va) * (tx - ta) / ((tb - ta) or 1)
                 plot.mark(cx, plot.cell_y(value), TREND_MARK, colors.trend)
     for pts in before:
         seen: set[int] = set()
