@@ -24,7 +24,7 @@ from srvmon.tui.app import create_app
 async def main():
     loaded = load_config(demo=True)
     clock = clock_from_env()
-    app = create_app(loaded, loaded.build_providers(clock), clock)
+    app = create_app(loaded, loaded.runtime(clock), clock)
     async with app.run_test(size=(200, 60)) as pilot:
         while app.board_screen is None or app.board_screen.snapshot is None:
             await pilot.pause(0.002)
@@ -120,7 +120,7 @@ def main() -> None:
     textual_s, config_s, tui_s, poll_s = breakdown()
     print(
         f"where the board's extra time goes: import textual {textual_s * 1000:.0f} ms (hello-world pays it too), "
-        f"srvmon.config + pydantic {config_s * 1000:.0f} ms, srvmon.tui + plotext {tui_s * 1000:.0f} ms, "
+        f"srvmon.config + pydantic {config_s * 1000:.0f} ms, srvmon.tui {tui_s * 1000:.0f} ms, "
         f"first demo poll (cold) {poll_s * 1000:.0f} ms; the rest is mounting and painting 25 panels"
     )
 

@@ -1,4 +1,5 @@
-"""The one-truth check: every status glyph and number the TUI shows equals what the snapshot's JSON says.
+"""The one-truth check: every status glyph and number the TUI shows equals what the snapshot's JSON says,
+in the grid and in the compact layout (one line per panel).
 
 The snapshot is written to JSON and read back; the board is rendered from that copy; then, panel by
 panel, the frame's title glyph must be the JSON status's symbol and the body must show the JSON's
@@ -23,11 +24,13 @@ def _plain(renderable: Any) -> str:
     return console.export_text()
 
 
-def _digits(number: str) -> str:
-    """The big-digit rendering of `number` as plain lines (what the stat body draws when it has room)."""
+def _digits(number: str, bold: bool = False) -> str:
+    """The big-digit rendering of `number` as plain lines (what the stat body draws when it has room;
+    bold digits are drawn with heavy strokes)."""
+    from rich.style import Style
     from textual.renderables.digits import Digits
 
-    return _plain(Digits(number)).rstrip("\n")
+    return _plain(Digits(number, Style(bold=bold))).rstrip("\n")
 
 
 def _expectations(panel: dict[str, Any]) -> list[str | tuple[str, ...]]:
@@ -41,7 +44,7 @@ def _expectations(panel: dict[str, Any]) -> list[str | tuple[str, ...]]:
         text = fmt_value(panel["value"], unit)
         number, _ = split_number(text)
         # the whole value on one line, or its number in big digits (each line of them)
-        out.append((text, *([_digits(number)] if number else [])))
+        out.append((text, *([_digits(number), _digits(number, bold=True)] if number else [])))
         if panel["compare"] is not None and panel["delta_pct"] is not None:
             out.append(fmt_delta(panel["delta_pct"]))
     if kind == "gauge" and panel["limit"]:
@@ -70,7 +73,44 @@ def _shown(text: str, body: str, lines: list[str]) -> bool:
     return any(lines[i : i + len(want)] == want for i in range(len(lines)))
 
 
-async def _check(snapshot: Any, size: tuple[int, int]) -> None:
+def _compact_expectations(panel: dict[str, Any]) -> list[str]:
+    """Texts a panel's compact line must contain, from the JSON alone."""
+    kind, unit, out = panel["kind"], panel["unit"], []
+    if panel["status"] == "error" and not panel["stale"]:
+        return out
+    if kind in ("stat", "timeseries") and panel["value"] is not None:
+        out.append(fmt_value(panel["value"], unit))
+        if panel["compare"] is not None and panel["delta_pct"] is not None:
+            out.append(fmt_delta(panel["delta_pct"]))
+    if kind == "gauge" and panel["limit"] and panel["limit"]["limit"]:
+        lim = panel["limit"]
+        out.append(fmt_value(lim["used"] / lim["limit"] * 100, "%"))
+    if kind == "toplist" and panel["rows"]:
+        out.append(fmt_value(panel["rows"][0]["value"], unit))
+    if kind == "cost" and panel["value"] is not None:
+        out.append(f"MTD {fmt_money(panel['value'])}")
+    if kind == "alarms":
+        firing = [r for r in panel["rows"] or [] if r["state"] == "ALARM"]
+        if firing:
+            out.append(f"{len(firing)} ALARM")
+    return [e for e in out if e]
+
+
+def _check_compact(screen: Any, doc: dict[str, Any]) -> None:
+    from srvmon.widgets.compact import CompactList
+
+    compact = screen.query_one("#compact", CompactList)
+    by_id = {p["id"]: p for p in doc["panels"]}
+    assert [h.id for h in compact.heads] and {h.id for h in compact.heads} == set(by_id)
+    for head in compact.heads:
+        want = by_id[head.id]
+        line = compact.line_of(head.id).plain
+        assert line.startswith(STATUS_SYMBOL[want["status"]] + " "), (head.id, line, want["status"])
+        for expected in _compact_expectations(want):
+            assert expected in line, f"{head.id}: {expected!r} not in {line!r}"
+
+
+async def _check(snapshot: Any, size: tuple[int, int], layout: str = "auto") -> None:
     import json
 
     from srvmon.tui.app import open_saved
@@ -79,13 +119,16 @@ async def _check(snapshot: Any, size: tuple[int, int]) -> None:
     text = to_json(snapshot)
     doc = json.loads(text)
     again = loads(text)
-    app = open_saved(again, source="one-truth", tz=UTC)
+    app = open_saved(again, source="one-truth", tz=UTC, layout=layout)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         screen = app.board_screen
         assert screen is not None
         await screen.wait_idle()
         await pilot.pause()
+        if screen.mode == "compact":
+            _check_compact(screen, doc)
+            return
         by_id = {p["id"]: p for p in doc["panels"]}
         for frame in screen.query(PanelFrame):
             want = by_id[frame.panel_id]
@@ -106,12 +149,15 @@ async def _check(snapshot: Any, size: tuple[int, int]) -> None:
                 )
 
 
-def assert_screen_matches_json(snapshot: Any, size: tuple[int, int] = (200, 60)) -> None:
-    """Render `snapshot` (read back from its JSON) and check every panel against the JSON."""
+def assert_screen_matches_json(
+    snapshot: Any, size: tuple[int, int] = (200, 60), layout: str = "auto"
+) -> None:
+    """Render `snapshot` (read back from its JSON) in `layout` (auto: grid or compact by size) and check every
+    panel against the JSON: the grid's frames and bodies, or the compact board's lines."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        asyncio.run(_check(snapshot, size))
+        asyncio.run(_check(snapshot, size, layout))
         return
     import threading
 
@@ -119,7 +165,7 @@ def assert_screen_matches_json(snapshot: Any, size: tuple[int, int] = (200, 60))
 
     def run() -> None:
         try:
-            asyncio.run(_check(snapshot, size))
+            asyncio.run(_check(snapshot, size, layout))
         except BaseException as exc:
             errors.append(exc)
 

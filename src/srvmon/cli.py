@@ -51,6 +51,23 @@ def _common(p: argparse.ArgumentParser, sub: bool = True) -> None:
     add_var_argument(p, **d)
 
 
+def _screen_opts(p: argparse.ArgumentParser, *, picture: bool = False) -> None:
+    """How the board is laid out: --layout (and, on the live screen, the wall/kiosk options)."""
+    from srvmon.schema import LAYOUTS
+
+    p.add_argument("--layout", choices=LAYOUTS, help="auto (default: the grid fitted to the screen, one line "
+                   "per panel when it cannot fit), grid or compact")  # fmt: skip
+    if picture:
+        return
+    p.add_argument("--wall", action="store_true", help="wall/kiosk mode: no focus ring, panels needing attention "
+                   "large and first, healthy ones as one-line rows, high contrast")  # fmt: skip
+    p.add_argument(
+        "--cycle", metavar="DUR", help="with --wall: maximise each unhealthy panel in turn, DUR each"
+    )
+    p.add_argument("--on-crit", metavar="CMD", help="run CMD when a panel newly turns critical (the panel in "
+                   "$SRVMON_PANEL/$SRVMON_TITLE); --wall alone rings the terminal bell")  # fmt: skip
+
+
 def _board_opts(p: argparse.ArgumentParser, sub: bool = True) -> None:
     d = _default_kw(sub)
     p.add_argument("--board", metavar="B", help="board name (default: the first)", **d)
@@ -84,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(parser, sub=False)
     _board_opts(parser, sub=False)
     parser.add_argument("--refresh", metavar="DUR", help="refresh interval, e.g. 30s (default: the board's)")
+    _screen_opts(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     snap = sub.add_parser("snapshot", help="export a board headlessly (json, csv, md, txt, svg, html)")
@@ -100,10 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     snap.add_argument("--no-compare", action="store_true", help="skip the compare (week-ago) window")
     snap.add_argument("--from", dest="from_file", metavar="SAVED.json",
                       help="re-render a saved JSON snapshot instead of polling (offline)")  # fmt: skip
+    _screen_opts(snap, picture=True)
 
     opn = sub.add_parser("open", help="show a saved JSON snapshot in the TUI, offline")
     opn.add_argument("file", metavar="SAVED.json")
     _common(opn)
+    _screen_opts(opn, picture=True)
 
     dif = sub.add_parser("diff", help="what changed between two saved snapshots, ranked")
     dif.add_argument("a", metavar="A.json")
@@ -216,7 +236,7 @@ def _read_snapshot(path: str, err: TextIO) -> Snapshot | None:
 
 
 def render_any(snap: Snapshot, fmt: str, size: tuple[int, int], hint: str | None, tz: Any = None,
-               theme: str | None = None) -> str:  # fmt: skip
+               theme: str | None = None, layout: str = "auto") -> str:  # fmt: skip
     """Text formats from srvmon.export; pictures from the TUI layer (the only place that imports Textual)."""
     from srvmon.export import PICTURE_FORMATS, render
 
@@ -224,7 +244,7 @@ def render_any(snap: Snapshot, fmt: str, size: tuple[int, int], hint: str | None
         from srvmon.tui import export as pictures
 
         fn = pictures.render_svg if fmt == "svg" else pictures.render_html
-        return fn(snap, size, hint=hint, tz=tz, theme=theme)
+        return fn(snap, size, hint=hint, tz=tz, theme=theme, layout=layout)
     return render(snap, fmt)
 
 
@@ -279,7 +299,7 @@ def cmd_snapshot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             runtime.close()
         hint = loaded.hint
         tz, theme = _zone(loaded.settings.timezone), loaded.settings.theme
-    text = render_any(snap, args.format, size, hint, tz, theme)
+    text = render_any(snap, args.format, size, hint, tz, theme, args.layout or "auto")
     try:
         if args.output == "-":
             out.write(text)
@@ -306,7 +326,7 @@ def cmd_open(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
     from srvmon.tui.app import open_saved
 
-    open_saved(snap, source=args.file).run()
+    open_saved(snap, source=args.file, layout=args.layout or "auto").run()
     return EXIT_OK
 
 
@@ -379,15 +399,24 @@ def cmd_logs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_board(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from srvmon.model import parse_duration
 
-    refresh_s = None
-    if args.refresh is not None:
+    refresh_s = cycle_s = None
+    for option, text in (("--refresh", args.refresh), ("--cycle", args.cycle)):
+        if text is None:
+            continue
         try:
-            refresh_s = parse_duration(args.refresh)
-            if refresh_s > 86400:
-                raise ValueError(f"{args.refresh!r} is longer than a day; use e.g. 30s, 2m or 1h")
+            seconds = parse_duration(text)
+            if seconds > 86400:
+                raise ValueError(f"{text!r} is longer than a day; use e.g. 30s, 2m or 1h")
         except ValueError as exc:
-            print(f"srvmon: --refresh: {exc}", file=err)
+            print(f"srvmon: {option}: {exc}", file=err)
             return EXIT_USAGE
+        if option == "--refresh":
+            refresh_s = seconds
+        else:
+            cycle_s = seconds
+    if cycle_s and not args.wall:
+        print("srvmon: --cycle needs --wall (the slideshow is part of the wall mode)", file=err)
+        return EXIT_USAGE
     setup = _board_setup(args, err)
     if setup is None:
         return EXIT_USAGE
@@ -396,7 +425,8 @@ def cmd_board(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     runtime = loaded.runtime(clock)
     try:
-        create_app(loaded, runtime, clock, board=args.board, range_=args.range, refresh_s=refresh_s).run()
+        create_app(loaded, runtime, clock, board=args.board, range_=args.range, refresh_s=refresh_s,
+                   layout=args.layout, wall=args.wall, cycle_s=cycle_s, on_crit=args.on_crit).run()  # fmt: skip
     finally:
         runtime.close()
     return EXIT_OK

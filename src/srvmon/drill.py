@@ -1,9 +1,13 @@
-"""Drill-down: the LogQuery behind a panel (its DrillTarget) narrowed by a selected row or series."""
+"""Drill-down: the LogQuery behind a panel (its DrillTarget) narrowed by a selected row or series, and the
+logs around a change event."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from srvmon.model import (
     AlarmRow,
+    ChangeEvent,
     CostRow,
     EventRow,
     HealthRow,
@@ -15,6 +19,7 @@ from srvmon.model import (
     ServiceEdge,
     ServiceNode,
     ShareRow,
+    TimeWindow,
     ToplistRow,
 )
 
@@ -66,3 +71,18 @@ def log_query(
         limit=limit,
     )
     return query
+
+
+#: How far before and after a change event its logs are read (Enter on an event).
+EVENT_MARGIN_S = 5 * 60
+
+
+def event_query(
+    event: ChangeEvent | EventRow, *, margin_s: int = EVENT_MARGIN_S, limit: int = 1000
+) -> LogQuery:
+    """The logs around a change event: its resources, from `margin_s` before to `margin_s` after it."""
+    t = int(event.time.timestamp())
+    window = TimeWindow(
+        datetime.fromtimestamp(t - margin_s, UTC), datetime.fromtimestamp(t + margin_s, UTC), 60
+    )
+    return LogQuery(provider=event.provider, window=window, resources=tuple(event.resources), limit=limit)

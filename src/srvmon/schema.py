@@ -32,7 +32,12 @@ THEMES = (
     "atom-one-light",
     "catppuccin-frappe",
     "catppuccin-macchiato",
+    # srvmon's own (srvmon.tui.themes): colour-blind safe (Okabe-Ito) and high contrast (walls, sunlight)
+    "srvmon-okabe-ito",
+    "srvmon-high-contrast",
 )
+#: Board layouts: auto picks the fitted grid, or one line per panel on small terminals.
+LAYOUTS = ("auto", "grid", "compact")
 #: The most grid rows a board may have (a 200x60 wall screen shows 8; more rows scroll).
 MAX_GRID_ROWS = 100
 
@@ -163,6 +168,11 @@ class Settings(_Model):
     """'local', 'UTC' or an IANA zone such as 'Europe/Paris', for axis labels."""
     timeout: str = "20s"
     """How long one provider may take per refresh before its panels go stale."""
+    layout: Literal["auto", "grid", "compact"] = "auto"
+    """Board layout: 'auto' (the grid fitted to the screen; one line per panel when it cannot fit), 'grid'
+    or 'compact'. `--layout` overrides it."""
+    export_dir: str = ""
+    """Where `e` (SVG of the screen) writes; empty: the user's documents dir + /srvmon (the path is shown)."""
 
     @field_validator("refresh")
     @classmethod

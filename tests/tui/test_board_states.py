@@ -218,29 +218,6 @@ async def test_demo_marker_and_hint_are_visible() -> None:
         assert "no config found: showing the demo; copy config.example.toml" in text
 
 
-async def test_narrow_terminal_reflows_to_one_scrolling_column() -> None:
-    app = build_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        screen = app.screen
-        assert screen.has_class("-narrow")
-        frames = list(screen.query(PanelFrame))
-        assert len(frames) == 12
-        assert all(f.outer_size.width >= 78 for f in frames)  # full width, nothing squeezed
-        tops = [f.virtual_region.y for f in frames]
-        assert tops == sorted(tops) and len(set(tops)) == 12  # one per line band, in reading order
-        last = frames[-1]
-        last.focus()
-        last.scroll_visible(animate=False)
-        await pilot.pause()
-        await pilot.pause()
-        assert "Recent errors" in screen_text(app)
-        await pilot.resize_terminal(200, 60)
-        await pilot.pause()
-        assert not screen.has_class("-narrow")
-        assert frame(app, "api_calls").size.width > 120
-
-
 async def test_stale_age_counts_from_the_last_good_fetch() -> None:
     snap = real_snapshot()
     old = NOW - timedelta(minutes=12)

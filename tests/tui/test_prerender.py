@@ -18,7 +18,7 @@ async def _render_next(prepare: bool) -> tuple[str, int]:
         await settle(app, pilot)
         screen = app.board_screen
         assert screen is not None
-        prepared = prepare_charts(second, screen._geometry()) if prepare else {}
+        prepared = prepare_charts(second, screen.geometry()) if prepare else {}
         screen.apply_snapshot(second, prepared)
         await pilot.pause()
         used = 0

@@ -43,10 +43,11 @@ def test_render_svg_small_size_and_demo_marker() -> None:
     assert max(int(m) for m in re.findall(r"-line-(\d+)\)", svg)) == 23
 
 
-def test_render_html_wraps_the_svg() -> None:
+def test_render_html_is_a_page_of_text() -> None:
     snap = real_snapshot()
     page = render_html(snap, (120, 40))
-    assert page.startswith("<!doctype html>") and "<svg" in page and page.rstrip().endswith("</html>")
+    assert page.startswith("<!doctype html>") and '<pre class="srvmon"' in page and "<svg" not in page
+    assert page.rstrip().endswith("</html>")
     assert "<title>srvmon — Checkout production — 2026-11-20T14:07:30+00:00</title>" in page
 
 

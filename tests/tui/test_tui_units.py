@@ -34,7 +34,7 @@ from srvmon.model import (
     ToplistRow,
 )
 from srvmon.model import PanelHead as PanelSpec
-from srvmon.tui.layout import COLUMNS, narrow, place, row_height
+from srvmon.tui.layout import COLUMNS, choose, fit_rows, place
 from srvmon.tui.refresher import Scheduler
 from srvmon.tui.view import ViewState
 from srvmon.widgets.chart import segments
@@ -178,10 +178,21 @@ def test_place_never_drops_overlapping_or_unpositioned_panels() -> None:
     assert clash.row == 1 and rows == 2
 
 
-def test_row_height_and_narrow() -> None:
-    assert row_height(56, 4) == 14
-    assert row_height(20, 4) == 7  # too short: minimum height, the board scrolls
-    assert narrow(80) and not narrow(120)
+def test_row_heights_fill_the_screen_and_compact_when_they_cannot() -> None:
+    cells, rows = place([spec("s", 0, 0, 6), spec("t", 1, 0, 12, 2, kind="timeseries")])
+    assert fit_rows(cells, rows, 40) is not None and sum(fit_rows(cells, rows, 40)) == 40  # type: ignore[arg-type]
+    heights = fit_rows(cells, rows, 20)
+    assert heights == [
+        7,
+        7,
+        6,
+    ]  # toward what each row wants (a stat 8 lines, a chart 14 over 2 rows), then evenly
+    assert fit_rows(cells, rows, 11) == [3, 4, 4]  # the minimum: the stat row gives up its big digits first
+    assert fit_rows(cells, rows, 8) is None  # 3 + 4 + 4 lines at least
+    assert choose("auto", 80, 40, cells, rows) == "compact"  # narrower than the grid's 100 columns
+    assert choose("auto", 120, 40, cells, rows) == "grid"
+    assert choose("auto", 120, 8, cells, rows) == "compact"
+    assert choose("grid", 80, 8, cells, rows) == "grid"
 
 
 def test_view_state_ranges_zoom_pan_live() -> None:
@@ -194,6 +205,8 @@ def test_view_state_ranges_zoom_pan_live() -> None:
     p = v.pan(-0.5, NOW)
     assert p.end == NOW - timedelta(hours=2) and not p.live
     assert p.pan(0.5, NOW).live
+    assert p.pan(0.5, NOW + timedelta(minutes=5)).live  # the clock moved on while paused: still one press
+    assert not p.pan(0.25, NOW).live
     assert z.pan(-1, NOW).to_live() == ViewState("4h", 14400, None, True)
     assert not v.toggle_compare().compare
 

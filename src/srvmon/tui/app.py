@@ -2,28 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
+from textual.timer import Timer
 
 from srvmon.clock import Clock, FrozenClock, SystemClock, zone
 from srvmon.model import BoardInfo, LogQuery, Snapshot
+from srvmon.tui.alerts import CritWatch
 from srvmon.tui.board_screen import BoardScreen
 from srvmon.tui.commands import SrvmonCommands
 from srvmon.tui.help_screen import HelpScreen
-from srvmon.tui.keys import APP_KEYS, bindings
+from srvmon.tui.keys import APP_KEYS, bindings, help_rows
 from srvmon.tui.refresher import PrefetchedSource, SnapshotSource, StaticSource
+from srvmon.tui.themes import THEMES
 from srvmon.tui.view import ViewState
 from srvmon.writer import write_atomic
 
 if TYPE_CHECKING:
-    from srvmon.config import LoadedConfig
+    from srvmon.config import Board, LoadedConfig
     from srvmon.runtime import Runtime
+
+
+#: How long the app waits for the first (prefetched) poll before showing the board in its loading state.
+FIRST_FRAME_WAIT_S = 0.8
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,8 @@ class BoardView:
 
     info: BoardInfo
     source: Callable[[], SnapshotSource]
+    #: The configured board (live apps): its variables can be changed with `v`.
+    board: Board | None = None
 
     @property
     def name(self) -> str:
@@ -40,6 +52,13 @@ class BoardView:
     @property
     def title(self) -> str:
         return self.info.title
+
+
+def default_export_dir() -> Path:
+    """The user's documents dir + /srvmon (never the current directory, which may be a git checkout)."""
+    import platformdirs
+
+    return Path(platformdirs.user_documents_dir()) / "srvmon"
 
 
 class SrvmonApp(App[None]):
@@ -54,10 +73,14 @@ class SrvmonApp(App[None]):
                  board: str | None = None, range_: str | None = None, refresh_s: float | None = None,
                  hint: str | None = None, tz: tzinfo | None = None, theme: str | None = None,
                  export_dir: Path | None = None, live_refresh: bool = True, prefetch: bool = False,
-                 saved: str | None = None) -> None:  # fmt: skip
+                 saved: str | None = None, layout: str = "auto", wall: bool = False,
+                 cycle_s: float | None = None, on_crit: str | None = None,
+                 loaded: LoadedConfig | None = None) -> None:  # fmt: skip
         super().__init__()
         if not boards:
             raise ValueError("no boards to show")
+        for extra in THEMES:
+            self.register_theme(extra)
         self.boards = list(boards)
         self.runtime = runtime
         self.clock: Clock = clock or SystemClock()
@@ -68,13 +91,26 @@ class SrvmonApp(App[None]):
         self.refresh_override = refresh_s
         #: The saved snapshot's file (offline view), or None when live.
         self.saved = saved
+        #: Layout asked for (auto, grid, compact); the wall (kiosk) mode overrides it.
+        self.layout_name = layout
+        self.wall = wall
+        #: Wall slideshow: seconds each unhealthy panel is shown maximised (None: no slideshow).
+        self.cycle_s = cycle_s
+        #: The config (live apps), for re-resolving board variables (`v`).
+        self.loaded = loaded
+        self.crit_watch = CritWatch(on_crit, bell=wall or on_crit is not None)
         self.current = next((b for b in self.boards if b.name == board), self.boards[0])
         self.view = ViewState.named(range_ or self.current.info.range)
         self._sources: dict[str, SnapshotSource] = {}
+        self._cycle_timer: Timer | None = None
+        self._cycle_index = -1
+        self._frozen = False
         #: Headless export: no key footer, no notifications.
         self.export_mode = False
         if theme and theme in self.available_themes:
             self.theme = theme
+        elif wall:
+            self.theme = "srvmon-high-contrast"
         if prefetch:
             # the first fetch runs while Textual starts up, not after the screen is mounted
             self._sources[self.current.name] = PrefetchedSource(self.current.source(), range_s=self.view.range_s,
@@ -84,17 +120,30 @@ class SrvmonApp(App[None]):
     def _screen_for(self, board: BoardView) -> BoardScreen:
         info = board.info
         if self.refresh_override:
-            from dataclasses import replace
-
             info = replace(info, refresh_s=self.refresh_override)
         source = self._sources.get(board.name)
         if source is None:
             source = self._sources[board.name] = board.source()
+        initial = None
+        if isinstance(source, StaticSource):
+            initial = source.snapshot
+        elif isinstance(source, PrefetchedSource):
+            initial = source.take()
         return BoardScreen(info, source, tz=self.tz, hint=self.hint, live_refresh=self.live_refresh,
-                           saved=self.saved)  # fmt: skip
+                           saved=self.saved, layout_name=self.layout_name, wall=self.wall,
+                           initial=initial)  # fmt: skip
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
+        source = self._sources.get(self.current.name)
+        if isinstance(source, PrefetchedSource):
+            # the first poll is on its way: give it a moment, so the first frame is the whole board with its
+            # data (composed once) rather than a loading board restyled when the data lands
+            deadline = time.monotonic() + FIRST_FRAME_WAIT_S
+            while not source.ready and time.monotonic() < deadline:
+                await asyncio.sleep(0.005)
         self.push_screen(self._screen_for(self.current))
+        if self.wall and self.cycle_s:
+            self._cycle_timer = self.set_interval(self.cycle_s, self._cycle)
 
     def on_unmount(self) -> None:
         for source in self._sources.values():
@@ -127,6 +176,34 @@ class SrvmonApp(App[None]):
         ]
         self.search_commands(commands, placeholder="Switch to board…")
 
+    # -- wall ------------------------------------------------------------------------------------
+    def _cycle(self) -> None:
+        """Slideshow: maximise the next unhealthy panel; after the last one, the whole wall once."""
+        screen = self.board_screen
+        if screen is None or self.screen is not screen or screen.mode != "wall":
+            return
+        from srvmon.tui.wall import Wall
+
+        wall = screen.query_one(Wall)
+        hot = wall.hot
+        self._cycle_index += 1
+        if self._cycle_index >= len(hot):
+            self._cycle_index = -1
+            screen.minimize()
+            return
+        screen.maximize(wall.frames()[hot[self._cycle_index]], container=False)
+
+    def panels_changed(self, screen: BoardScreen, previous: Snapshot | None, snapshot: Snapshot) -> None:
+        """After each refresh: a panel that newly turned critical rings the bell / runs --on-crit."""
+        if not self._frozen:
+            # Everything alive after the first board frame (modules, widgets, the config) lives as long as
+            # the app: moved out of the collector's view, a full collection no longer rescans it - a wall
+            # screen's refresh would otherwise stall ~90 ms now and then (gen-2 collections, 10k functions).
+            self._frozen = True
+            self.call_after_refresh(gc.freeze)  # after the first frame is on screen (cheap: no collection)
+        if screen.saved is None:
+            self.crit_watch.check(self, previous, snapshot)
+
     # -- commands shared by keys and the palette -------------------------------------------------
     def set_range(self, name: str) -> None:
         if (screen := self.board_screen) is not None:
@@ -141,13 +218,15 @@ class SrvmonApp(App[None]):
             screen.action_refresh()
 
     def export_screen(self) -> Path:
-        """Write an SVG of the current screen atomically; the path is shown in a notification."""
+        """Write an SVG of the current screen atomically to the export dir; the path is shown."""
+        from srvmon.tui.svg import fix_svg
+
         now = self.clock.now()
-        directory = self.export_dir or Path.cwd()
+        directory = self.export_dir or default_export_dir()
         path = directory / f"srvmon-{self.current.name}-{now:%Y%m%d-%H%M%S}.svg"
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, self.export_screenshot(title=f"srvmon {self.current.title}"))
+            write_atomic(path, fix_svg(self.export_screenshot(title=f"srvmon {self.current.title}")))
         except OSError as exc:
             self.notify(f"export failed: {exc}", severity="error")
             return path
@@ -170,34 +249,86 @@ class SrvmonApp(App[None]):
 
         self.push_screen(LogsScreen(provider, query, self.clock, runtime=self.runtime))
 
+    def pick_variable(self, board_name: str) -> None:
+        """`v`: choose one of the board's variables, then a value (listed in a worker thread)."""
+        from srvmon.tui.variables import VariablePicker
+
+        view = next((b for b in self.boards if b.name == board_name), None)
+        if view is None or view.board is None or self.loaded is None:
+            self.notify("board variables need the live config (not a saved snapshot)", timeout=3)
+            return
+        if not view.board.variables:
+            self.notify("this board has no variables ([boards.variables.NAME] in the config)", timeout=3)
+            return
+        VariablePicker(self, view.board).start()
+
+    def set_variable(self, board_name: str, name: str, value: str) -> None:
+        """Re-resolve the board for `name` = `value` and show it with a fresh source."""
+        from srvmon.config import ConfigError, resolve_variables
+
+        assert self.loaded is not None
+        try:
+            loaded = resolve_variables(self.loaded, {name: value}, board_name)
+        except ConfigError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return
+        self.loaded = loaded
+        board = loaded.board(board_name)
+        old = next(b for b in self.boards if b.name == board_name)
+        make = old.source
+        if self.runtime is not None:
+            from srvmon.poll import Poller
+
+            runtime, clock = self.runtime, self.clock
+
+            def make() -> SnapshotSource:
+                return Poller(board, runtime, clock)
+
+        new = BoardView(board.info(), make, board)
+        self.boards = [new if b.name == board_name else b for b in self.boards]
+        previous = self._sources.pop(board_name, None)
+        if previous is not None:
+            previous.close()
+        self.notify(f"{name} = {value}", timeout=3)
+        if self.current.name == board_name:
+            self.current = new
+            self.switch_screen(self._screen_for(new))
+
     def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+        if isinstance(self.screen, HelpScreen):
+            return
+        name = getattr(self.screen, "help_title", None) or type(self.screen).__name__.replace("Screen", "")
+        self.push_screen(HelpScreen(help_rows(self.screen), title=f"srvmon keys · {name}"))
 
 
 def create_app(loaded: LoadedConfig, runtime: Runtime, clock: Clock, *, board: str | None = None,
-               range_: str | None = None, refresh_s: float | None = None) -> SrvmonApp:  # fmt: skip
+               range_: str | None = None, refresh_s: float | None = None, layout: str | None = None,
+               wall: bool = False, cycle_s: float | None = None, on_crit: str | None = None) -> SrvmonApp:  # fmt: skip
     """The live app for a loaded config: one Poller per board, all on the shared runtime."""
     from srvmon.poll import Poller
 
-    def source_for(b: object) -> Callable[[], SnapshotSource]:
-        return lambda: Poller(b, runtime, clock)  # type: ignore[arg-type]
+    def source_for(b: Board) -> Callable[[], SnapshotSource]:
+        return lambda: Poller(b, runtime, clock)
 
     settings = loaded.settings
+    export_dir = Path(settings.export_dir).expanduser() if settings.export_dir else None
+    theme = settings.theme if "theme" in settings.model_fields_set or not wall else None
     return SrvmonApp(
-        [BoardView(b.info(), source_for(b)) for b in loaded.boards],
+        [BoardView(b.info(), source_for(b), b) for b in loaded.boards],
         runtime=runtime, clock=clock, board=board, range_=range_ or None, refresh_s=refresh_s,
-        hint=loaded.hint, tz=zone(settings.timezone), theme=settings.theme, prefetch=True,
+        hint=loaded.hint, tz=zone(settings.timezone), theme=theme, prefetch=True,
+        export_dir=export_dir, layout=layout or settings.layout, wall=wall, cycle_s=cycle_s, on_crit=on_crit,
+        loaded=loaded,
     )  # fmt: skip
 
 
 def open_saved(snapshot: Snapshot, *, source: str, tz: tzinfo | None = None, theme: str | None = None,
-               export: bool = False) -> SrvmonApp:  # fmt: skip
+               export: bool = False, layout: str = "auto", wall: bool = False) -> SrvmonApp:  # fmt: skip
     """An app showing one saved snapshot, offline: no provider is called, the clock stays at its time."""
     static = StaticSource(snapshot)
     app = SrvmonApp([BoardView(snapshot.info(), lambda: static)], clock=FrozenClock(snapshot.generated_at),
                     range_=snapshot.range, tz=tz, theme=theme, live_refresh=False,
-                    saved=None if export else source)  # fmt: skip
+                    saved=None if export else source, layout=layout, wall=wall)  # fmt: skip
     app.view = ViewState.named(snapshot.range if snapshot.range in ViewState.names() else "4h",
                                compare=snapshot.compare is not None)  # fmt: skip
     if snapshot.range not in ViewState.names():

@@ -1,4 +1,5 @@
-"""Grid placement from panel positions (12 columns), and the one-column reflow for narrow terminals."""
+"""Board layouts: grid placement from panel positions (12 columns) with row heights fitted to the screen,
+the choice between grid and compact (one line per panel), and the attention order compact and wall use."""
 
 from __future__ import annotations
 
@@ -6,23 +7,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from srvmon.model import PanelHead as PanelSpec
+from srvmon.model import PanelSnapshot
 
 COLUMNS = 12
-#: Below this many terminal columns the board reflows to one scrolling column.
+#: Below this many terminal columns the board shows the compact layout (auto mode).
 MIN_GRID_WIDTH = 100
-#: Minimum lines per grid row unit (a stat panel: border + big digits + delta).
-MIN_ROW_HEIGHT = 7
-#: Lines a panel gets in the one-column layout, by kind.
-NARROW_HEIGHT = {
-    "stat": 8,
-    "gauge": 7,
-    "timeseries": 14,
-    "toplist": 12,
-    "alarms": 8,
-    "cost": 14,
-    "health": 12,
-    "logs": 10,
+#: Lines a panel needs at least and would like (border included), by kind, for a panel one grid row high.
+#: A taller panel spreads its need over its rows. Unknown kinds use DEFAULT_LINES.
+KIND_LINES: dict[str, tuple[int, int]] = {
+    "stat": (3, 8),
+    "gauge": (4, 7),
+    "timeseries": (7, 14),
+    "toplist": (4, 12),
+    "alarms": (3, 8),
+    "cost": (4, 12),
+    "health": (4, 10),
+    "logs": (3, 8),
+    "events": (3, 8),
+    "text": (3, 8),
 }
+DEFAULT_LINES = (3, 8)
+#: Layout names accepted by `--layout` (auto picks grid or compact from the terminal size).
+LAYOUTS = ("auto", "grid", "compact")
+#: Attention rank of a panel state: critical first, then warnings, failures, no data, healthy, loading.
+ATTENTION = {"crit": 0, "warn": 1, "error": 2, "stale": 2, "nodata": 3, "ok": 4, "loading": 5}
 
 
 @dataclass(frozen=True)
@@ -89,19 +97,77 @@ def place(panels: Sequence[PanelSpec]) -> tuple[list[Cell], int]:
     return ordered, total_rows
 
 
-def row_height(available_lines: int, rows: int) -> int:
-    """Lines per grid row: fill the screen when it is tall enough, else MIN_ROW_HEIGHT and scroll."""
+def row_needs(cells: Sequence[Cell], rows: int) -> tuple[list[int], list[int]]:
+    """(minimum, wanted) lines per grid row: the largest share of any panel covering that row."""
+    low = [2] * rows
+    want = [2] * rows
+    for cell in cells:
+        if cell.panel is None:
+            continue
+        lo, hi = KIND_LINES.get(cell.panel.kind, DEFAULT_LINES)
+        per_lo = -(-lo // cell.height)
+        per_hi = -(-hi // cell.height)
+        for r in range(cell.row, min(rows, cell.row + cell.height)):
+            low[r] = max(low[r], per_lo)
+            want[r] = max(want[r], per_hi)
+    return low, want
+
+
+def fit_rows(cells: Sequence[Cell], rows: int, available: int) -> list[int] | None:
+    """Lines for each grid row so the whole board fills `available` lines; None when even the minimum
+    heights do not fit (the caller shows the compact layout, or scrolls a forced grid).
+
+    Every row gets its minimum; the lines left go first to the rows furthest below what they want (in
+    proportion), then evenly, so a wall screen is filled and a laptop screen shows everything."""
     if rows <= 0:
-        return MIN_ROW_HEIGHT
-    return max(MIN_ROW_HEIGHT, available_lines // rows)
+        return []
+    low, want = row_needs(cells, rows)
+    if sum(low) > available:
+        return None
+    heights = list(low)
+    spare = available - sum(heights)
+    deficit = [w - h for w, h in zip(want, heights, strict=True)]
+    total = sum(deficit)
+    if total > 0 and spare > 0:
+        give = min(spare, total)
+        shares = [give * d / total for d in deficit]
+        floors = [int(s) for s in shares]
+        for i, f in enumerate(floors):
+            heights[i] += f
+        left = give - sum(floors)
+        for i in sorted(range(rows), key=lambda i: shares[i] - floors[i], reverse=True)[:left]:
+            heights[i] += 1
+        spare -= give
+    for i in range(spare):
+        heights[i % rows] += 1
+    return heights
 
 
-def narrow(width: int) -> bool:
-    return width < MIN_GRID_WIDTH
+def min_heights(cells: Sequence[Cell], rows: int) -> list[int]:
+    """The minimum line count of each row (a forced grid that does not fit scrolls at these)."""
+    return row_needs(cells, rows)[0]
 
 
-def narrow_height(spec: PanelSpec) -> int:
-    base = NARROW_HEIGHT.get(spec.kind, 8)
-    if spec.position is not None and spec.position.height > 1 and spec.kind not in ("stat", "gauge"):
-        base += 4 * (spec.position.height - 1)
-    return base
+def choose(layout: str, width: int, height: int, cells: Sequence[Cell], rows: int) -> str:
+    """'grid' or 'compact' for `layout` ('auto' decides: compact when narrower than MIN_GRID_WIDTH or when
+    the grid's minimum heights do not fit `height` lines)."""
+    if layout in ("grid", "compact"):
+        return layout
+    if width < MIN_GRID_WIDTH:
+        return "compact"
+    return "grid" if fit_rows(cells, rows, height) is not None else "compact"
+
+
+def state_of(panel: PanelSnapshot | None) -> str:
+    """The attention state of a panel: loading, stale, or its status."""
+    if panel is None:
+        return "loading"
+    if panel.stale:
+        return "stale"
+    return panel.status
+
+
+def by_attention(heads: Sequence[PanelSpec], panels: dict[str, PanelSnapshot]) -> list[PanelSpec]:
+    """Panels in attention order (critical, warning, failing, no data, healthy), board order within each."""
+    order = {h.id: i for i, h in enumerate(heads)}
+    return sorted(heads, key=lambda h: (ATTENTION.get(state_of(panels.get(h.id)), 5), order[h.id]))

@@ -104,6 +104,16 @@ def _zone_name(tz: tzinfo, at: datetime) -> str:
     return "UTC" if tz is UTC else (tz.tzname(at) or "local")
 
 
+def window_span(w: TimeWindow, tz: tzinfo) -> str:
+    """'2026-11-30 06:52–07:52 UTC', with the end's date too when the window crosses midnight or spans days
+    ('2026-11-29 06:52 – 2026-11-30 06:52 UTC')."""
+    start, end = w.start.astimezone(tz), w.end.astimezone(tz)
+    zone = _zone_name(tz, start)
+    if start.date() == end.date():
+        return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} {zone}"
+    return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M} {zone}"
+
+
 def _fmt_range(seconds: int) -> str:
     for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size and seconds % size == 0:
@@ -117,7 +127,7 @@ def _fmt_range(seconds: int) -> str:
 class StatusChooser(ModalScreen[str | None]):
     """Pick a status class (or any); dismisses with the choice, Esc keeps the current one."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "cancel", "Cancel")]
 
     def __init__(self, current: str | None) -> None:
         super().__init__()
@@ -147,7 +157,7 @@ class ColumnChooser(ModalScreen[tuple[str, ...] | None]):
     """Pick which JSON message fields show as columns (space toggles, Enter applies)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
+        Binding("escape,q", "cancel", "Cancel"),
         Binding("enter", "apply", "Apply", priority=True),
     ]
 
@@ -187,16 +197,23 @@ class LogsScreen(Screen[None]):
     CSS_PATH = "logs.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("slash", "filter", "Filter"),
-        Binding("r", "toggle_regex", "Regex"),
-        Binding("e", "toggle_errors", "Errors"),
-        Binding("s", "choose_status", "Status"),
-        Binding("left_square_bracket", "widen", "Wider"),
-        Binding("right_square_bracket", "narrow", "Narrower"),
-        Binding("f", "toggle_follow", "Follow"),
-        Binding("c", "choose_columns", "Columns"),
-        Binding("R", "reload", "Reload", show=False),
+        Binding("escape,q", "back", "Back", tooltip="close the filter box, or back to the board"),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            tooltip="filter: text (regex after r); field=value words filter JSON fields",
+        ),  # fmt: skip
+        Binding("r", "toggle_regex", "Regex", tooltip="the filter text is a regular expression (on/off)"),
+        Binding("e", "toggle_errors", "Errors", tooltip="errors only (on/off)"),
+        Binding("s", "choose_status", "Status", tooltip="status class: any, 2xx, 3xx, 4xx, 5xx"),
+        Binding("left_square_bracket", "widen", "Wider", tooltip="a wider time window (5m … 1w)"),
+        Binding("right_square_bracket", "narrow", "Narrower", tooltip="a narrower time window"),
+        Binding(
+            "f", "toggle_follow", "Follow", tooltip="follow: fetch new records every few seconds (on/off)"
+        ),
+        Binding("c", "choose_columns", "Columns", tooltip="pick JSON fields shown as columns"),
+        Binding("R", "reload", "Reload", show=False, tooltip="fetch the records again"),
     ]
 
     def __init__(
@@ -398,10 +415,7 @@ class LogsScreen(Screen[None]):
         title.append(clean(self.provider.name), style="bold")
         title.append("  ")
         title.append(", ".join(clean(r) for r in q.resources) if q.resources else "all resources")
-        start, end = w.start.astimezone(self.tz), w.end.astimezone(self.tz)
-        title.append(
-            f"  {start:%Y-%m-%d %H:%M}–{end:%H:%M} {_zone_name(self.tz, start)} ({_fmt_range(w.duration_s)})"
-        )
+        title.append(f"  {window_span(w, self.tz)} ({_fmt_range(w.duration_s)})")
         if self.following:
             title.append("  ● following", style="bold")
         if getattr(self.provider, "is_demo", False):
@@ -432,8 +446,11 @@ class LogsScreen(Screen[None]):
             status.append("  loading…", style="italic")
         else:
             status.append(f"  {shown:,} of {held:,} records")
+            if self.result is not None and self.result.truncated:
+                status.append(f"  capped: the newest {held:,} ({self.log_query.limit:,} at most; narrow the window "
+                              "or filter to see older ones)", style="bold")  # fmt: skip
             if self.result is not None and self.result.partial:
-                status.append("  (partial)")
+                status.append("  partial: the provider did not read every source in time", style="bold")
             if self.result is not None and self.result.warnings:
                 status.append("  " + "; ".join(clean(w) for w in self.result.warnings[:2]), style="italic")
         if self.filter_error:

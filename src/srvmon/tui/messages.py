@@ -10,6 +10,7 @@ from typing import Any
 from textual.message import Message
 
 from srvmon.model import Snapshot
+from srvmon.tui.view import ViewState
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class SnapshotReady(Message):
     """The new board data."""
     prepared: Mapping[str, Any] = field(default_factory=dict)
     """Panel id -> a chart the worker built ahead (plain data: key, panel, content), swapped in if it fits."""
+    view: ViewState | None = None
+    """The view the request was made for (the header says 'loading' while a newer one is on its way)."""
 
 
 @dataclass

@@ -80,10 +80,12 @@ class RecordScreen(Screen[None]):
     CSS_PATH = "logs.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("i", "invocation", "Invocation"),
-        Binding("o", "open_link", "Console link"),
-        Binding("y", "copy", "Copy JSON"),
+        Binding("escape,q", "back", "Back", tooltip="back to the records"),
+        Binding(
+            "i", "invocation", "Invocation", tooltip="every line of this record's invocation (request id)"
+        ),
+        Binding("o", "open_link", "Console link", tooltip="show the record's console link"),
+        Binding("y", "copy", "Copy JSON", tooltip="copy the whole record as JSON"),
     ]
 
     def __init__(

@@ -59,6 +59,17 @@ class PrefetchedSource:
         finally:
             self._done.set()
 
+    def take(self) -> Snapshot | None:
+        """The prefetched snapshot if it is ready (it then counts as the first poll), else None."""
+        if self._used or not self._done.is_set() or self._error is not None:
+            return None
+        self._used = True
+        return self._result
+
+    @property
+    def ready(self) -> bool:
+        return self._done.is_set()
+
     def poll(self, *, range_s: int | None = None, end: datetime | None = None, compare: bool = True,
              force: bool = False, range_label: str | None = None) -> Snapshot:  # fmt: skip
         if not self._used:

@@ -10,6 +10,8 @@ from srvmon.model import RANGES, range_label
 RANGE_NAMES: tuple[str, ...] = tuple(RANGES)
 MIN_RANGE_S = 15 * 60
 MAX_RANGE_S = 90 * 86400
+#: Panning forward to within this share of a window from now goes live.
+LIVE_SNAP = 0.1
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,10 @@ class ViewState:
         return replace(self, range_s=span)
 
     def pan(self, fraction: float, now: datetime) -> ViewState:
-        """Move the window by `fraction` of its length (negative = into the past); reaching now goes live."""
+        """Move the window by `fraction` of its length (negative = into the past); reaching now goes live
+        in that one press - also when the clock moved on while paused (within LIVE_SNAP of a window)."""
         end = (self.end or now) + timedelta(seconds=self.range_s * fraction)
-        if end >= now:
+        if end >= now - timedelta(seconds=max(60.0, self.range_s * LIVE_SNAP)):
             return replace(self, end=None)
         return replace(self, end=end)
 

@@ -11,7 +11,7 @@ from textual.color import Color
 from textual.widget import Widget
 
 from srvmon.fmt import STATUS_VAR
-from srvmon.model import PanelSeries, PanelSnapshot, Row
+from srvmon.model import ChangeEvent, PanelSeries, PanelSnapshot, Row
 from srvmon.sanitize import clean as _clean
 
 
@@ -20,7 +20,41 @@ def clean(text: Any) -> str:
     return _clean(str(text))
 
 
-class PanelBody(Widget):
+def note_text(note: str, title: str) -> str:
+    """A panel note as shown beside its panel: cleaned, without the panel's own title in front of it
+    ('API Gateway p99 (checkout-api) +199% since …' on the API Gateway p99 panel reads '(checkout-api) +199%
+    since …')."""
+    text = clean(note)
+    head = clean(title)
+    if head and text.startswith(head + " ") and len(text) > len(head) + 1:
+        return text[len(head) + 1 :]
+    return text
+
+
+class Themed:
+    """Colours from the app theme's variables, for widgets that draw Rich text (UI thread only)."""
+
+    def theme_color(self, name: str) -> Color:
+        """A colour from the app theme's variables ('success', 'warning', 'error', 'primary', ...)."""
+        variables: dict[str, str] = self.app.theme_variables  # type: ignore[attr-defined]  # a Widget's app
+        value = variables.get(name) or variables.get("foreground") or "white"
+        try:
+            return Color.parse(value)
+        except Exception:
+            return Color.parse(variables.get("foreground", "white"))
+
+    def status_style(self, status: str, *, bold: bool = False) -> Style:
+        return Style(color=self.theme_color(STATUS_VAR.get(status, "foreground")).rich_color, bold=bold)
+
+    def fg(self, name: str) -> Style:
+        """A foreground style in the theme colour `name`."""
+        return Style(color=self.theme_color(name).rich_color)
+
+    def muted(self) -> Style:
+        return Style(color=self.theme_color("foreground-muted").rich_color)
+
+
+class PanelBody(Themed, Widget):
     """A panel's content. `show(panel)` replaces the data; rendering reads only that data (and decides
     nothing: statuses and numbers come from the Snapshot)."""
 
@@ -40,10 +74,13 @@ class PanelBody(Widget):
         self.cursor: int | None = None
         #: Compare overlay shown (the `w` key); bodies without an overlay ignore it.
         self.compare = True
+        #: The change events on this panel's resources (from Snapshot.events), oldest first.
+        self.events: tuple[ChangeEvent, ...] = ()
 
-    def show(self, panel: PanelSnapshot) -> None:
-        """Take new data and redraw."""
+    def show(self, panel: PanelSnapshot, events: tuple[ChangeEvent, ...] = ()) -> None:
+        """Take new data (and the panel's change events) and redraw."""
         self.panel = panel
+        self.events = events
         count = self.row_count()
         if self.cursor is not None and self.cursor >= count:
             self.cursor = count - 1 if count else None
@@ -79,23 +116,3 @@ class PanelBody(Widget):
         if self.cursor is None or self.cursor >= len(items):
             return None
         return items[self.cursor]
-
-    # -- colours from the theme ------------------------------------------------------------------
-    def theme_color(self, name: str) -> Color:
-        """A colour from the app theme's variables ('success', 'warning', 'error', 'primary', ...)."""
-        variables = self.app.theme_variables
-        value = variables.get(name) or variables.get("foreground") or "white"
-        try:
-            return Color.parse(value)
-        except Exception:
-            return Color.parse(variables.get("foreground", "white"))
-
-    def status_style(self, status: str, *, bold: bool = False) -> Style:
-        return Style(color=self.theme_color(STATUS_VAR.get(status, "foreground")).rich_color, bold=bold)
-
-    def fg(self, name: str) -> Style:
-        """A foreground style in the theme colour `name`."""
-        return Style(color=self.theme_color(name).rich_color)
-
-    def muted(self) -> Style:
-        return Style(color=self.theme_color("foreground-muted").rich_color)

@@ -23,7 +23,12 @@ class GaugeView(PanelBody):
         if lim is None or not lim.limit:
             return Text(f"{STATUS_SYMBOL.get(p.status, '')} {fmt_value(p.value, p.unit)}", style=style)
         pct = lim.used / lim.limit * 100
-        head = Text(f"{STATUS_SYMBOL.get(p.status, '')} {fmt_value(pct, '%')}", style=style)
+        head = Text(
+            f"{STATUS_SYMBOL.get(p.status, '')} {fmt_value(pct, '%')}",
+            style=style,
+            no_wrap=True,
+            overflow="ellipsis",
+        )
         head.append(" of limit", style=self.muted())
         top = [r for r in p.rows or () if isinstance(r, ShareRow)]
         who = top[0].name if top else lim.resource
@@ -33,7 +38,12 @@ class GaugeView(PanelBody):
         fill = bar(pct / 100, width).rstrip()
         gauge.append(fill, style=style)
         gauge.append("░" * (width - len(fill)), style=self.muted())
-        used = Text(f" {fmt_value(lim.used, p.unit)} / {fmt_value(lim.limit, p.unit)}", style=self.muted())
+        used = Text(
+            f" {fmt_value(lim.used, p.unit)} / {fmt_value(lim.limit, p.unit)}",
+            style=self.muted(),
+            no_wrap=True,
+            overflow="ellipsis",
+        )
         if lim.time_to_limit_s is not None:
             ttl = Text(f" full in {fmt_duration(lim.time_to_limit_s)}", style=self.fg("warning"))
         else:

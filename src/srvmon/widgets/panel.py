@@ -17,8 +17,8 @@ from textual.widget import Widget
 
 from srvmon import kinds
 from srvmon.fmt import STATUS_SYMBOL, fmt_age
-from srvmon.model import PanelHead, PanelSeries, PanelSnapshot, Row
-from srvmon.widgets.base import PanelBody, clean
+from srvmon.model import ChangeEvent, PanelHead, PanelSeries, PanelSnapshot, Row
+from srvmon.widgets.base import PanelBody, clean, note_text
 from srvmon.widgets.line import TextLine
 
 STATES = ("loading", "ok", "stale", "error", "nodata")
@@ -56,6 +56,9 @@ def panel_state(panel: PanelSnapshot | None) -> str:
 class PanelFrame(Widget, can_focus=True):
     """A focusable bordered panel. Enter posts DrillDown."""
 
+    #: Maximisable even when not focusable (the wall's slideshow).
+    ALLOW_MAXIMIZE = True
+
     DEFAULT_CSS = """
     PanelFrame {
         border: round $foreground 30%;
@@ -89,16 +92,22 @@ class PanelFrame(Widget, can_focus=True):
             self.row = row
             """The selected row or series, or None for the whole panel."""
 
-    def __init__(self, head: PanelHead, *, tz: tzinfo | None = None) -> None:
-        # born in the loading state, so mounting styles it once (no restyle from on_mount)
-        super().__init__(id=f"panel-{head.id}", classes="-state-loading -show-message")
+    def __init__(self, head: PanelHead, *, tz: tzinfo | None = None, panel: PanelSnapshot | None = None,
+                 now: datetime | None = None, events: tuple[ChangeEvent, ...] = ()) -> None:  # fmt: skip
+        # born in its final state (the data, when it is already there, else loading), so mounting styles it
+        # once: a class change later restyles the whole subtree
+        state = panel_state(panel)
         self.head = head
         self.panel_id = head.id
         self.tz = tz
-        self.panel: PanelSnapshot | None = None
-        self.now: datetime | None = None
+        self.panel: PanelSnapshot | None = panel
+        self.now: datetime | None = now
+        self.state = state
+        self.events: tuple[ChangeEvent, ...] = events
+        super().__init__(id=f"panel-{head.id}", classes=" ".join(sorted(self._wanted_classes())))
         self.body: PanelBody = body_class(head.kind)(tz=tz)
-        self.state = "loading"
+        if panel is not None and (panel.status != "error" or panel.stale):
+            self.body.show(panel, events)
         #: What the border shows now: setting a border title repaints the whole frame, so only on change.
         self._chrome: tuple[str, str | None] | None = None
 
@@ -116,35 +125,43 @@ class PanelFrame(Widget, can_focus=True):
         return self.head.title
 
     def compose(self) -> ComposeResult:
-        yield TextLine(Text("loading…"), classes="message")
+        yield TextLine(self._message() or Text("loading…"), classes="message")
         yield self.body
 
     def on_mount(self) -> None:
         self._update_chrome()
 
-    def show(self, panel: PanelSnapshot, now: datetime | None = None) -> None:
-        """New data for this panel (state, status and body)."""
-        if panel == self.panel and (not panel.stale or now == self.now):
+    def show(
+        self, panel: PanelSnapshot, now: datetime | None = None, events: tuple[ChangeEvent, ...] = ()
+    ) -> None:
+        """New data for this panel (state, status, body and the change events on its resources)."""
+        if panel == self.panel and events == self.events and (not panel.stale or now == self.now):
             return  # nothing this panel shows changed: no repaint
         self.panel = panel
         self.now = now
+        self.events = events
         self.state = panel_state(panel)
         if panel.status != "error" or panel.stale:
-            self.body.show(panel)
+            self.body.show(panel, events)
         self._update_chrome()
 
     def set_compare(self, on: bool) -> None:
         self.body.set_compare(on)
 
+    def _wanted_classes(self) -> set[str]:
+        p = self.panel
+        wanted = {f"-state-{self.state}"}
+        if p is not None:
+            wanted.add(f"-{p.status}")
+        if self._message() is not None:
+            wanted.add("-show-message")
+        return wanted
+
     def _update_chrome(self) -> None:
         p = self.panel
         status = p.status if p is not None else "nodata"
         message = self._message()
-        wanted = {f"-state-{self.state}"}
-        if p is not None:
-            wanted.add(f"-{status}")
-        if message is not None:
-            wanted.add("-show-message")
+        wanted = self._wanted_classes()
         current = set(self.classes) & _MANAGED_CLASSES
         if current != wanted:
             # one restyle for the whole change (each set_class would restyle the subtree again)
@@ -163,7 +180,7 @@ class PanelFrame(Widget, can_focus=True):
             title.append(clean(self.head.title))
             self.border_title = title
             self.border_subtitle = subtitle
-        if message is not None:
+        if message is not None and self.is_mounted:
             self.query_one(".message", TextLine).update(message)
 
     def _subtitle(self) -> Text | None:
@@ -180,9 +197,15 @@ class PanelFrame(Widget, can_focus=True):
             return Text("⊘ error")
         if self.state == "nodata":
             return Text("∅ " + (clean(p.notes[0])[:50] if p.value is not None and p.notes else "no data"))
-        if p.range:
-            return Text(p.range)
-        return None
+        parts = [*self.notes(), *([p.range] if p.range else [])]
+        return Text(" · ".join(parts)) if parts else None
+
+    def notes(self) -> list[str]:
+        """The panel's notes as shown (a text panel's note is its body, not a note)."""
+        p = self.panel
+        if p is None or self.kind == "text":
+            return []
+        return [note_text(n, self.head.title) for n in p.notes]
 
     def _message(self) -> Text | None:
         """Text that replaces the body: loading, error without data, no data at all."""

@@ -13,6 +13,8 @@ from srvmon.fmt import STATUS_SYMBOL, ellipsize, fmt_delta, fmt_value, short_uni
 from srvmon.model import PanelSeries, Row, ToplistRow
 from srvmon.widgets.base import PanelBody, clean
 
+#: A ranked name keeps at least this many cells (bars and the change column give way first).
+TOPLIST_NAME_MIN = 16
 #: Sort orders cycled by `s`: (label, key, descending).
 SORTS: tuple[tuple[str, str, bool], ...] = (
     ("value ↓", "value", True),
@@ -63,10 +65,15 @@ class TopList(PanelBody):
             return 0
         return max(0, min(self.cursor - height + 1, count - height)) if self.cursor >= height else 0
 
+    def head_lines(self, count: int) -> int:
+        """1 when the 'sorted by' line fits (all rows still shown, or room to spare), else 0."""
+        return 1 if self.size.height >= min(count + 1, 6) else 0
+
     def on_click(self, event: events.Click) -> None:
         rows = self.rows()
-        height = max(1, self.size.height - 1)
-        index = self._first_visible(len(rows), height) + event.y - 1
+        head = self.head_lines(len(rows))
+        height = max(1, self.size.height - head)
+        index = self._first_visible(len(rows), height) + event.y - head
         if 0 <= index < len(rows):
             self.cursor = index
             self.refresh()
@@ -77,26 +84,36 @@ class TopList(PanelBody):
             return Text("")
         rows = self.rows()
         width = max(10, self.size.width)
-        height = max(1, self.size.height - 1)
+        head_lines = self.head_lines(len(rows))
+        height = max(1, self.size.height - head_lines)
         unit = short_unit(p.unit)
         values = [abs(r.value) for r in rows if r.value is not None]
         top = max(values, default=0.0) or 1.0
         value_w = max((len(fmt_value(r.value, unit)) for r in rows), default=1)
         delta_w = 6 if self.compare and p.compare is not None else 0
         bar_w = max(0, min(20, (width - value_w - delta_w - 6) // 4))
-        name_w = max(4, width - value_w - delta_w - bar_w - 6)
+        longest = max((len(clean(r.name or r.resource or "?")) for r in rows), default=4)
+        # names first: on a narrow panel the bars go, then the change column, before a name is cut short
+        if width - value_w - delta_w - bar_w - 6 < min(longest, TOPLIST_NAME_MIN):
+            bar_w = 0
+        if width - value_w - delta_w - 6 < min(longest, TOPLIST_NAME_MIN):
+            delta_w = 0
+        # a very narrow panel drops the rank number before cutting names further
+        rank = width - value_w - delta_w - bar_w - 6 >= min(longest, 10)
+        name_w = max(4, width - value_w - delta_w - bar_w - (6 if rank else 4))
         out = Text(no_wrap=True, overflow="ellipsis")
         head = f"sorted by {SORTS[self.sort_index][0]}" + (
             f" · {clean(p.unit)}" if p.unit and not unit else ""
         )
-        out.append(f"{head:<{width}}"[:width] + "\n", style=self.muted())
+        if head_lines:
+            out.append(f"{head:<{width}}"[:width] + "\n", style=self.muted())
         start = self._first_visible(len(rows), height)
         for i, row in enumerate(rows[start : start + height], start=start):
             name = ellipsize(clean(row.name or row.resource or "?"), name_w)
             frac = abs(row.value) / top if row.value is not None else 0.0
             line = Text(no_wrap=True)
             line.append(STATUS_SYMBOL.get(row.status, " "), style=self.status_style(row.status))
-            line.append(f"{i + 1:>2} {name:<{name_w}} ")
+            line.append(f"{i + 1:>2} {name:<{name_w}} " if rank else f" {name:<{name_w}} ")
             if bar_w:
                 line.append(("█" * int(round(frac * bar_w))).ljust(bar_w), style=self.fg("primary"))
             line.append(

@@ -1,0 +1,167 @@
+"""Prints how fast the real `srvmon --demo` reacts in a real terminal (tmux), side by side with a Textual
+hello-world measured the same way in the same run: start-up to the first complete board frame, and each
+key to its first visible response and to its final frame (range change, Enter to the logs, Esc back,
+maximise and restore). Goals (issue 12): first complete frame <= 2x hello-world, every key <= 100 ms.
+
+The screen is read with `tmux capture-pane` every few milliseconds; a key's time runs from `send-keys` to
+the first capture showing the expected screen, so the same capture overhead is in the hello-world's figure.
+
+Run: .venv/bin/python benchmarks/tui_keys.py [--size 120x40] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+NOW = "2026-11-20T14:07:30Z"
+POLL_S = 0.004
+HELLO = r"""
+from textual.app import App
+from textual.widgets import Static
+
+class Hello(App):
+    BINDINGS = [("x", "flip", "Flip")]
+    def compose(self):
+        yield Static("hello, world", id="s")
+    def action_flip(self):
+        s = self.query_one("#s", Static)
+        s.update("flipped" if "hello" in str(s.render()) else "hello, world")
+Hello().run()
+"""
+
+
+class Tmux:
+    def __init__(self, socket: str, size: tuple[int, int]) -> None:
+        self.base, self.socket, self.size = socket, socket, size
+        self.started = 0
+
+    def run(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True,
+                              timeout=10).stdout  # fmt: skip
+
+    def start(self, command: str) -> float:
+        self.run("kill-server")
+        self.started += 1  # a fresh server each time: a dying one could take the new session with it
+        self.socket = f"{self.base}-{self.started}"
+        t0 = time.perf_counter()
+        self.run("new-session", "-d", "-s", "b", "-x", str(self.size[0]), "-y", str(self.size[1]), command)
+        return t0
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", "b")
+
+    def wait(self, ok: Callable[[str], bool], since: float, timeout: float = 30.0, what: str = "") -> float:
+        while True:
+            text = self.screen()
+            now = time.perf_counter()
+            if ok(text):
+                return now - since
+            if now - since > timeout:
+                raise SystemExit(f"timed out waiting for {what or 'the screen'}; the screen was:\n{text}")
+            time.sleep(POLL_S)  # a benchmark polls the terminal; no test waits on this
+
+    def key(self, key: str, ok: Callable[[str], bool], first: Callable[[str], bool] | None = None,
+            what: str = "") -> tuple[float, float]:  # fmt: skip
+        t0 = time.perf_counter()
+        self.run("send-keys", "-t", "b", key)
+        early = self.wait(first, t0, what=what) if first is not None else None
+        final = self.wait(ok, t0, what=what)
+        return (early if early is not None else final), final
+
+    def stop(self) -> None:
+        self.run("kill-server")
+
+
+def board_ready(text: str) -> bool:
+    return "refreshed" in text and "loading" not in text and "…" not in text.splitlines()[1][:6]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="120x40")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    if shutil.which("tmux") is None:
+        raise SystemExit("tmux is not installed")
+    w, h = (int(x) for x in args.size.split("x"))
+    srvmon = str(Path(sys.executable).with_name("srvmon"))
+    env = f"env SRVMON_NOW={NOW} TERM=xterm-256color"
+    tmux = Tmux(f"srvmon-bench-{os.getpid()}", (w, h))
+    hello_start, board_start, saved_start = [], [], []
+    saved = Path(f"/tmp/srvmon-bench-{os.getpid()}.json")
+    subprocess.run(
+        [srvmon, "--demo", "--now", NOW, "snapshot", "--format", "json", "-o", str(saved)], check=True
+    )
+    keys: dict[str, list[tuple[float, float]]] = {}
+    hello_key: list[float] = []
+    try:
+        for _ in range(args.repeat):
+            t0 = tmux.start(f"{sys.executable} -c '{HELLO}'")
+            hello_start.append(tmux.wait(lambda s: "hello, world" in s, t0, what="hello-world"))
+            hello_key.append(tmux.key("x", lambda s: "flipped" in s, what="hello-world key")[1])
+            t0 = tmux.start(f"{env} {srvmon} open {saved}")
+            saved_start.append(
+                tmux.wait(
+                    lambda s: "saved snapshot taken" in s and "…" not in s.splitlines()[1][:6],
+                    t0,
+                    what="the saved board",
+                )
+            )
+            t0 = tmux.start(f"{env} {srvmon} --demo")
+            board_start.append(tmux.wait(board_ready, t0, what="the board"))
+            scenarios: list[tuple[str, str, Callable[[str], bool], Callable[[str], bool] | None]] = [
+                ("range 1h (key 1)", "1", lambda s: "[1h]" in s and board_ready(s), lambda s: "[1h]" in s),
+                (
+                    "range back to 4h (key 2)",
+                    "2",
+                    lambda s: "[4h]" in s and board_ready(s),
+                    lambda s: "[4h]" in s,
+                ),
+                ("maximise (f)", "f", lambda s: "Requests/s" in s and "API calls" not in s, None),
+                ("restore (f)", "f", lambda s: "API calls" in s, None),
+                (
+                    "Enter to the logs",
+                    "Enter",
+                    lambda s: "LOGS" in s and "records" in s and "loading" not in s,
+                    lambda s: "LOGS" in s,
+                ),
+                ("Esc back to the board", "Escape", lambda s: "LOGS" not in s and board_ready(s), None),
+            ]
+            for name, key, ok, first in scenarios:
+                keys.setdefault(name, []).append(tmux.key(key, ok, first, what=name))
+                time.sleep(0.3)  # let the screen go idle between keys (not measured)
+    finally:
+        tmux.stop()
+        saved.unlink(missing_ok=True)
+    h_med, b_med = statistics.median(hello_start), statistics.median(board_start)
+    print(f"tmux {w}x{h}, {args.repeat} runs each, median (min-max)")
+    print(
+        f"start-up: hello-world {h_med * 1000:.0f} ms ({min(hello_start) * 1000:.0f}-{max(hello_start) * 1000:.0f}); "
+        f"srvmon first complete board frame {b_med * 1000:.0f} ms "
+        f"({min(board_start) * 1000:.0f}-{max(board_start) * 1000:.0f}): {b_med / h_med:.2f}x (goal <= 2x)"
+    )
+    s_med = statistics.median(saved_start)
+    print(
+        f"          srvmon open SAVED.json (the same board, no provider work) {s_med * 1000:.0f} ms "
+        f"({min(saved_start) * 1000:.0f}-{max(saved_start) * 1000:.0f}): {s_med / h_med:.2f}x"
+    )
+    print(f"hello-world key to its frame: {statistics.median(hello_key) * 1000:.0f} ms (the measuring floor)")
+    for name, runs in keys.items():
+        first = statistics.median(r[0] for r in runs) * 1000
+        final = statistics.median(r[1] for r in runs) * 1000
+        print(
+            f"{name:26s} first response {first:4.0f} ms, final frame {final:4.0f} ms "
+            f"(max {max(r[1] for r in runs) * 1000:.0f} ms; goal <= 100 ms)"
+        )
+
+
+if __name__ == "__main__":
+    main()
