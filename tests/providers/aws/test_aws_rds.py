@@ -20,6 +20,7 @@ from moto_process import moto_process
 from xray_examples import xray_examples
 
 from srvmon.clock import FrozenClock
+from srvmon.export import to_json
 from srvmon.config import parse_config
 from srvmon.poll import Poller
 from srvmon.providers.aws import AwsOptions, AwsProvider
@@ -297,6 +298,7 @@ def test_aws_data_preset_through_the_poller(
             poller.close()
             for prov in providers.values():
                 prov.close()
+    save_preset_fixture("aws-data", snap)
     panels = {p.id: p for p in snap.panels}
     assert panels["service_map"].status == "warn" and panels["service_map"].value == 1.0
     db = panels["db_connections"]
@@ -353,3 +355,15 @@ def test_denied_rds_listings_leave_the_other_limits_alone(databases: dict[str, A
         ProviderError, match="rds_connections:orders-db: DescribeDBInstances failed: AccessDenied"
     ):
         p.limits(["rds_connections:orders-db"])
+
+
+def save_preset_fixture(name: str, snap: Any) -> None:
+    """With SRVMON_SAVE_PRESET_FIXTURES=1, keep this snapshot for the preset screen tests
+    (tests/tui/presets/NAME.json.gz: the TUI renders provider presets from what their tests built)."""
+    import gzip
+    import os
+
+    if os.environ.get("SRVMON_SAVE_PRESET_FIXTURES") == "1":
+        target = Path(__file__).resolve().parents[2] / "tui" / "presets" / f"{name}.json.gz"
+        target.write_bytes(gzip.compress(to_json(snap).encode("utf-8"), mtime=0))
+
