@@ -89,6 +89,9 @@ class Poller:
         self._previous: dict[str, PanelSnapshot] = {}
         self._optional: frozenset[Need[Any]] = frozenset()
 
+    #: poll() takes `progress` (partial snapshots while a slow provider is still running).
+    reports_progress = True
+
     def close(self) -> None:
         """Releases the pools of a runtime the poller made itself; never closes providers."""
         if self._own:

@@ -119,3 +119,76 @@ def test_demo_board_in_tmux_keys_and_quit(tmux: Tmux) -> None:
     tmux.send("q")
     tmux.wait_for(lambda s: "Requests/s" not in s, "the app to exit")
     tmux.wait_for(lambda s: "srvmon-exit=0" in s, "exit status 0")
+
+
+def test_q_quits_at_once_while_a_provider_is_stuck(tmp_path: Path) -> None:
+    """A board with a provider whose server never answers: the demo panels show data, and `q` leaves within
+    a second while the stuck call is still in flight (its daemon worker is never waited for)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from faults import Fault, FaultServer
+
+    server = FaultServer()
+    server.routes["*"] = Fault("stall")
+    cfg = tmp_path / "stuck.toml"
+    cfg.write_text(f"""
+[settings]
+timeout = "60s"
+
+[providers.demo]
+type = "demo"
+
+[providers.stuck]
+type = "prometheus"
+url = "{server.url}"
+timeout = "60s"
+detect = false
+
+[[boards]]
+name = "b"
+provider = "demo"
+
+[[boards.panels]]
+id = "demo_requests"
+title = "Demo requests"
+kind = "stat"
+query = "api.requests"
+position = {{ row = 0, col = 0, width = 6 }}
+
+[[boards.panels]]
+id = "stuck_requests"
+title = "Stuck requests"
+kind = "stat"
+provider = "stuck"
+query = "up"
+position = {{ row = 0, col = 6, width = 6 }}
+""")
+    t = Tmux(f"srvmon-e2e-stuck-{os.getpid()}")
+    env = f"env -i SRVMON_NOW={NOW} HOME={tmp_path} TERM=xterm-256color TZ=UTC PATH={os.environ.get('PATH', '')}"
+    cmd = f"{env} {srvmon_binary()} --config {cfg}; echo srvmon-exit=$?; sleep 60"
+    t.run(
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-s",
+        "srvmon",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-c",
+        str(tmp_path),
+        cmd,
+    )
+    try:
+        board = t.wait_for(lambda s: "Demo requests" in s and "Stuck requests" in s and "loading" in s,
+                           "the board with the stuck panel loading")  # fmt: skip
+        assert "✓ Demo requests" in t.wait_for(lambda s: "✓ Demo requests" in s, "demo data"), board
+        start = time.monotonic()
+        t.send("q")
+        t.wait_for(lambda s: "srvmon-exit=0" in s, "srvmon to exit", timeout=10)
+        took = time.monotonic() - start
+        assert took < 1.5, f"q took {took:.2f}s with a stuck provider call"
+    finally:
+        t.run("kill-server", check=False)
+        server.close()

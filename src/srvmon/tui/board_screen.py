@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ from srvmon.model import RANGES, BoardInfo, ChangeEvent, EventRow, PanelSeries, 
 from srvmon.tui import layout
 from srvmon.tui.board_header import BoardHeader, HintBar, header_text
 from srvmon.tui.keys import BOARD_HELP_EXTRA, BOARD_KEYS, bindings
-from srvmon.tui.messages import FetchFailed, SnapshotReady
+from srvmon.tui.messages import FetchFailed, SnapshotPartial, SnapshotReady
 from srvmon.tui.refresher import Scheduler, SnapshotSource, in_background
 from srvmon.tui.status_bar import StatusBar, status_text
 from srvmon.tui.view import ViewState
@@ -253,9 +254,13 @@ class BoardScreen(Screen[None]):
         geometry = self.geometry()
         source = self.source
 
+        def partial(snap: Snapshot) -> None:  # a slow provider is still running: show what has answered
+            self.post_message(SnapshotPartial(request, snap))
+
         def work() -> tuple[Snapshot, dict[str, Any]]:
+            kw: dict[str, Any] = {"progress": partial} if getattr(source, "reports_progress", False) else {}
             snap = source.poll(range_s=request.range_s, end=request.end, compare=request.compare,
-                               force=request.force, range_label=request.label)  # fmt: skip
+                               force=request.force, range_label=request.label, **kw)  # fmt: skip
             return snap, prepare_charts(snap, geometry)
 
         def done(result: Any, error: BaseException | None) -> None:
@@ -298,6 +303,21 @@ class BoardScreen(Screen[None]):
         if self.scheduler.done(message.request):
             self.apply_snapshot(message.snapshot, message.prepared, view=message.view)
         self._after_fetch()
+
+    @on(SnapshotPartial)
+    def _on_partial(self, message: SnapshotPartial) -> None:
+        """Panels of the providers that answered, while another provider of this refresh is still running."""
+        if (
+            self.scheduler.in_flight is not message.request
+            or message.request.generation != self.scheduler.generation
+        ):
+            return
+        by_id = {p.id: p for p in self.snapshot.panels} if self.snapshot is not None else {}
+        by_id.update({p.id: p for p in message.snapshot.panels})
+        base = self.snapshot or message.snapshot
+        merged = replace(base, panels=tuple(by_id[h.id] for h in self.info.panels if h.id in by_id))
+        with self.app.batch_update():
+            self._show_panels(merged, None, now=self.srvmon.clock.now())
 
     @on(FetchFailed)
     def _on_failed(self, message: FetchFailed) -> None:

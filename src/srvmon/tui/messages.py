@@ -46,6 +46,16 @@ class SnapshotReady(Message):
 
 
 @dataclass
+class SnapshotPartial(Message):
+    """A refresh still running: the panels of the providers that have answered (the others are left out)."""
+
+    request: FetchRequest
+    """The request this is part of."""
+    snapshot: Snapshot
+    """The answered panels only."""
+
+
+@dataclass
 class FetchFailed(Message):
     """A refresh failed as a whole (panels keep their last values and are marked stale)."""
 

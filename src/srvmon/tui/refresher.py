@@ -14,7 +14,10 @@ from srvmon.tui.messages import FetchRequest
 
 
 class SnapshotSource(Protocol):
-    """What a board screen needs: srvmon.poll.Poller, or a fixed snapshot."""
+    """What a board screen needs: srvmon.poll.Poller, or a fixed snapshot.
+
+    A source whose `reports_progress` is true also takes `progress=callback` in `poll()` and hands over the
+    panels of the providers that answered while others are still running (srvmon.poll.Poller does)."""
 
     def poll(self, *, range_s: int | None = None, end: datetime | None = None, compare: bool = True,
              force: bool = False, range_label: str | None = None) -> Snapshot: ...  # fmt: skip
@@ -49,15 +52,27 @@ class PrefetchedSource:
         self._error: BaseException | None = None
         self._used = False
         self._done = threading.Event()
+        self._lock = threading.Lock()
+        self._latest: Snapshot | None = None
+        self._listener: Callable[[Snapshot], None] | None = None
         threading.Thread(target=self._run, name="srvmon-prefetch", daemon=True).start()
 
     def _run(self) -> None:
         try:
-            self._result = self.inner.poll(range_s=self._args[0], end=None, compare=self._args[1])
+            kw: dict[str, Any] = {"progress": self._partial} if self.reports_progress else {}
+            self._result = self.inner.poll(range_s=self._args[0], end=None, compare=self._args[1], **kw)
         except BaseException as exc:  # re-raised in the caller's thread
             self._error = exc
         finally:
             self._done.set()
+
+    def _partial(self, snapshot: Snapshot) -> None:
+        """The prefetch's own progress: kept, and handed to the board once it asks (see poll)."""
+        with self._lock:
+            self._latest = snapshot
+            listener = self._listener
+        if listener is not None:
+            listener(snapshot)
 
     def take(self) -> Snapshot | None:
         """The prefetched snapshot if it is ready (it then counts as the first poll), else None."""
@@ -70,16 +85,31 @@ class PrefetchedSource:
     def ready(self) -> bool:
         return self._done.is_set()
 
+    @property
+    def reports_progress(self) -> bool:
+        return bool(getattr(self.inner, "reports_progress", False))
+
     def poll(self, *, range_s: int | None = None, end: datetime | None = None, compare: bool = True,
-             force: bool = False, range_label: str | None = None) -> Snapshot:  # fmt: skip
+             force: bool = False, range_label: str | None = None,
+             progress: Callable[[Snapshot], None] | None = None) -> Snapshot:  # fmt: skip
         if not self._used:
             self._used = True
+            if progress is not None:  # what the prefetch has so far, and what it gets while it runs
+                with self._lock:
+                    self._listener, latest = progress, self._latest
+                if latest is not None:
+                    progress(latest)
             self._done.wait()
+            with self._lock:
+                self._listener = None
             if (range_s, compare) == self._args and end is None and not force:
                 if self._error is not None:
                     raise self._error
                 assert self._result is not None
                 return self._result
+        if progress is not None and self.reports_progress:
+            return self.inner.poll(range_s=range_s, end=end, compare=compare, force=force,  # type: ignore[call-arg]
+                                   range_label=range_label, progress=progress)  # fmt: skip
         return self.inner.poll(
             range_s=range_s, end=end, compare=compare, force=force, range_label=range_label
         )

@@ -366,4 +366,3 @@ def save_preset_fixture(name: str, snap: Any) -> None:
     if os.environ.get("SRVMON_SAVE_PRESET_FIXTURES") == "1":
         target = Path(__file__).resolve().parents[2] / "tui" / "presets" / f"{name}.json.gz"
         target.write_bytes(gzip.compress(to_json(snap).encode("utf-8"), mtime=0))
-
