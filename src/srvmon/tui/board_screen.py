@@ -568,6 +568,25 @@ class BoardScreen(Screen[None]):
         self.run_worker(self.set_mode(self.layout_name), exclusive=True, group="layout")
         self.notify(f"layout {self.layout_name}", timeout=2)
 
+    def action_traces(self) -> None:
+        """The X-Ray traces behind the focused panel (and its selected row), when its provider reads traces."""
+        from srvmon.traces import trace_query
+
+        frame = self.focused_frame()
+        if frame is None or frame.panel is None:
+            self.notify("no data yet", timeout=2)
+            return
+        query = trace_query(frame.panel, frame.body.selected())
+        runtime = self.srvmon.runtime
+        provider = runtime.get(query.provider) if query is not None and runtime is not None else None
+        if query is None or provider is None or "traces" not in provider.capabilities:
+            why = "a saved snapshot has no live provider" if self.saved else "its provider reads no traces"
+            self.notify(f"no traces for this panel: {why}", severity="warning", timeout=4)
+            return
+        from srvmon.tui.trace_screen import TraceScreen
+
+        self.app.push_screen(TraceScreen(provider, query=query))
+
     def action_export(self) -> None:
         self.srvmon.export_screen()
 

@@ -37,6 +37,7 @@ BOARD_KEYS: tuple[KeyRow, ...] = (
     ("enter", "drill", "Logs", "the logs behind the focused panel / its selected row", True),
     ("enter", "open", "Open", "compact layout: open the selected panel full screen", True),
     ("E", "events", "Events", "the change events on the focused panel's resources in the window", True),
+    ("x", "traces", "Traces", "X-Ray traces behind the focused panel / selected row (slow, faulty)", False),
     ("v", "variables", "Vars", "pick a value for one of the board's variables", False),
     ("l", "layout", "Layout", "switch layout: grid ↔ compact (one line per panel)", False),
     ("j", "row(1)", "Next row", "select the next row / series in the focused panel", False),

@@ -86,6 +86,7 @@ class RecordScreen(Screen[None]):
         ),
         Binding("o", "open_link", "Console link", tooltip="show the record's console link"),
         Binding("y", "copy", "Copy JSON", tooltip="copy the whole record as JSON"),
+        Binding("x", "trace", "Trace", tooltip="the X-Ray trace of this record (its trace id)"),
     ]
 
     def __init__(
@@ -103,6 +104,21 @@ class RecordScreen(Screen[None]):
         self.clock = clock
         self.log_query = query
         self.invocation: tuple[LogRecord, ...] | None = None
+
+    def action_trace(self) -> None:
+        """The X-Ray trace this record names, when the provider reads traces."""
+        from srvmon.traces import trace_id_of
+
+        trace_id = trace_id_of(self.record)
+        if trace_id is None:
+            self.notify("no X-Ray trace id in this record", severity="warning", timeout=4)
+            return
+        if "traces" not in self.provider.capabilities:
+            self.notify(f"provider {self.provider.name!r} reads no traces", severity="warning", timeout=4)
+            return
+        from srvmon.tui.trace_screen import TraceScreen
+
+        self.app.push_screen(TraceScreen(self.provider, trace_id=trace_id))
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="record-body"):

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.style import Style
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -24,6 +24,7 @@ from srvmon.model import Trace, TraceList, TraceQuery, TraceSpan
 from srvmon.providers.base import NotSupported, Provider, ProviderError
 from srvmon.sanitize import clean
 from srvmon.traces import waterfall
+from srvmon.tui.refresher import in_background
 
 #: Columns the name column takes at most (the rest is the time axis).
 NAME_COLUMNS = 40
@@ -230,36 +231,36 @@ class TraceScreen(Screen[None]):
         elif self.query_ is not None:
             self._search(self.query_)
 
-    # -- workers (never touch widgets: they post messages) ---------------------------------------
-    @work(thread=True, exclusive=True, group="trace-fetch", exit_on_error=False)
+    # -- fetches on daemon threads (never touch widgets: they post messages) ------------------------
+    def _call(self, fn: Any, what: str) -> Any:
+        """On the provider's own pool and deadline when the app has a runtime (quitting never waits)."""
+        runtime = getattr(self.app, "runtime", None)
+        assert self.provider is not None
+        if runtime is not None and self.provider.name in runtime:
+            return runtime.call(self.provider.name, fn, what)
+        return fn()
+
     def _fetch_trace(self, trace_id: str) -> None:
         if self.provider is None:
             self.post_message(TraceFetched(trace_id, None, "no provider to read the trace from"))
             return
-        try:
-            got = self.provider.trace(trace_id)
-        except (ProviderError, NotSupported) as exc:
-            self.post_message(TraceFetched(trace_id, None, str(exc)))
-            return
-        except Exception as exc:  # a provider bug never takes the app down
-            self.post_message(TraceFetched(trace_id, None, f"{type(exc).__name__}: {exc}"))
-            return
-        self.post_message(TraceFetched(trace_id, got))
+        provider = self.provider
 
-    @work(thread=True, exclusive=True, group="trace-search", exit_on_error=False)
+        def done(got: Any, error: BaseException | None) -> None:
+            self.post_message(TraceFetched(trace_id, got, _describe(error) if error else None))
+
+        in_background("trace", lambda: self._call(lambda: provider.trace(trace_id), "trace"), done)
+
     def _search(self, query: TraceQuery) -> None:
         if self.provider is None:
             self.post_message(TracesFound(None, "no provider to search"))
             return
-        try:
-            found = self.provider.traces(query)
-        except (ProviderError, NotSupported) as exc:
-            self.post_message(TracesFound(None, str(exc)))
-            return
-        except Exception as exc:
-            self.post_message(TracesFound(None, f"{type(exc).__name__}: {exc}"))
-            return
-        self.post_message(TracesFound(found))
+        provider = self.provider
+
+        def done(found: Any, error: BaseException | None) -> None:
+            self.post_message(TracesFound(found, _describe(error) if error else None))
+
+        in_background("traces", lambda: self._call(lambda: provider.traces(query), "traces"), done)
 
     @on(TraceFetched)
     def _trace_arrived(self, message: TraceFetched) -> None:
@@ -309,3 +310,10 @@ class TraceScreen(Screen[None]):
         if self.trace_id:
             self.app.copy_to_clipboard(self.trace_id)
             self.notify(f"trace id {self.trace_id} copied (OSC 52)")
+
+
+def _describe(exc: BaseException) -> str:
+    """A provider failure in words (a bug shows its type: it never takes the app down)."""
+    if isinstance(exc, ProviderError | NotSupported):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
