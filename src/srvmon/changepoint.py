@@ -118,20 +118,34 @@ def detect(
     for i in range(n - 1, -1, -1):
         mx[i] = mx[i + 1] + xs[i]
         my[i] = my[i + 1] + ys[i]
-    best: tuple[float, int, list[float], list[list[float]]] | None = None
+    # Every split k: the least-squares fit y = a + b x + c [i >= k], solved in closed form (Cramer's rule on
+    # the symmetric 3x3 normal equations; the inverse is only needed for the best split, below).
+    fn = float(n)
+    best_k, best_sse = -1, math.inf
     for k in range(min_side, n - min_side + 1):
         m = float(n - k)
-        system = [[float(n), sx, m], [sx, sxx, mx[k]], [m, mx[k], m]]
-        solved = _solve3(system, [sy, sxy, my[k]])
-        if solved is None:
+        mxk, myk = mx[k], my[k]
+        # det([[n, sx, m], [sx, sxx, mxk], [m, mxk, m]])
+        c00 = sxx * m - mxk * mxk
+        c01 = sx * m - mxk * m
+        c02 = sx * mxk - sxx * m
+        det = fn * c00 - sx * c01 + m * c02
+        if abs(det) < 1e-12:
             continue
-        coef, inv = solved
-        sse = syy - (coef[0] * sy + coef[1] * sxy + coef[2] * my[k])
-        if best is None or sse < best[0]:
-            best = (sse, k, coef, inv)
-    if best is None:
+        a_ = (sy * c00 - sx * (sxy * m - mxk * myk) + m * (sxy * mxk - sxx * myk)) / det
+        b_ = (fn * (sxy * m - mxk * myk) - sy * c01 + m * (sx * myk - sxy * m)) / det
+        c_ = (fn * (sxx * myk - sxy * mxk) - sx * (sx * myk - sxy * m) + sy * c02) / det
+        sse = syy - (a_ * sy + b_ * sxy + c_ * myk)
+        if sse < best_sse:
+            best_k, best_sse = k, sse
+    if best_k < 0:
         return None
-    sse, k, (a, b, c), inv = best
+    k = best_k
+    m = float(n - k)
+    solved = _solve3([[fn, sx, m], [sx, sxx, mx[k]], [m, mx[k], m]], [sy, sxy, my[k]])
+    if solved is None:
+        return None
+    (a, b, c), inv = solved
     resid = [y - (a + b * x + (c if i >= k else 0.0)) for i, (x, y) in enumerate(zip(xs, ys, strict=True))]
     sigma2 = max(sum(r * r for r in resid), 0.0) / (n - 3)
     var_c = sigma2 * inv[2][2]
