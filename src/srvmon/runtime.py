@@ -126,7 +126,7 @@ class Runtime:
                 outcomes[i] = Failed(f"{exc}; not calling again until they finish", "busy")
         if futures and progress is None:
             wait(futures.values(), timeout=self.timeout_s)
-        elif futures:
+        elif futures and progress is not None:
             self._wait_reporting(calls, futures, outcomes, runs, progress)
         for i, fut in futures.items():
             outcomes[i] = self._outcome(fut, calls[i], runs[calls[i].provider])

@@ -179,7 +179,7 @@ class ViewerApp(SrvmonApp):
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
 
-    def on_mount(self) -> None:  # SrvmonApp.on_mount runs too (Textual dispatches along the MRO)
+    async def on_mount(self) -> None:  # SrvmonApp.on_mount runs too (Textual dispatches along the MRO)
         self._watcher = threading.Thread(target=self._watch, name="srvmon-viewer-watch", daemon=True)
         self._watcher.start()
 
