@@ -9,6 +9,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from srvmon.quoting import backslash_escape as _escape
+
 if TYPE_CHECKING:
     from srvmon.schema import PanelCfg, VariableCfg
 
@@ -204,21 +206,11 @@ def parse_assignments(items: Sequence[str]) -> dict[str, str]:
 def backslash_escape(value: str, quote: str) -> str:
     """`value` inside a `quote`-delimited literal with backslash escapes (PromQL, KQL, JSON-ish):
     backslash, the quote, and newline/CR/tab escaped; other control characters refused."""
-    out = []
-    for ch in value:
-        if ch == "\\" or ch == quote:
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 32 or ord(ch) == 127:
-            raise VariableError(f"the value contains control character {ch!r}")
-        else:
-            out.append(ch)
-    return "".join(out)
+
+    def refuse(ch: str) -> str:
+        raise VariableError(f"the value contains control character {ch!r}")
+
+    return _escape(value, quote, refuse)
 
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_.:/@-]+$")

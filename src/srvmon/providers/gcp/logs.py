@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote as urlquote
 
 from srvmon.model import LogQuery, LogRecord, LogResult
+from srvmon.quoting import backslash_escape, unicode_escape
 
 from .auth import GoogleApi
 from .options import GcpOptions
@@ -24,22 +25,7 @@ _STATUS = {"2xx": (200, 300), "3xx": (300, 400), "4xx": (400, 500), "5xx": (500,
 
 def lq(text: str) -> str:
     """A Logging-query-language string literal holding exactly `text` (backslash escapes)."""
-    out = ['"']
-    for ch in str(text):
-        if ch in ('"', "\\"):
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    return '"' + backslash_escape(text, '"', unicode_escape) + '"'
 
 
 def _ts(dt: datetime) -> str:

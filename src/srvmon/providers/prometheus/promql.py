@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from srvmon.model import Series, TimeWindow
+from srvmon.quoting import backslash_escape, hex_escape
 
 _LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: RE2 metacharacters; everything else is literal inside a regex.
@@ -16,24 +17,7 @@ _RE2_META = set("\\.+*?()|[]{}^$")
 
 def quote(text: str) -> str:
     """A PromQL/LogQL double-quoted string literal holding exactly `text` (Go string escaping)."""
-    out = ['"']
-    for ch in str(text):
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    return '"' + backslash_escape(text, '"', hex_escape) + '"'
 
 
 def regex_escape(text: str) -> str:
