@@ -20,8 +20,8 @@ from moto_process import moto_process
 from xray_examples import xray_examples
 
 from srvmon.clock import FrozenClock
-from srvmon.export import to_json
 from srvmon.config import parse_config
+from srvmon.export import to_json
 from srvmon.poll import Poller
 from srvmon.providers.aws import AwsOptions, AwsProvider
 from srvmon.providers.aws.rdsformula import (
