@@ -17,7 +17,7 @@ Value = float | None
 
 def finite(v: Value) -> TypeGuard[float]:
     """True for a present, finite number (narrows `float | None` to `float` for the type checker)."""
-    return v is not None and not math.isnan(v) and not math.isinf(v)
+    return v is not None and math.isfinite(v)
 
 
 _finite = finite
@@ -29,13 +29,15 @@ def combine(series: Sequence[Series], how: str = "sum") -> tuple[tuple[int, ...]
         return (), []
     if len(series) == 1:
         s = series[0]
-        return s.timestamps, [v if _finite(v) else None for v in s.values]
+        isfinite = math.isfinite
+        return s.timestamps, [v if v is not None and isfinite(v) else None for v in s.values]
     buckets: dict[int, list[float]] = defaultdict(list)
     order: dict[int, None] = {}
+    isfinite = math.isfinite
     for s in series:
         for t, v in zip(s.timestamps, s.values, strict=False):
             order.setdefault(t, None)
-            if _finite(v):
+            if v is not None and isfinite(v):
                 buckets[t].append(v)
     ts = tuple(sorted(order))
     return ts, [reduce_values(buckets.get(t, []), how) for t in ts]
@@ -43,7 +45,8 @@ def combine(series: Sequence[Series], how: str = "sum") -> tuple[tuple[int, ...]
 
 def reduce_values(values: Iterable[Value], how: str) -> Value:
     """last/avg/sum/max/min over the present values; None when there are none."""
-    vals = [v for v in values if _finite(v)]
+    isfinite = math.isfinite
+    vals = [v for v in values if v is not None and isfinite(v)]
     if not vals:
         return None
     if how == "last":

@@ -9,6 +9,7 @@ its `body` widget by dotted path (the core never imports Textual).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from math import isfinite
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -178,7 +179,7 @@ def guess_status_class(panel_id: str, title: str) -> str | None:
 
 def r4(v: float | None) -> float | None:
     """Values on the Snapshot are rounded to 4 decimals (and non-finite values become None)."""
-    return None if v is None or not an.finite(v) else round(v, 4)
+    return None if v is None or not isfinite(v) else round(v, 4)
 
 
 def stale(previous: PanelSnapshot, reason: str) -> PanelSnapshot:

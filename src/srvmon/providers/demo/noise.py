@@ -43,5 +43,16 @@ def signed(k: int, t: int) -> float:
 
 
 def signed_series(k: int, ts: Sequence[int]) -> list[float]:
-    """`signed(k, t)` for every bucket start in `ts`."""
-    return [2.0 * mix(k ^ ((t * _GOLDEN) & _M64)) * _INV_2_64 - 1.0 for t in ts]
+    """`signed(k, t)` for every bucket start in `ts` (`mix` inlined: this is the demo's hottest loop)."""
+    m64, golden, c1, c2, scale = _M64, _GOLDEN, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 2.0 * _INV_2_64
+    k &= m64
+    out: list[float] = []
+    append = out.append
+    for t in ts:
+        x = k ^ ((t * golden) & m64)
+        x ^= x >> 30
+        x = (x * c1) & m64
+        x ^= x >> 27
+        x = (x * c2) & m64
+        append((x ^ (x >> 31)) * scale - 1.0)
+    return out
