@@ -1,5 +1,6 @@
-"""Every preset at every size: SVG snapshots at 80x24 (compact), 120x40 and 200x60 (the fitted grid), a count
-that every panel is on screen and in the SVG without scrolling, and the one-truth check in each layout.
+"""Every preset at every size: SVG snapshots at 80x24 (compact), 120x40 and 200x60 (the fitted grid) and of the
+wall (kiosk) layout at all three, a count that every panel is on screen and in the SVG without scrolling,
+and the one-truth check in each layout.
 
 The demo board is polled here (frozen clock); the provider presets are the snapshots their provider tests
 build against their servers (moto, the local Azure/GCP/Cloudflare/Alibaba/OCI HTTPS servers, a real
@@ -65,6 +66,19 @@ def test_preset_screen(snap_compare: Any, preset: str, size: tuple[int, int]) ->
         await settle(pilot.app, pilot)
 
     assert snap_compare(app_for(preset_snapshot(preset)), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+@pytest.mark.parametrize("preset", PRESETS)
+def test_wall_screen(snap_compare: Any, preset: str, size: tuple[int, int]) -> None:
+    """`--wall`: attention first, healthy panels as one-line rows, no focus ring, at every size."""
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(
+        app_for(preset_snapshot(preset), wall=True), terminal_size=size, run_before=run_before
+    )
 
 
 @pytest.mark.anyio
