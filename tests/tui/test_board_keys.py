@@ -123,6 +123,7 @@ async def test_zoom_pan_and_back_to_live() -> None:
         await pilot.press("greater_than_sign")
         await settle(app, pilot)
         assert calls(app)[-1]["end"] == NOW - timedelta(hours=4)
+        app.clock.advance(board(app).info.refresh_s)  # the live 4h snapshot is a refresh old: fetch again
         await pilot.press("0")
         await settle(app, pilot)
         assert calls(app)[-1] == {"range_s": RANGES["4h"], "end": None, "compare": True, "force": False}
@@ -146,9 +147,45 @@ async def test_w_toggles_the_compare_overlay() -> None:
         text = screen_text(app)
         assert "┈ last week" not in text and "no compare" in text
         assert frame(app, "api_calls").panel.series[0].compare_points is None  # type: ignore[union-attr]
+        polled = len(calls(app))
         await pilot.press("w")
         await settle(app, pilot)
+        assert chart.compare and "┈ last week" in screen_text(app)
+        assert frame(app, "api_calls").panel.series[0].compare_points  # type: ignore[union-attr]
+        assert len(calls(app)) == polled  # the view shown a moment ago, from RecentViews (no new poll)
+        app.clock.advance(board(app).info.refresh_s)
+        await pilot.press("w", "w")
+        await settle(app, pilot)
         assert calls(app)[-1]["compare"] is True and chart.compare
+
+
+async def test_a_live_view_shown_within_the_refresh_interval_comes_back_without_polling() -> None:
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        first = board(app).snapshot
+        refresh_s = board(app).info.refresh_s
+        await pilot.press("1")
+        await settle(app, pilot)
+        assert calls(app)[-1]["range_s"] == RANGES["1h"]
+        polled = len(calls(app))
+        app.clock.advance(refresh_s / 2)
+        await pilot.press("2")  # back to 4h, shown half a refresh ago
+        await pilot.pause()
+        assert len(calls(app)) == polled and board(app).snapshot is first
+        text = screen_text(app)
+        assert "[4h]" in text and "loading" not in text
+        assert f"refreshed {int(refresh_s / 2)}s ago" in text  # its age, not "just now"
+        app.clock.advance(refresh_s / 2)  # the 1h snapshot is now a whole refresh old: fetched again
+        await pilot.press("1")
+        await settle(app, pilot)
+        assert len(calls(app)) == polled + 1 and calls(app)[-1]["range_s"] == RANGES["1h"]
+        await pilot.press("less_than_sign")  # a paused window is always fetched
+        await settle(app, pilot)
+        assert calls(app)[-1]["end"] is not None and len(calls(app)) == polled + 2
+        await pilot.press("greater_than_sign")  # and live 1h again is the one fetched just before
+        await settle(app, pilot)
+        assert len(calls(app)) == polled + 2 and app.view.live and "[1h]" in screen_text(app)
 
 
 async def test_r_refreshes_now_with_force() -> None:

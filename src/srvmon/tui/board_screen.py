@@ -25,7 +25,7 @@ from srvmon.tui import layout
 from srvmon.tui.board_header import BoardHeader, HintBar, header_text
 from srvmon.tui.keys import BOARD_HELP_EXTRA, BOARD_KEYS, bindings
 from srvmon.tui.messages import FetchFailed, SnapshotPartial, SnapshotReady
-from srvmon.tui.refresher import Scheduler, SnapshotSource, in_background
+from srvmon.tui.refresher import Recent, RecentViews, Scheduler, SnapshotSource, in_background
 from srvmon.tui.status_bar import StatusBar, status_text
 from srvmon.tui.view import ViewState
 from srvmon.tui.wall import Wall
@@ -108,6 +108,8 @@ class BoardScreen(Screen[None]):
         self.refreshed_at: datetime | None = None
         self.last_error: str | None = None
         self.scheduler = Scheduler()
+        #: Snapshots of the live views shown in the last refresh interval (a range key back is instant).
+        self.recent = RecentViews()
         self._timer: Timer | None = None
         self._cells, self._rows = layout.place(info.panels)
         #: What the body shows now: 'grid', 'compact' or 'wall'.
@@ -336,13 +338,16 @@ class BoardScreen(Screen[None]):
         return tuple(by_id[i] for i in ids if i in by_id)
 
     def apply_snapshot(self, snapshot: Snapshot, prepared: Mapping[str, Any] | None = None, *,
-                       view: ViewState | None = None) -> None:  # fmt: skip
+                       view: ViewState | None = None, refreshed_at: datetime | None = None) -> None:  # fmt: skip
         """Show a snapshot: every panel, header and status in one batch (no flicker)."""
         previous = self.snapshot
         self.snapshot = snapshot
         self._shown_view = view or self.srvmon.view
         now = self.srvmon.clock.now()
-        self.refreshed_at = now
+        self.refreshed_at = refreshed_at or now
+        if self._shown_view.live and self.saved is None:
+            shown = self._shown_view
+            self.recent.remember(shown.range_s, shown.compare, Recent(snapshot, prepared, self.refreshed_at))
         self.last_error = None
         with self.app.batch_update():
             self._show_panels(snapshot, prepared, now=now)
@@ -421,7 +426,26 @@ class BoardScreen(Screen[None]):
         self.scheduler.bump()
         self._update_header()
         self.set_compare(view.compare)
-        self.request_fetch()
+        if not self._show_recent(view):
+            self.request_fetch()
+
+    def _show_recent(self, view: ViewState) -> bool:
+        """Flipping back to a live view shown within the refresh interval: show that snapshot at once (the
+        status bar keeps its age) and refresh when it falls due, as the live board would have."""
+        if not view.live or self.saved is not None or self.scheduler.in_flight is not None:
+            return False
+        now = self.srvmon.clock.now()
+        entry = self.recent.fresh(view.range_s, view.compare, now, self.info.refresh_s)
+        if entry is None:
+            return False
+        self.apply_snapshot(entry.snapshot, entry.prepared, view=view, refreshed_at=entry.at)
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if self.live_refresh and self.is_attached:
+            due = self.info.refresh_s - (now - entry.at).total_seconds()
+            self._timer = self.set_timer(max(0.0, due), self._on_timer)
+        return True
 
     def action_cycle_range(self) -> None:
         view = self.srvmon.view.cycle()

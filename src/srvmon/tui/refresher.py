@@ -172,3 +172,40 @@ class Scheduler:
         wanted, force = self.pending, self.pending_force
         self.pending = self.pending_force = False
         return wanted, force
+
+
+@dataclass(frozen=True)
+class Recent:
+    """A live view's last applied snapshot and the charts prepared for it (used only where they still fit)."""
+
+    snapshot: Snapshot
+    prepared: Any
+    at: datetime
+
+
+class RecentViews:
+    """The last snapshot of each recently shown live view (range and compare), so flipping back to a view
+    shows what was on screen moments ago at once instead of polling the providers again. An entry is
+    reused only while it is younger than the board's refresh interval (no older than the live board's own
+    data would be) and only for a live view (a paused window is always fetched); a few entries at most."""
+
+    def __init__(self, keep: int = 4) -> None:
+        self.keep = keep
+        self._entries: dict[tuple[int, bool], Recent] = {}
+
+    def remember(self, range_s: int, compare: bool, entry: Recent) -> None:
+        key = (range_s, compare)
+        self._entries.pop(key, None)
+        self._entries[key] = entry
+        while len(self._entries) > self.keep:
+            del self._entries[next(iter(self._entries))]
+
+    def fresh(self, range_s: int, compare: bool, now: datetime, max_age_s: float) -> Recent | None:
+        entry = self._entries.get((range_s, compare))
+        if entry is None:
+            return None
+        age = (now - entry.at).total_seconds()
+        return entry if 0 <= age < max_age_s else None
+
+    def clear(self) -> None:
+        self._entries.clear()
