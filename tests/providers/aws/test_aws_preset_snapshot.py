@@ -153,3 +153,11 @@ def test_iam_policy_covers_every_call(snapshot: Any) -> None:
             else f"{IAM_PREFIX.get(service, service)}:{op}"
         )
         assert action in allowed, action
+
+
+def test_the_live_snapshot_round_trips_byte_for_byte(snapshot: Any) -> None:
+    """Issue 10's proof that the Snapshot is complete: its JSON reads back equal and the SVG rendered from
+    that JSON is byte-identical to the one rendered from the live snapshot (frozen clock)."""
+    from contract import assert_round_trip
+
+    assert_round_trip(snapshot[0])

@@ -299,6 +299,9 @@ def test_aws_data_preset_through_the_poller(
             for prov in providers.values():
                 prov.close()
     save_preset_fixture("aws-data", snap)
+    from contract import assert_round_trip
+
+    assert_round_trip(snap)  # live SVG == SVG from the JSON: the Snapshot is complete
     panels = {p.id: p for p in snap.panels}
     assert panels["service_map"].status == "warn" and panels["service_map"].value == 1.0
     db = panels["db_connections"]

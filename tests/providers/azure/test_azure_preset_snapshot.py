@@ -308,6 +308,9 @@ cost_cache_dir = "{tmp_path}"
     finally:
         poller.close()
         provider.close()
+    from contract import assert_round_trip
+
+    assert_round_trip(snap)  # live SVG == SVG from the JSON: the Snapshot is complete
     errors = {p.id: p.error for p in snap.panels if p.error}
     assert errors == {}
     P = snap.panel

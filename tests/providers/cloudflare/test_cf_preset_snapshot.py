@@ -145,3 +145,11 @@ def test_the_snapshot_exports(snapshot: Any) -> None:
     snap, _, _ = snapshot
     doc = json.loads(to_json(snap))
     assert doc["board"] == "workers" and len(doc["panels"]) == len(load_preset("cloudflare-workers").panels)
+
+
+def test_the_live_snapshot_round_trips_byte_for_byte(snapshot: Any) -> None:
+    """Issue 10's proof that the Snapshot is complete: its JSON reads back equal and the SVG rendered from
+    that JSON is byte-identical to the one rendered from the live snapshot (frozen clock)."""
+    from contract import assert_round_trip
+
+    assert_round_trip(snapshot[0])

@@ -114,6 +114,9 @@ def test_full_board_snapshot(proxied: Any, gcp_prom: Any, sa_file: Any) -> None:
     seed(proxied)
     snap = poll(proxied, gcp_prom)
     P = snap.panel
+    from contract import assert_round_trip
+
+    assert_round_trip(snap)  # live SVG == SVG from the JSON: the Snapshot is complete
     errors = {p.id: p.error for p in snap.panels if p.error}
     assert errors == {}
     assert snap.window.end == gcp_prom.now and snap.window.step_s == 60

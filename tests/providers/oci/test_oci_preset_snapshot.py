@@ -100,3 +100,11 @@ def test_full_snapshot_against_the_fake(snapshot: Any, oci: Any) -> None:
     assert prov.ok and prov.type == "oci" and prov.api_calls > 0 and prov.estimated_cost_usd > 0
     ops = {r.path for r in oci.server.requests}
     assert ops == {"/20180401/metrics/actions/summarizeMetricsData", "/20180401/alarms/status"}
+
+
+def test_the_live_snapshot_round_trips_byte_for_byte(snapshot: Any) -> None:
+    """Issue 10's proof that the Snapshot is complete: its JSON reads back equal and the SVG rendered from
+    that JSON is byte-identical to the one rendered from the live snapshot (frozen clock)."""
+    from contract import assert_round_trip
+
+    assert_round_trip(snapshot)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from contract import assert_round_trip
 
 from srvmon.clock import FrozenClock
 from srvmon.config import parse_config
@@ -39,6 +40,7 @@ def check(panel: PanelSnapshot, now: float, before: float) -> None:
 
 def test_openfaas_board(prom: Any) -> None:
     snap = poll(prom, "openfaas")
+    assert_round_trip(snap)  # live SVG == SVG from the JSON: the Snapshot is complete
     assert snap.window.end == prom.now and snap.window.step_s == 60 and snap.window.duration_s == 4 * 3600
     fam = "gateway_function_invocation_total"
     total = prom.rate(fam), prom.rate(fam, "before")
@@ -97,6 +99,7 @@ def test_openfaas_board(prom: Any) -> None:
 def test_knative_board_picks_the_generation_the_server_has(prom: Any) -> None:
     """Only OpenTelemetry names (kn_serving_*) were written, so every panel runs its `fallback`."""
     snap = poll(prom, "knative")
+    assert_round_trip(snap)  # live SVG == SVG from the JSON: the Snapshot is complete
     fam = "kn_serving_invocation_duration_seconds"
     total = prom.rate(fam), prom.rate(fam, "before")
     check(snap.panel("requests"), *total)
@@ -125,6 +128,7 @@ def test_knative_board_picks_the_generation_the_server_has(prom: Any) -> None:
 
 def test_fn_board(prom: Any) -> None:
     snap = poll(prom, "fn")
+    assert_round_trip(snap)  # live SVG == SVG from the JSON: the Snapshot is complete
     check(snap.panel("calls"), prom.rate("fn_api_calls"), prom.rate("fn_api_calls", "before"))
     check(snap.panel("failed"), prom.rate("fn_api_failed"), prom.rate("fn_api_failed", "before"))
     check(snap.panel("timeouts"), 0.1, 0.05)
