@@ -315,7 +315,8 @@ class FunctionHealth:
             "oom": self.oom,
             "p50_ms": self.p50_ms,
             "p99_ms": self.p99_ms,
-            "timeout_pct": self.timeout_pct,
+            "p99_timeout_pct": self.timeout_pct,
+            "timeout_pct": self.timeout_pct,  # the old name of p99_timeout_pct, kept one version (docs/snapshot.md)
             "gb_seconds": self.gb_seconds,
             "cost_usd": self.cost_usd,
         }

@@ -16,8 +16,10 @@ from tui_fakes import NOW, FakeProvider, build_app, make_board, real_snapshot, s
 
 from srvmon.clock import FrozenClock
 from srvmon.config import Board, parse_config
+from srvmon.config import load_config as load_config_file
 from srvmon.fmt import STATUS_SYMBOL
 from srvmon.model import Snapshot
+from srvmon.poll import Poller
 from srvmon.runtime import Runtime
 from srvmon.schema import PanelCfg
 from srvmon.tui.alerts import CritWatch, newly_critical
@@ -401,3 +403,30 @@ async def test_double_click_opens_a_panel_full_screen_and_on_a_compact_line() ->
         await pilot.double_click("#compact", offset=(5, 2))
         await pilot.pause()
         assert isinstance(app.screen, PanelScreen) and app.screen.head.id == compact.heads[2].id
+
+
+async def test_empty_grid_cells_draw_nothing_on_screen_and_in_the_svg() -> None:
+    """Issue 18 item 19: the example config's hand-made board leaves grid cells empty; they showed the
+    literal text `Spacer.spacer` on screen and in the SVG. They are blank now."""
+    from srvmon.tui.export import render_svg
+    from srvmon.tui.layout import place
+    from srvmon.tui.svg import svg_lines
+
+    loaded = load_config_file(Path(__file__).resolve().parents[2] / "config.example.toml")
+    custom = loaded.board("custom")
+    cells, _ = place(custom.info().panels)
+    assert any(c.panel is None for c in cells)  # the board really has empty cells
+    clock = FrozenClock(NOW)
+    spec = loaded.providers["demo"]
+    runtime = Runtime({"demo": spec.cls("demo", spec.options, clock)}, clock, timeout_s=60)
+    try:
+        snap = Poller(custom, runtime, clock).poll()
+    finally:
+        runtime.close()
+    app = static_app(snap)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert snap.panels[0].title in text and "Spacer" not in text and "spacer" not in text
+    svg = "\n".join(svg_lines(render_svg(snap, (160, 48)), (160, 48)))
+    assert snap.panels[0].title in svg and "Spacer" not in svg and "spacer" not in svg

@@ -56,12 +56,14 @@ def test_demo_health_rows() -> None:
         "oom",
         "p50_ms",
         "p99_ms",
+        "p99_timeout_pct",
         "timeout_pct",
         "gb_seconds",
         "cost_usd",
         "truncated",
     }
     assert row["truncated"] is False
+    assert row["p99_timeout_pct"] == row["timeout_pct"]  # the new name and its alias for one version
     assert row["p50_ms"] <= row["p99_ms"] and row["gb_seconds"] > 0 and row["cost_usd"] > 0
 
 
