@@ -111,3 +111,25 @@ def test_now_from_env(cfg_file, monkeypatch):
     monkeypatch.setenv("SRVMON_NOW", "2026-11-18T12:00:00Z")
     rc, out, _ = run("snapshot", "--config", str(cfg_file))
     assert rc == 0 and json.loads(out)["generated_at"] == "2026-11-18T12:00:00Z"
+
+
+@pytest.mark.parametrize("rng", ["1d", "1w"])
+def test_snapshot_svg_shows_the_range_it_was_asked_for(tmp_path, rng):
+    """Issue 18 item 6: `snapshot --range 1d --format svg` drew a [4h] header over 4-hour axes."""
+    import re
+
+    from srvmon.tui.svg import svg_lines
+
+    out = tmp_path / "board.svg"
+    rc, _, err = run("snapshot", "--demo", "--now", "2026-11-18T12:00:00Z", "--range", rng, "--format", "svg",
+                     "-o", str(out), "--size", "200x60")  # fmt: skip
+    assert rc == 0, err
+    lines = svg_lines(out.read_text(), (200, 60))
+    assert f"[{rng}]" in lines[0] and "[4h]" not in lines[0], lines[0]
+    start = "Tue 17 Nov 12:00" if rng == "1d" else "Wed 11 Nov 12:00"
+    assert start in lines[0] and "Wed 18 Nov 12:00" in lines[0], lines[0]
+    # the charts that follow the board's range label both ends with their day (the "last 4 h" panel
+    # keeps its own 4-hour axis by design)
+    text = "\n".join(lines)
+    first, last = ("Tue 12:00", "Wed 11:5") if rng == "1d" else ("11 Nov", "18 Nov")
+    assert re.search(rf"{first}.*{last}", text), text

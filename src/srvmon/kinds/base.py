@@ -9,13 +9,12 @@ its `body` widget by dotted path (the core never imports Textual).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from math import isfinite
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from math import isfinite
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from srvmon import analysis as an
 from srvmon.fmt import Detail, fmt_value
 from srvmon.model import (
     RANGES,
