@@ -15,8 +15,16 @@ from srvmon.changepoint import detect
 from srvmon.changes import CAUSE_KINDS, events_for, explain
 from srvmon.model import ChangeEvent, PanelSeries, PanelSnapshot, TimeWindow
 
-#: Panel kinds that draw a time axis (get event markers) and whose level shifts are explained.
-CHART_KINDS = frozenset({"timeseries", "stat", "gauge"})
+
+def is_chart(kind: str) -> bool:
+    """A kind that draws a time axis (its `chart` in the registry): it gets event markers and its level
+    shifts are explained."""
+    from srvmon import kinds
+
+    known = kinds.KINDS.get(kind)
+    return known is not None and known.chart
+
+
 #: At most this many series of one panel are searched for a shift.
 MAX_SERIES = 8
 
@@ -76,7 +84,7 @@ def annotate(panels: Sequence[PanelSnapshot], events: Sequence[ChangeEvent],
         return tuple(panels)
     out = []
     for p in panels:
-        if p.kind not in CHART_KINDS or p.stale or p.status == "error":
+        if not is_chart(p.kind) or p.stale or p.status == "error":
             out.append(p)
             continue
         pwin = p.drill.window if p.drill is not None else window

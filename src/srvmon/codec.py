@@ -16,43 +16,35 @@ from datetime import UTC, datetime
 from typing import Any
 
 from srvmon.model import (
-    AlarmRow,
     ChangeEvent,
     Compare,
-    CostRow,
     CostSummary,
     DrillTarget,
-    EventRow,
     HealthRow,
     LimitInfo,
-    LogRow,
     PanelPosition,
     PanelSeries,
     PanelSnapshot,
     ProviderStatus,
     Row,
-    ServiceEdge,
-    ServiceNode,
-    ShareRow,
     Snapshot,
     Thresholds,
     TimeWindow,
-    ToplistRow,
     Trend,
 )
 
 SCHEMA_VERSION = 1
-#: Panel kind -> the row type its `rows` hold (several types: told apart by each row's `row` key).
-ROW_TYPES: dict[str, type[Any] | tuple[type[Any], ...]] = {
-    "toplist": ToplistRow,
-    "gauge": ShareRow,
-    "alarms": AlarmRow,
-    "cost": CostRow,
-    "health": HealthRow,
-    "logs": LogRow,
-    "events": EventRow,
-    "servicemap": (ServiceNode, ServiceEdge),
-}
+
+
+def row_types(kind: str) -> tuple[type[Any], ...]:
+    """The row types a `kind` panel's `rows` hold, from the kind registry (several types are told apart by
+    each row's `row` key); () for a kind without rows or one this version does not know."""
+    from srvmon import kinds
+
+    known = kinds.KINDS.get(kind)
+    return known.row_types if known is not None else ()
+
+
 #: Old row keys kept as aliases for one version (documented in docs/snapshot.md).
 ROW_ALIASES: dict[type[Any], dict[str, str]] = {HealthRow: {"timeout_pct": "p99_timeout_pct"}}
 
@@ -270,7 +262,7 @@ def panel_from(d: Any, where: str) -> PanelSnapshot:
         raise SnapshotFormatError(f"{where}: needs string `id` and `kind`")
     rows = None
     if d.get("rows") is not None:
-        if ROW_TYPES.get(kind) is None or not isinstance(d["rows"], list):
+        if not row_types(kind) or not isinstance(d["rows"], list):
             raise SnapshotFormatError(f"{where}.rows: a {kind} panel has no rows")
         rows = tuple(_build(_row_type(kind, r, f"{where}.rows[{i}]"), r, f"{where}.rows[{i}]")
                      for i, r in enumerate(d["rows"]))  # fmt: skip
@@ -317,9 +309,9 @@ def panel_from(d: Any, where: str) -> PanelSnapshot:
 
 def _row_type(kind: str, data: Any, where: str) -> type[Any]:
     """The row type of one row of a `kind` panel (by its `row` key when the kind has several)."""
-    found = ROW_TYPES[kind]
-    if not isinstance(found, tuple):
-        return found
+    found = row_types(kind)
+    if len(found) == 1:
+        return found[0]
     role = data.get("row") if isinstance(data, dict) else None
     for cls in found:
         if role == cls.__dataclass_fields__["row"].default:

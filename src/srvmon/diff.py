@@ -78,12 +78,10 @@ def _panel(old: PanelSnapshot, new: PanelSnapshot) -> list[DiffItem]:
     if move is not None and abs(move) >= MIN_MOVE_PCT:
         text = (f"{fmt_value(old.value, old.unit)} → {fmt_value(new.value, new.unit)} ({fmt_delta(move)})",)
         out.append(DiffItem("value", new.id, new.title, text, abs(move)))
-    if new.kind == "alarms":
-        out.extend(_alarms(old, new))
-    if new.kind == "toplist":
-        out.extend(_ranks(old, new))
-    if new.kind == "cost":
-        out.extend(_cost(old, new))
+    # by what the rows are, not by the kind's name: any kind carrying alarm, ranking or cost rows
+    out.extend(_alarms(old, new))
+    out.extend(_ranks(old, new))
+    out.extend(_cost(old, new))
     return out
 
 

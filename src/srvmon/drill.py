@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from srvmon import kinds
 from srvmon.model import (
     AlarmRow,
     ChangeEvent,
@@ -56,7 +57,8 @@ def log_query(
     if target is None:
         return None
     errors_only = target.errors_only
-    if panel.status in ("warn", "crit") and panel.kind in ("stat", "timeseries", "toplist"):
+    known = kinds.KINDS.get(panel.kind)
+    if panel.status in ("warn", "crit") and known is not None and known.drill_errors_when_bad:
         errors_only = errors_only or target.status_class is not None
     request_id = row.request_id if isinstance(row, LogRow) else None
     query = LogQuery(

@@ -135,7 +135,11 @@ def to_md(s: Snapshot) -> str:
         "|---|---|---|---|---|",
     ]
     for p in s.panels:
-        notes = tuple(part for n in p.notes for part in ("; ", Data(n))) if p.kind != "text" else ()
+        notes = (
+            ()
+            if kinds.notes_are_content(p.kind)
+            else tuple(part for n in p.notes for part in ("; ", Data(n)))
+        )
         cells = [
             f"{STATUS_SYMBOL[p.status]} {p.status}",
             md_escape(p.title),
@@ -177,7 +181,7 @@ def to_txt(s: Snapshot) -> str:
     out = [head, sub, ""]
     for p, r in zip(s.panels, rows, strict=True):
         out.append("  ".join(c.ljust(widths[i]) if i < 4 else c for i, c in enumerate(r)).rstrip())
-        if p.kind != "text":
+        if not kinds.notes_are_content(p.kind):
             out.extend(f"{' ' * (widths[0] + 2)}· {clean(n)}" for n in p.notes)
     if s.events:
         out += ["", "changes in the window:"]

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from srvmon import kinds
-from srvmon.annotate import CHART_KINDS, annotate, board_events
+from srvmon.annotate import annotate, board_events
 from srvmon.clock import Clock
 from srvmon.config import Board
 from srvmon.kinds.base import Plan, PlanContext
@@ -165,7 +165,7 @@ class Poller:
     def _event_needs(self, window: TimeWindow) -> list[EventsNeed]:
         """One board-wide events call per provider of this board that reads change events (markers and
         "what changed" sentences); an events panel asks for its own window through its kind."""
-        if not any(kinds.get(cfg.kind).name in CHART_KINDS for cfg in self.board.panels):
+        if not any(kinds.get(cfg.kind).chart for cfg in self.board.panels):
             return []
         out = []
         for name in self.board.providers():

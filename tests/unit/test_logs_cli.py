@@ -194,6 +194,7 @@ def test_health_mined_from_logs() -> None:
             "oom": 0,
             "p50_ms": 100.0,
             "p99_ms": 100.0,
+            "p99_timeout_pct": None,
             "timeout_pct": None,
             "gb_seconds": 0.1,
             "cost_usd": pytest.approx(0.1 * 0.0000166667 + 0.2 / 1e6),

@@ -44,6 +44,12 @@ def names() -> tuple[str, ...]:
     return tuple(KINDS)
 
 
+def notes_are_content(name: str) -> bool:
+    """True when a kind's notes are its content (text panels), not remarks about a value."""
+    known = KINDS.get(name)
+    return known is not None and known.notes_are_content
+
+
 def is_metric(name: str) -> bool:
     """True for kinds whose data comes from a metric `query` (with compare and trend)."""
     from srvmon.kinds.metric import MetricKind
@@ -61,4 +67,5 @@ __all__ = [
     "get",
     "is_metric",
     "names",
+    "notes_are_content",
 ]

@@ -28,6 +28,7 @@ class AlarmsPlan(Plan):
 
 class AlarmsKind(PanelKind[AlarmsPlan]):
     name = "alarms"
+    row_types = (AlarmRow,)
     summary = "every alarm and its state (ALARM first); critical when any is firing"
     body = "srvmon.widgets.alarms:AlarmList"
     drill_errors_only = True

@@ -88,6 +88,18 @@ class PanelKind(ABC, Generic[P]):
     body: ClassVar[str]
     #: Enter on this kind opens errors only by default (alarms, health, recent errors).
     drill_errors_only: ClassVar[bool] = False
+    #: Enter on this kind opens errors only while the panel is warn or crit (a spiking stat or ranking).
+    drill_errors_when_bad: ClassVar[bool] = False
+    #: The row types its PanelSnapshot carries (the JSON codec reads rows back as these).
+    row_types: ClassVar[tuple[type[Any], ...]] = ()
+    #: It draws a time axis: change events are marked on it and "what changed" sentences name it.
+    chart: ClassVar[bool] = False
+    #: A compact line shows a sparkline of its first series.
+    sparkline: ClassVar[bool] = True
+    #: Its notes are its content (text panels), not remarks about a value: exports print them as the body.
+    notes_are_content: ClassVar[bool] = False
+    #: Lines it needs at least and would like (border included) when one grid row high.
+    lines: ClassVar[tuple[int, int]] = (3, 8)
 
     def check(self, cfg: PanelCfg) -> str | None:
         """Config-time check beyond field names: a message, or None."""

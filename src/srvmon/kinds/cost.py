@@ -47,6 +47,9 @@ def _epoch(d: date) -> int:
 
 class CostKind(PanelKind[CostPlan]):
     name = "cost"
+    row_types = (CostRow,)
+    sparkline = False
+    lines = (4, 12)
     summary = "month-to-date cost per service vs the same part of last month, week over week, forecast"
     fields = frozenset({"thresholds", "threshold_on", "top"})
     body = "srvmon.widgets.cost:CostView"

@@ -26,6 +26,7 @@ class EventsPlan(Plan):
 
 class EventsKind(PanelKind[EventsPlan]):
     name = "events"
+    row_types = (EventRow,)
     summary = (
         "change events in the window, newest first (deploys, config, scaling, permissions, alarm states)"
     )

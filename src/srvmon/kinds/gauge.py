@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 class GaugeKind(MetricKind):
     name = "gauge"
+    row_types = (ShareRow,)
+    chart = True
+    lines = (4, 7)
     summary = "a capacity against its limit: % used (thresholds are % of the limit), trend and time to limit"
     fields = MetricKind.fields | {"trend", "limit", "max", "top"}
     body = "srvmon.widgets.gauge:GaugeView"

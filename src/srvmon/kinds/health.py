@@ -74,6 +74,8 @@ class HealthPlan(Plan):
 
 class HealthKind(PanelKind[HealthPlan]):
     name = "health"
+    row_types = (HealthRow,)
+    lines = (4, 10)
     summary = "per function: cold starts, timeouts, OOM kills, p99 as % of the timeout, rated worst first"
     fields = frozenset({"top"})
     body = "srvmon.widgets.health:HealthChips"

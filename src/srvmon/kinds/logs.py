@@ -30,6 +30,7 @@ class LogsPlan(Plan):
 
 class LogsKind(PanelKind[LogsPlan]):
     name = "logs"
+    row_types = (LogRow,)
     summary = "the most recent matching log records (errors only unless drilldown.errors_only = false)"
     fields = frozenset({"top", "thresholds"})
     body = "srvmon.widgets.logs:LogList"

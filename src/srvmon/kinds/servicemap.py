@@ -105,6 +105,7 @@ class ServiceMapPlan(Plan):
 
 class ServiceMapKind(PanelKind[ServiceMapPlan]):
     name = "servicemap"
+    row_types = (ServiceNode, ServiceEdge)
     summary = "services and call paths (X-Ray service map): req/s, error/fault/throttle %, p99, rated"
     fields = frozenset({"top", "thresholds"})
     body = "srvmon.widgets.servicemap:ServiceMapView"

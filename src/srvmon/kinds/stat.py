@@ -9,6 +9,8 @@ class StatKind(TimeseriesKind):
     """Assembled like a one-line chart (the series feeds the sparkline and the maximised chart)."""
 
     name = "stat"
+    lines = (3, 8)
+    multi_series = False
     summary = "one value (reduce over the window, or the latest point), its change, a sparkline"
     fields = TimeseriesKind.fields - {"top"}
     body = "srvmon.widgets.stat:StatView"

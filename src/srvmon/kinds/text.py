@@ -21,6 +21,7 @@ class TextPlan(Plan):
 
 class TextKind(PanelKind[TextPlan]):
     name = "text"
+    notes_are_content = True
     summary = "static text (markdown: headings, lists, emphasis; links shown as text, never followed)"
     fields = frozenset({"content"})
     body = "srvmon.widgets.text:TextView"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from srvmon import analysis as an
 from srvmon.kinds.base import note_list, r4
@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 
 class TimeseriesKind(MetricKind):
     name = "timeseries"
+    chart = True
+    drill_errors_when_bad = True
+    lines = (7, 14)
+    #: One line per series (the stat kind, its subclass, combines them into one).
+    multi_series: ClassVar[bool] = True
     summary = (
         "a chart: today solid, the compare window dotted, trend dashed; grouped queries draw top N lines"
     )
@@ -51,7 +56,7 @@ class TimeseriesKind(MetricKind):
         delta = an.delta_pct(value, cvalue)
         status, why = rate(cfg, plan, value, delta)
         tr = an.trend(ts, vals) if cfg.trend and ts else None
-        if self.name == "timeseries" and len(got.series) > 1:
+        if self.multi_series and len(got.series) > 1:
             series = per_series(cfg, plan, got, previous if compare else None, cfg.top)
         elif ts:
             series = (PanelSeries({}, points(ts, vals), cpts),)

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
 class ToplistKind(MetricKind):
     name = "toplist"
+    row_types = (ToplistRow,)
+    drill_errors_when_bad = True
+    sparkline = False
+    lines = (4, 12)
     summary = "a ranking (most called, worst p99): value, change and status per resource"
     fields = MetricKind.fields | {"top", "order"}
     body = "srvmon.widgets.toplist:TopList"

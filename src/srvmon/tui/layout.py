@@ -6,27 +6,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from srvmon import kinds
 from srvmon.model import PanelHead as PanelSpec
 from srvmon.model import PanelSnapshot
 
 COLUMNS = 12
 #: Below this many terminal columns the board shows the compact layout (auto mode).
 MIN_GRID_WIDTH = 100
-#: Lines a panel needs at least and would like (border included), by kind, for a panel one grid row high.
-#: A taller panel spreads its need over its rows. Unknown kinds use DEFAULT_LINES.
-KIND_LINES: dict[str, tuple[int, int]] = {
-    "stat": (3, 8),
-    "gauge": (4, 7),
-    "timeseries": (7, 14),
-    "toplist": (4, 12),
-    "alarms": (3, 8),
-    "cost": (4, 12),
-    "health": (4, 10),
-    "logs": (3, 8),
-    "events": (3, 8),
-    "text": (3, 8),
-}
+#: Lines a panel of a kind this version does not know needs at least and would like.
 DEFAULT_LINES = (3, 8)
+
+
+def kind_lines(kind: str) -> tuple[int, int]:
+    """Lines a panel needs at least and would like (border included) when one grid row high: its kind's
+    `lines` in the registry. A taller panel spreads its need over its rows."""
+    known = kinds.KINDS.get(kind)
+    return known.lines if known is not None else DEFAULT_LINES
+
+
 #: Layout names accepted by `--layout` (auto picks grid or compact from the terminal size).
 LAYOUTS = ("auto", "grid", "compact")
 #: Attention rank of a panel state: critical first, then warnings, failures, no data, healthy, loading.
@@ -104,7 +101,7 @@ def row_needs(cells: Sequence[Cell], rows: int) -> tuple[list[int], list[int]]:
     for cell in cells:
         if cell.panel is None:
             continue
-        lo, hi = KIND_LINES.get(cell.panel.kind, DEFAULT_LINES)
+        lo, hi = kind_lines(cell.panel.kind)
         per_lo = -(-lo // cell.height)
         per_hi = -(-hi // cell.height)
         for r in range(cell.row, min(rows, cell.row + cell.height)):

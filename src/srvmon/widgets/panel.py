@@ -203,7 +203,7 @@ class PanelFrame(Widget, can_focus=True):
     def notes(self) -> list[str]:
         """The panel's notes as shown (a text panel's note is its body, not a note)."""
         p = self.panel
-        if p is None or self.kind == "text":
+        if p is None or kinds.notes_are_content(self.kind):
             return []
         return [note_text(n, self.head.title) for n in p.notes]
 
