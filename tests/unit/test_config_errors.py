@@ -247,3 +247,43 @@ def test_prometheus_instance_chooses_its_default_board():
     cfg = parse_config('[providers.k]\ntype = "prometheus"\nurl = "http://127.0.0.1:9"\npreset = "knative"\n')
     assert [(b.name, b.provider) for b in cfg.boards] == [("knative", "k")]
     assert cfg.boards[0].title.lower().startswith("knative")
+
+
+@pytest.mark.parametrize("row", [100, 20000, 100000000])
+def test_a_grid_row_far_below_is_refused_at_once(scripted, tmp_path, row):
+    """`position.row = 20000` used 3 GB placing the grid; 1e8 spun forever. Rows are bounded."""
+    e = one(load(GOOD.replace("row = 0, col = 0", f"row = {row}, col = 0"), tmp_path))
+    assert e.key == "boards[0].panels[0].position.row" and "less than 100" in e.message
+
+
+def test_overlapping_positions_name_both_panels(scripted, tmp_path):
+    second = GOOD.split("[[boards.panels]]")[1].replace('id = "rps"', 'id = "rps2"')
+    e = one(
+        load(
+            GOOD + "\n[[boards.panels]]" + second.replace("col = 0, width = 3", "col = 2, width = 3"),
+            tmp_path,
+        )
+    )
+    assert "rps" in e.message and "rps2" in e.message and "overlap" in e.message, e.message
+    assert e.line is not None
+
+
+@pytest.mark.parametrize("nest", ["a = " + "[" * 100_000, "a = " + "{b = " * 100_000])
+def test_toml_nested_absurdly_deep_is_a_clear_error(tmp_path, nest):
+    p = tmp_path / "deep.toml"
+    p.write_text(nest)
+    with pytest.raises(ConfigError) as ei:
+        load_config(p)
+    assert "nested too deeply" in str(ei.value) and "fix:" in str(ei.value)
+
+
+def test_a_config_that_is_not_a_regular_file_says_what_it_is(tmp_path):
+    import os
+
+    with pytest.raises(ConfigError, match="is a directory, not a config file"):
+        load_config(tmp_path)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for special in (fifo, Path("/dev/zero")):
+        with pytest.raises(ConfigError, match="not a regular file"):
+            load_config(special)

@@ -34,6 +34,11 @@ class Rules(Provider):
                 )
                 continue
             ts = tuple(window.timestamps())
+            if q.query == "huge":  # two series whose sum overflows a float
+                out[q.ref_id] = QueryResult(
+                    q.ref_id, tuple(Series({"s": s}, ts, (1e308,) * len(ts)) for s in "ab")
+                )
+                continue
             level = 8.0 if past else 10.0
             if q.query == "depth":  # a "now" value that grows a unit a minute, the same in any window
                 vals = tuple(float((t // 60) % 1000) for t in ts)
@@ -157,3 +162,19 @@ def test_partial_provider_state_is_said() -> None:
 
 def test_provider_options_type_is_plain() -> None:
     assert Rules.Options is ProviderOptions
+
+
+@pytest.mark.parametrize("kind", ["stat", "timeseries"])
+def test_an_overflowing_sum_says_so_instead_of_looking_empty(kind: str) -> None:
+    """Two series of 1e308 summed: no NaN/Infinity in the JSON, and the panel says why it has no value."""
+    import json
+
+    from srvmon.export import to_json
+    from srvmon.kinds.metric import OVERFLOW_NOTE
+
+    snap = board(NOW, f'[[boards.panels]]\nid = "h"\ntitle = "Huge"\nkind = "{kind}"\nquery = "huge"\n'
+                      'thresholds = { warn = 1, crit = 2 }\n').poll()  # fmt: skip
+    p = snap.panel("h")
+    assert p.value is None and p.status == "nodata" and OVERFLOW_NOTE in p.notes
+    doc = json.loads(to_json(snap), parse_constant=lambda c: pytest.fail(f"{c} in the JSON"))
+    assert doc["panels"][0]["value"] is None

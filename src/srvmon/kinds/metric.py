@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -135,6 +136,22 @@ def answer(results: Results, need: MetricNeed | None) -> QueryResult | None:
         return None
     found = got if got.ok else None
     return found
+
+
+#: Said on a panel whose sums or points went past what a 64-bit float holds (they are left out, never NaN).
+OVERFLOW_NOTE = "values beyond ±1.8e308 (the float range) were left out: check the query and its `scale`"
+
+
+def overflow(vals: Sequence[float | None], *values: float | None) -> list[str]:
+    """OVERFLOW_NOTE when a point or a reduced value is infinite (an overflowing sum), else nothing."""
+    isfinite = math.isfinite
+    bad = any(v is not None and not isfinite(v) for v in (*vals, *values))
+    return [OVERFLOW_NOTE] if bad else []
+
+
+def finite(value: float | None) -> float | None:
+    """The value, or None when it overflowed (its status is then "nodata", with OVERFLOW_NOTE)."""
+    return value if value is not None and math.isfinite(value) else None
 
 
 def value_of(cfg: PanelCfg, plan: MetricPlan, results: Results, vals: list[float | None],

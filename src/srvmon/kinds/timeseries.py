@@ -15,6 +15,8 @@ from srvmon.kinds.metric import (
     compare_note,
     compare_series,
     effective_compare,
+    finite,
+    overflow,
     per_series,
     points,
     rate,
@@ -50,9 +52,11 @@ class TimeseriesKind(MetricKind):
         previous = answer(results, plan.previous)
         compare = effective_compare(plan, previous)
         ts, vals = combined(cfg, got, step)
-        value = value_of(cfg, plan, results, vals)
+        raw = value_of(cfg, plan, results, vals)
+        over = overflow(vals, raw)
+        value = finite(raw)
         cpts, cvals = compare_series(cfg, plan, previous) if compare else (None, [])
-        cvalue = value_of(cfg, plan, results, cvals, previous=True) if cpts is not None else None
+        cvalue = finite(value_of(cfg, plan, results, cvals, previous=True)) if cpts is not None else None
         delta = an.delta_pct(value, cvalue)
         status, why = rate(cfg, plan, value, delta)
         tr = an.trend(ts, vals) if cfg.trend and ts else None
@@ -65,5 +69,5 @@ class TimeseriesKind(MetricKind):
         return self.panel(
             cfg, status, now, plan.window,
             value=r4(value), compare_value=r4(cvalue), delta_pct=r4(delta), trend=tr, series=series,
-            compare=compare, notes=note_list(got.warnings, why, compare_note(plan, results)),
+            compare=compare, notes=note_list(got.warnings, over, why, compare_note(plan, results)),
         )  # fmt: skip

@@ -33,7 +33,7 @@ def rhythm(t: int, anchor_s: int) -> float:
     return daily(t) * weekly(t) * growth(t, anchor_s)
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=32)  # a poll uses ~7 windows; more only grows RSS as windows slide
 def rhythm_array(start_s: int, end_s: int, step_s: int, anchor_s: int) -> tuple[float, ...]:
     """`rhythm` at every bucket start of a window, computed once per window and shared by all series."""
     return tuple(rhythm(t, anchor_s) for t in range(start_s, end_s, step_s))
