@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from srvmon.kinds.base import PanelKind, Plan, PlanContext
-from srvmon.model import PanelSnapshot
+from srvmon.model import DrillTarget, PanelSnapshot, Status, TimeWindow
 from srvmon.needs import Results
 
 if TYPE_CHECKING:
@@ -35,5 +35,5 @@ class TextKind(PanelKind[TextPlan]):
     def assemble(self, cfg: PanelCfg, plan: TextPlan, results: Results, now: datetime) -> PanelSnapshot:
         return self.panel(cfg, "ok", now, plan.window, notes=(cfg.content or "",))
 
-    def drill(self, cfg, window, status):  # type: ignore[no-untyped-def]
-        return None
+    def drill(self, cfg: PanelCfg, window: TimeWindow, status: Status) -> DrillTarget | None:
+        return None  # a note has nothing to drill into
