@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -148,6 +148,9 @@ CAPABILITY_METHODS: dict[str, str] = {
 }
 
 
+OptionsT = TypeVar("OptionsT", bound=ProviderOptions)
+
+
 class Provider(ABC):
     """A data source (Grafana's data-source shape): metric queries keyed by ref id, plus optional extras.
 
@@ -184,6 +187,12 @@ class Provider(ABC):
         self.options = options
         self.clock: Clock = clock or SystemClock()
         self.counter = UsageCounter()
+
+    def typed_options(self, cls: type[OptionsT]) -> OptionsT:
+        """This instance's options as the provider's own Options class (a TypeError names both if not)."""
+        if not isinstance(self.options, cls):
+            raise TypeError(f"{type(self).__name__} needs {cls.__name__}, not {type(self.options).__name__}")
+        return self.options
 
     # -- class-level (config time, any thread) ---------------------------------------------------
     @classmethod

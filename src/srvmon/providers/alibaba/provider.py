@@ -43,9 +43,7 @@ class AlibabaProvider(Provider):
     ) -> None:
         """`client_kw` go to AliClient (tests inject credentials, sleep and wall clock)."""
         super().__init__(name, options, clock)
-        if not isinstance(options, AlibabaOptions):
-            raise TypeError(f"AlibabaProvider needs AlibabaOptions, not {type(options).__name__}")
-        self.opts: AlibabaOptions = options
+        self.opts = options = self.typed_options(AlibabaOptions)
         self._client_kw = client_kw
         self._client: AliClient | None = None
         self._cost: Any = None

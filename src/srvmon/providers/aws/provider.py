@@ -87,8 +87,7 @@ class AwsProvider(Provider):
         from srvmon.providers.aws.metrics import MetricsRunner
         from srvmon.providers.aws.session import Sessions
 
-        assert isinstance(options, AwsOptions)
-        self.opts: AwsOptions = options
+        self.opts = options = self.typed_options(AwsOptions)
         self.sessions = Sessions(options, session_factory, self.counter)
         self.discovery = Discovery(self.sessions, options, self.counter)
         self.runner = MetricsRunner(self.sessions, self.counter)

@@ -44,8 +44,7 @@ class AzureProvider(Provider):
         self, name: str, options: ProviderOptions, clock: Clock | None = None, *, credential: Any = None
     ) -> None:
         super().__init__(name, options, clock)
-        assert isinstance(options, AzureOptions)
-        self.opts: AzureOptions = options
+        self.opts = options = self.typed_options(AzureOptions)
         self._credential = credential
         self._parts: dict[str, Any] = {}
         self._parts_lock = threading.RLock()  # the poller calls query() for two windows at once

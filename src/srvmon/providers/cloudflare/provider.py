@@ -27,9 +27,7 @@ class CloudflareProvider(Provider):
 
     def __init__(self, name: str, options: ProviderOptions, clock: Clock | None = None) -> None:
         super().__init__(name, options, clock)
-        if not isinstance(options, CloudflareOptions):
-            raise TypeError(f"CloudflareProvider needs CloudflareOptions, not {type(options).__name__}")
-        self.opts: CloudflareOptions = options
+        self.opts = options = self.typed_options(CloudflareOptions)
         self.client = CloudflareClient(options, self.counter, self._now)
         self.discovery = Discovery(self.client, options.discovery_ttl_s, self._now)
         self.settings = SettingsCache(self.client, self._now)

@@ -45,9 +45,7 @@ class GcpProvider(Provider):
     ) -> None:
         """`credentials`: a google.auth Credentials object to use instead of the default chain (embedding)."""
         super().__init__(name, options, clock)
-        if not isinstance(options, GcpOptions):
-            raise TypeError(f"GcpProvider needs GcpOptions, not {type(options).__name__}")
-        self.opts: GcpOptions = options
+        self.opts = options = self.typed_options(GcpOptions)
         self._credentials = credentials
         self._parts: dict[str, Any] = {}
         self._lock = threading.Lock()

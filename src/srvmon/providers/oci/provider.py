@@ -29,9 +29,7 @@ class OciProvider(Provider):
     ) -> None:
         """`client_kw` go to OciClient (tests inject sleep, monotonic and wall clocks)."""
         super().__init__(name, options, clock)
-        if not isinstance(options, OciOptions):
-            raise TypeError(f"OciProvider needs OciOptions, not {type(options).__name__}")
-        self.opts: OciOptions = options
+        self.opts = options = self.typed_options(OciOptions)
         self._client_kw = client_kw
         self._client: OciClient | None = None
         self._lock = threading.Lock()

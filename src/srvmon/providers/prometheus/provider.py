@@ -54,9 +54,7 @@ class PrometheusProvider(Provider):
 
     def __init__(self, name: str, options: ProviderOptions, clock: Clock | None = None) -> None:
         super().__init__(name, options, clock)
-        if not isinstance(options, PrometheusOptions):
-            raise TypeError(f"PrometheusProvider needs PrometheusOptions, not {type(options).__name__}")
-        self.opts: PrometheusOptions = options
+        self.opts = options = self.typed_options(PrometheusOptions)
         self.client = PromClient(options, self.counter)
         self._seen: dict[str, tuple[float, bool]] = {}  # metric name -> (checked at, exists)
         self._names_lock = threading.Lock()
