@@ -14,6 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: make aws_seed importable
 
 from aws_seed import NOW, REGION, Fleet, _seed  # noqa: E402
+from moto_process import moto_process  # noqa: E402
 
 from srvmon.clock import FrozenClock  # noqa: E402
 
@@ -92,31 +93,5 @@ def empty_moto(fleet: Fleet) -> Iterator[str]:
     """A second, empty moto server in its own process (in-process servers share moto's state, and moto
     scans every stored datum per query period, so load tests of 1,000+ MetricStats need an empty one).
     Depends on `fleet` for the fake credentials; fails loudly if the server does not come up."""
-    import socket
-    import subprocess
-    import time
-    import urllib.request
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"moto_server on port {port} did not start") from None
-                time.sleep(0.05)
+    with moto_process() as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)

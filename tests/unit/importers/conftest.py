@@ -7,13 +7,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import socket
 import ssl
-import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -50,6 +46,10 @@ def azure_helpers() -> ModuleType:
     return _module(TESTS / "providers" / "azure" / "conftest.py", "srvmon_importers_azure_helpers")
 
 
+def moto_helpers() -> ModuleType:
+    return _module(TESTS / "providers" / "aws" / "moto_process.py", "srvmon_importers_moto_process")
+
+
 def azure_data() -> ModuleType:
     return _module(TESTS / "providers" / "azure" / "azdata.py", "srvmon_importers_azdata")
 
@@ -59,36 +59,18 @@ def cw_moto() -> Iterator[Any]:
     """A moto server in its own process (in-process servers share moto's global state with the AWS
     provider tests), seeded by aws_seed._seed: (url, seed module)."""
     seed = aws_seed()
+    moto_process = moto_helpers().moto_process
     env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": seed.REGION,
            "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}  # fmt: skip
     saved = {k: os.environ.get(k) for k in [*env, "AWS_SESSION_TOKEN", "AWS_PROFILE"]}
     os.environ.update(env)
     os.environ.pop("AWS_SESSION_TOKEN", None)
     os.environ.pop("AWS_PROFILE", None)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"moto_server on port {port} did not start")
-                time.sleep(0.05)
-        fleet = seed._seed(url)
-        yield fleet, seed
+        with moto_process(deadline_s=30) as url:
+            fleet = seed._seed(url)
+            yield fleet, seed
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
