@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import trustme
@@ -118,43 +118,60 @@ def make_ca(directory: str) -> tuple[trustme.CA, str]:
     return ca, path
 
 
+F = TypeVar("F")
+
+
 @contextmanager
-def serve(ca: trustme.CA, ca_path: str, *, tls: bool = True) -> Iterator[FakeServer]:
-    """A running FakeServer (HTTPS with a cert for 127.0.0.1, or plain HTTP); fails loudly if it cannot start."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+def threaded_server(handler: type[BaseHTTPRequestHandler], make_fake: Callable[[str], F], ca: trustme.CA | None,
+                    ca_path: str, *, ready_path: str = "/__ready", what: str = "the fake server") -> Iterator[F]:  # fmt: skip
+    """Serve `handler` on 127.0.0.1 from a thread - HTTPS with a cert for 127.0.0.1 from `ca`, or plain HTTP
+    when `ca` is None - with `make_fake(url)` as `server.fake` for the handler. Yields the fake once the
+    server answers (any status) at `ready_path`; fails loudly if it does not within 5 s."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    if tls:
+    if ca is not None:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)
         server.socket = ctx.wrap_socket(server.socket, server_side=True)
-    scheme = "https" if tls else "http"
-    fake = FakeServer(url=f"{scheme}://127.0.0.1:{server.server_address[1]}", ca_path=ca_path)
+    url = f"{'https' if ca is not None else 'http'}://127.0.0.1:{server.server_address[1]}"
+    fake = make_fake(url)
     server.fake = fake  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    _wait_ready(fake.url, ca_path)
-    fake.requests.clear()
     try:
+        wait_ready(url + ready_path, ca_path, what)
         yield fake
     finally:
-        fake.stop.set()
         server.shutdown()
         server.server_close()
 
 
-def _wait_ready(url: str, ca_path: str) -> None:
+def wait_ready(url: str, ca_path: str, what: str = "the fake server") -> None:
+    """Until `url` answers with any HTTP status (5 s at most, then a RuntimeError naming `what`)."""
     import httpx
 
     deadline = time.monotonic() + 5
     ctx = ssl.create_default_context(cafile=ca_path)
     while True:
         try:
-            httpx.get(url + "/__ready", verify=ctx, timeout=1)
+            httpx.get(url, verify=ctx, timeout=1)
             return
         except httpx.HTTPError as exc:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the fake server did not start: {exc}") from exc
+                raise RuntimeError(f"{what} did not start: {exc}") from exc
             time.sleep(0.02)
+
+
+@contextmanager
+def serve(ca: trustme.CA, ca_path: str, *, tls: bool = True) -> Iterator[FakeServer]:
+    """A running FakeServer (HTTPS with a cert for 127.0.0.1, or plain HTTP); fails loudly if it cannot start."""
+    with threaded_server(_Handler, lambda url: FakeServer(url=url, ca_path=ca_path), ca if tls else None,
+                         ca_path) as fake:  # fmt: skip
+        fake.requests.clear()
+        try:
+            yield fake
+        finally:
+            fake.stop.set()  # stalled handlers return before the server shuts down
 
 
 class FakeTime:

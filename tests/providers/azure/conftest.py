@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import re
 import ssl
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -18,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import trustme
 from azure.core.credentials import AccessToken
+from tls_fake import threaded_server
 
 from srvmon.clock import FrozenClock
 from srvmon.providers.azure import AzureProvider
@@ -119,34 +119,9 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[trustme.CA, str]:
 @pytest.fixture
 def azure_server(tls: tuple[trustme.CA, str]) -> Iterator[FakeAzure]:
     ca, ca_path = tls
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    server.socket = ctx.wrap_socket(server.socket, server_side=True)
-    fake = FakeAzure(url=f"https://127.0.0.1:{server.server_address[1]}", ca_path=ca_path)
-    server.fake = fake  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    _wait_ready(fake.url, ca_path)
-    yield fake
-    server.shutdown()
-    server.server_close()
-
-
-def _wait_ready(url: str, ca_path: str) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 5
-    ctx = ssl.create_default_context(cafile=ca_path)
-    while True:
-        try:
-            httpx.get(url + "/ready", verify=ctx, timeout=1)
-            return
-        except httpx.HTTPError as exc:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"fake Azure server did not start: {exc}") from exc
-            time.sleep(0.02)
+    with threaded_server(_Handler, lambda url: FakeAzure(url=url, ca_path=ca_path), ca, ca_path,
+                         ready_path="/ready", what="fake Azure server") as fake:  # fmt: skip
+        yield fake
 
 
 class FakeCredential:

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import json
 import re
-import ssl
 import sys
-import threading
-import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import trustme
+from tls_fake import threaded_server
 
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: make cfdata importable
 
@@ -178,34 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 def start_server(tls: tuple[trustme.CA, str]) -> tuple[FakeCloudflare, Callable[[], None]]:
     ca, ca_path = tls
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    server.socket = ctx.wrap_socket(server.socket, server_side=True)
-    fake = FakeCloudflare(url=f"https://127.0.0.1:{server.server_address[1]}", ca_path=ca_path)
-    server.fake = fake  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    _wait_ready(fake.url, ca_path)
-
-    def stop() -> None:
-        server.shutdown()
-        server.server_close()
-
-    return fake, stop
-
-
-def _wait_ready(url: str, ca_path: str) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 5
-    ctx = ssl.create_default_context(cafile=ca_path)
-    while True:
-        try:
-            httpx.get(url + "/ready", verify=ctx, timeout=1)
-            return
-        except httpx.HTTPError as exc:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"fake Cloudflare server did not start: {exc}") from exc
-            time.sleep(0.02)
+    stack = ExitStack()
+    fake = stack.enter_context(threaded_server(_Handler, lambda url: FakeCloudflare(url=url, ca_path=ca_path), ca,
+                                               ca_path, ready_path="/ready", what="fake Cloudflare server"))  # fmt: skip
+    return fake, stack.close

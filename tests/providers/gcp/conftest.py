@@ -12,13 +12,10 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import ssl
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -26,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 import trustme
+from tls_fake import threaded_server
 
 from srvmon.clock import FrozenClock
 from srvmon.providers.gcp import GcpProvider
@@ -189,30 +187,10 @@ def sa_key() -> tuple[bytes, bytes]:
 @pytest.fixture
 def google(tls: tuple[trustme.CA, str], sa_key: tuple[bytes, bytes]) -> Iterator[FakeGoogle]:
     ca, ca_path = tls
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    server.socket = ctx.wrap_socket(server.socket, server_side=True)
-    fake = FakeGoogle(
-        url=f"https://127.0.0.1:{server.server_address[1]}", ca_path=ca_path, public_pem=sa_key[1]
-    )
-    server.fake = fake  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            httpx.get(fake.url + "/ready", verify=ssl.create_default_context(cafile=ca_path), timeout=1)
-            break
-        except httpx.HTTPError as exc:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"fake Google server did not start: {exc}") from exc
-            time.sleep(0.02)
-    fake.requests.clear()
-    yield fake
-    server.shutdown()
-    server.server_close()
+    with threaded_server(_Handler, lambda url: FakeGoogle(url=url, ca_path=ca_path, public_pem=sa_key[1]), ca,
+                         ca_path, ready_path="/ready", what="fake Google server") as fake:  # fmt: skip
+        fake.requests.clear()
+        yield fake
 
 
 @pytest.fixture

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import ssl
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from tls_fake import threaded_server
 
 TESTS = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -94,19 +92,9 @@ def azure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     ca = trustme.CA()
     ca_path = tmp_path_factory.mktemp("import-ca") / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_path))
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), h._Handler)
-    server.daemon_threads = True
-    server.socket = ctx.wrap_socket(server.socket, server_side=True)
-    fake = h.FakeAzure(url=f"https://127.0.0.1:{server.server_address[1]}", ca_path=str(ca_path))
-    server.fake = fake  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    h._wait_ready(fake.url, str(ca_path))
-    yield fake
-    server.shutdown()
-    server.server_close()
+    with threaded_server(h._Handler, lambda url: h.FakeAzure(url=url, ca_path=str(ca_path)), ca, str(ca_path),
+                         ready_path="/ready", what="fake Azure server") as fake:  # fmt: skip
+        yield fake
 
 
 # ---- canned CloudWatch answers for what moto fakes -------------------------------------------------------
