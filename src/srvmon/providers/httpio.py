@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from srvmon.providers.base import ProviderError
+from srvmon.providers.base import NetworkOptions, ProviderError
 
 if TYPE_CHECKING:
     import httpx
@@ -40,6 +40,22 @@ class HttpLimits:
     """The whole request, body included (a trickling server is cut off here)."""
     max_bytes: int = DEFAULT_MAX_BYTES
     """The largest body accepted; more is an error, checked while streaming."""
+
+    @classmethod
+    def of(cls, options: NetworkOptions) -> HttpLimits:
+        """One request's bounds from a provider's options: `timeout` for the whole answer (connecting at
+        most 5 s of it), `max_response_mb` for its size."""
+        t = options.timeout_s
+        return cls(connect_s=min(5.0, t), read_s=t, deadline_s=t, max_bytes=options.max_response_bytes)
+
+
+def tls_verify(ca_bundle: str | None) -> Any:
+    """httpx's `verify`: the system CAs, or a context trusting `ca_bundle` too when one is configured."""
+    if not ca_bundle:
+        return True
+    import ssl
+
+    return ssl.create_default_context(cafile=ca_bundle)
 
 
 class HttpError(ProviderError):

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from srvmon.providers.base import ProviderError, UsageCounter
-from srvmon.providers.httpio import BoundedHttp, HttpError, HttpLimits, Response
+from srvmon.providers.httpio import BoundedHttp, HttpError, HttpLimits, Response, tls_verify
 from srvmon.providers.pacing import RateLimiter, Retry
 
 from .credentials import AliCredentials, resolve
@@ -132,21 +132,14 @@ class AliClient:
         self._nonce = nonce
         self._monotonic = monotonic
         self._sleep = sleep
-        timeout = options.timeout_s
-        limits = HttpLimits(connect_s=min(5.0, timeout), read_s=timeout, deadline_s=timeout,
-                            max_bytes=options.max_response_bytes)  # fmt: skip
-        self.http = BoundedHttp(limits, self._build, clock=monotonic)
+        self.http = BoundedHttp(HttpLimits.of(options), self._build, clock=monotonic)
         self.retry = Retry(retries=options.retries, clock=monotonic, sleep=sleep)
         self._limiters: dict[str, RateLimiter] = {}
         self._lock = threading.Lock()
 
     def _build(self) -> dict[str, Any]:
-        verify: Any = True
-        if self.options.ca_bundle:
-            import ssl
-
-            verify = ssl.create_default_context(cafile=self.options.ca_bundle)
-        return {"headers": {"Accept": "application/json", "User-Agent": "srvmon"}, "verify": verify}
+        headers = {"Accept": "application/json", "User-Agent": "srvmon"}
+        return {"headers": headers, "verify": tls_verify(self.options.ca_bundle)}
 
     def credentials(self) -> AliCredentials:
         """The resolved credentials (read once, on the first call; ProviderError when there are none)."""

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from srvmon.providers.base import ProviderError, UsageCounter
-from srvmon.providers.httpio import HttpError, HttpLimits, retry_after_seconds
+from srvmon.providers.httpio import HttpError, HttpLimits, retry_after_seconds, tls_verify
 
 from .options import AzureOptions
 
@@ -38,23 +38,6 @@ def make_credential(options: AzureOptions) -> Any:
     return identity.DefaultAzureCredential(authority=authority)
 
 
-def limits(options: AzureOptions) -> HttpLimits:
-    """One request's bounds from the options: `timeout` for the whole answer, `max_response_mb` for its size."""
-    timeout = options.timeout_s
-    return HttpLimits(
-        connect_s=min(5.0, timeout), read_s=timeout, deadline_s=timeout, max_bytes=options.max_response_bytes
-    )
-
-
-def verify(options: AzureOptions) -> Any:
-    """TLS verification: the system CAs, plus `ca_bundle` when set."""
-    if not options.ca_bundle:
-        return True
-    import ssl
-
-    return ssl.create_default_context(cafile=options.ca_bundle)
-
-
 def retry_policy(options: AzureOptions) -> Any:
     """Retries of transient failures inside one call's `timeout`; 429 is handed straight back."""
     from .transport import BoundedRetry
@@ -66,7 +49,7 @@ def transport(options: AzureOptions) -> Any:
     """The bounded azure-core transport (per-call deadline, body cap) every Azure client uses."""
     from .transport import BoundedTransport
 
-    return BoundedTransport(limits(options), verify(options))
+    return BoundedTransport(HttpLimits.of(options), tls_verify(options.ca_bundle))
 
 
 def client_kwargs(options: AzureOptions) -> dict[str, Any]:

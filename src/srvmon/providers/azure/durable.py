@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 from srvmon.clock import Clock
 from srvmon.model import LogRecord
 from srvmon.providers.base import ProviderError, UsageCounter
-from srvmon.providers.httpio import BoundedHttp, HttpError, Response, status_error
+from srvmon.providers.httpio import BoundedHttp, HttpError, HttpLimits, Response, status_error, tls_verify
 
-from .arm import ArmClient, limits, verify
+from .arm import ArmClient
 from .discovery import WEB_API, FunctionApp
 from .options import AzureOptions
 
@@ -80,7 +80,7 @@ class DurableClient:
         self.counter = counter
         self.clock = clock or SystemClock()
         self._keys: dict[str, str] = {}
-        self.http = BoundedHttp(limits(options), lambda: {"verify": verify(options)})
+        self.http = BoundedHttp(HttpLimits.of(options), lambda: {"verify": tls_verify(options.ca_bundle)})
         self._lock = threading.Lock()
         self._cached: tuple[float, tuple[str, ...], frozenset[str], dict[str, DurableSummary]] | None = None
 

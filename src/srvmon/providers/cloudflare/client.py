@@ -65,14 +65,7 @@ class CloudflareClient:
         self.options = options
         self.counter = counter
         self.now = now
-        timeout = options.timeout_s
-        limits = HttpLimits(
-            connect_s=min(5.0, timeout),
-            read_s=timeout,
-            deadline_s=timeout,
-            max_bytes=options.max_response_bytes,
-        )
-        self.http = BoundedHttp(limits, self._build)
+        self.http = BoundedHttp(HttpLimits.of(options), self._build)
         self._budget: QueryBudget | None = None
         self._lock = threading.Lock()
 

@@ -18,7 +18,7 @@ from google.auth.transport import Request as GoogleRequest
 from google.auth.transport import Response as GoogleResponse
 
 from srvmon.providers.base import ProviderError, UsageCounter
-from srvmon.providers.httpio import BoundedHttp, HttpError, HttpLimits, Response
+from srvmon.providers.httpio import BoundedHttp, HttpError, HttpLimits, Response, tls_verify
 
 from .options import GcpOptions
 
@@ -79,11 +79,6 @@ class BoundedTransport(GoogleRequest):
         return _TokenResponse(resp.status, resp.headers, resp.content)
 
 
-def _limits(opts: GcpOptions) -> HttpLimits:
-    t = opts.timeout_s
-    return HttpLimits(connect_s=min(5.0, t), read_s=t, deadline_s=t, max_bytes=opts.max_response_bytes)
-
-
 class GoogleApi:
     """Bearer-token JSON calls to the configured Google endpoints; thread-safe; counts every call.
 
@@ -93,18 +88,13 @@ class GoogleApi:
     def __init__(self, opts: GcpOptions, counter: UsageCounter, credentials: Any = None) -> None:
         self.opts = opts
         self.counter = counter
-        self.http = BoundedHttp(_limits(opts), self._build)
-        self.auth_http = BoundedHttp(_limits(opts), self._build)
+        self.http = BoundedHttp(HttpLimits.of(opts), self._build)
+        self.auth_http = BoundedHttp(HttpLimits.of(opts), self._build)
         self._credentials = credentials
         self._lock = threading.Lock()
 
     def _build(self) -> dict[str, Any]:
-        verify: Any = True
-        if self.opts.ca_bundle:
-            import ssl
-
-            verify = ssl.create_default_context(cafile=self.opts.ca_bundle)
-        return {"verify": verify, "headers": {"Accept": "application/json"}}
+        return {"verify": tls_verify(self.opts.ca_bundle), "headers": {"Accept": "application/json"}}
 
     def close(self) -> None:
         self.http.close()

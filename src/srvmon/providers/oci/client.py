@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from srvmon.providers.base import ProviderError, UsageCounter
-from srvmon.providers.httpio import BoundedHttp, HttpError, HttpLimits, Response
+from srvmon.providers.httpio import BoundedHttp, HttpError, HttpLimits, Response, tls_verify
 from srvmon.providers.pacing import RateLimiter, Retry
 
 from .auth import InstancePrincipal, SigningKey, from_config_file
@@ -81,10 +81,7 @@ class OciClient:
         self.counter = counter
         self._wall = wall
         self._monotonic = monotonic
-        timeout = options.timeout_s
-        limits = HttpLimits(connect_s=min(5.0, timeout), read_s=timeout, deadline_s=timeout,
-                            max_bytes=options.max_response_bytes)  # fmt: skip
-        self.http = BoundedHttp(limits, self._build, clock=monotonic)
+        self.http = BoundedHttp(HttpLimits.of(options), self._build, clock=monotonic)
         self.retry = Retry(retries=options.retries, clock=monotonic, sleep=sleep)
         self.limiter = RateLimiter(
             options.max_tps, max(1, int(options.max_tps)), clock=monotonic, sleep=sleep
@@ -99,12 +96,8 @@ class OciClient:
         self._lock = threading.Lock()
 
     def _build(self) -> dict[str, Any]:
-        verify: Any = True
-        if self.options.ca_bundle:
-            import ssl
-
-            verify = ssl.create_default_context(cafile=self.options.ca_bundle)
-        return {"headers": {"Accept": "application/json", "User-Agent": "srvmon"}, "verify": verify}
+        headers = {"Accept": "application/json", "User-Agent": "srvmon"}
+        return {"headers": headers, "verify": tls_verify(self.options.ca_bundle)}
 
     def signing_key(self) -> SigningKey:
         """The key requests are signed with (ProviderError when there is none)."""

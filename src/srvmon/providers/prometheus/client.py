@@ -38,14 +38,7 @@ class PromClient:
     def __init__(self, options: PrometheusOptions, counter: UsageCounter) -> None:
         self.options = options
         self.counter = counter
-        timeout = options.timeout_s
-        limits = HttpLimits(
-            connect_s=min(5.0, timeout),
-            read_s=timeout,
-            deadline_s=timeout,
-            max_bytes=options.max_response_bytes,
-        )
-        self.http = BoundedHttp(limits, self._build)
+        self.http = BoundedHttp(HttpLimits.of(options), self._build)
 
     def _build(self) -> dict[str, Any]:
         """httpx.Client arguments: headers, bearer/basic auth read from the environment now, TLS settings."""
