@@ -206,6 +206,3 @@ class RecentViews:
             return None
         age = (now - entry.at).total_seconds()
         return entry if 0 <= age < max_age_s else None
-
-    def clear(self) -> None:
-        self._entries.clear()
