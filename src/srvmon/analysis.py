@@ -31,6 +31,12 @@ def combine(series: Sequence[Series], how: str = "sum") -> tuple[tuple[int, ...]
         s = series[0]
         isfinite = math.isfinite
         return s.timestamps, [v if v is not None and isfinite(v) else None for v in s.values]
+    first = series[0].timestamps
+    if all(s.timestamps == first and len(s.values) == len(first) for s in series) and all(
+        a < b for a, b in zip(first, first[1:], strict=False)
+    ):
+        # Aligned, ordered series (one query's answer usually is): combine column by column.
+        return first, [reduce_values(col, how) for col in zip(*(s.values for s in series), strict=True)]
     buckets: dict[int, list[float]] = defaultdict(list)
     order: dict[int, None] = {}
     isfinite = math.isfinite

@@ -45,6 +45,17 @@ def test_combine_reduce_gaps():
     assert an.combine([a, b], "max")[1] == [2.0, None, 3.0]
 
 
+def test_combine_unaligned_series_by_timestamp():
+    """Series on different or unordered buckets take the by-timestamp path and agree with the aligned one."""
+    a = Series({"f": "a"}, (120, 0, 60), (3.0, 1.0, None))
+    b = Series({"f": "b"}, (60, 180), (4.0, 5.0))
+    assert an.combine([a, b], "sum") == ((0, 60, 120, 180), [1.0, 4.0, 3.0, 5.0])
+    aligned = Series({"f": "a"}, (0, 60, 120), (1.0, None, 3.0))
+    shifted = Series({"f": "a"}, (0, 60, 120, 180), (1.0, None, 3.0, None))
+    assert an.combine([aligned, aligned], "avg") == ((0, 60, 120), [1.0, None, 3.0])
+    assert an.combine([aligned, shifted], "avg") == ((0, 60, 120, 180), [1.0, None, 3.0, None])
+
+
 def test_trend_least_squares():
     ts = list(range(0, 7200, 600))
     tr = an.trend(ts, [10 + 5 * t / 3600 for t in ts])

@@ -17,12 +17,12 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from srvmon.drill import event_query, log_query
 from srvmon.model import RANGES, BoardInfo, ChangeEvent, EventRow, PanelSeries, Row, Snapshot, TimeWindow
 from srvmon.tui import layout
 from srvmon.tui.board_header import BoardHeader, HintBar, header_text
+from srvmon.tui.key_bar import KeyBar
 from srvmon.tui.keys import BOARD_HELP_EXTRA, BOARD_KEYS, bindings
 from srvmon.tui.messages import FetchFailed, SnapshotPartial, SnapshotReady
 from srvmon.tui.refresher import Recent, RecentViews, Scheduler, SnapshotSource, in_background
@@ -153,7 +153,7 @@ class BoardScreen(Screen[None]):
             yield self._body(self.mode)
         yield StatusBar(id="status")
         if not self.srvmon.export_mode and not self.wall:
-            yield Footer()  # a wall (kiosk) has no key hints: `?` still lists the keys
+            yield KeyBar()  # a wall (kiosk) has no key hints: `?` still lists the keys
 
     def _body(self, mode: str) -> Widget:
         if mode == "wall":

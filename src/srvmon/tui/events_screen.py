@@ -12,11 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from srvmon.drill import event_query
 from srvmon.model import ChangeEvent
+from srvmon.tui.key_bar import KeyBar
 from srvmon.tui.keys import EVENTS_KEYS, bindings
 from srvmon.tui.record_screen import safe_link
 from srvmon.widgets.base import clean
@@ -76,7 +77,7 @@ class EventsScreen(ModalScreen[None]):
             else:
                 yield Static("no change events on this panel's resources in the window", classes="empty")
             yield Static("", classes="link")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         for options in self.query(OptionList):

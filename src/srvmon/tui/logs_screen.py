@@ -18,7 +18,7 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, OptionList, SelectionList, Static
+from textual.widgets import Input, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
 from srvmon.clock import Clock
@@ -26,6 +26,7 @@ from srvmon.logfilter import FilterError, LogFilter
 from srvmon.model import LogQuery, LogRecord, LogResult, TimeWindow
 from srvmon.providers.base import NotSupported, Provider, ProviderError
 from srvmon.sanitize import clean
+from srvmon.tui.key_bar import KeyBar
 from srvmon.tui.refresher import in_background
 from srvmon.widgets.log_table import LogTable
 
@@ -254,7 +255,7 @@ class LogsScreen(Screen[None]):
             yield Static(id="logs-status")
         yield Input(placeholder="filter text (Enter applies, Esc closes)", id="logs-filter")
         yield LogTable(id="logs-table", empty_text="loading…")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if hasattr(self.app, "tz"):  # the board's display zone (None there = the system's local zone)

@@ -11,10 +11,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from srvmon.model import ChangeEvent, PanelHead, PanelSnapshot
 from srvmon.tui.board_header import BoardHeader
+from srvmon.tui.key_bar import KeyBar
 from srvmon.tui.keys import PANEL_KEYS, bindings
 from srvmon.widgets.base import clean
 from srvmon.widgets.line import TextLine
@@ -47,7 +47,7 @@ class PanelScreen(Screen[None]):
         yield BoardHeader(id="header")
         yield self.frame
         yield TextLine(classes="notes")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(BoardHeader).update(self.board.header_line())

@@ -16,13 +16,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from srvmon.clock import Clock
 from srvmon.logfilter import message_fields
 from srvmon.model import LogQuery, LogRecord, LogResult, TimeWindow
 from srvmon.providers.base import NotSupported, Provider, ProviderError
 from srvmon.sanitize import clean, safe_text
+from srvmon.tui.key_bar import KeyBar
 
 #: How far around a record to look for the rest of its invocation (Lambda's maximum run time).
 INVOCATION_SPAN_S = 15 * 60
@@ -126,7 +127,7 @@ class RecordScreen(Screen[None]):
             yield Static(self._message(), id="record-message")
             yield Static(id="record-link")
             yield Static(id="record-invocation")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#record-link", Static).display = False

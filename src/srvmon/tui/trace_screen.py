@@ -17,13 +17,14 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from srvmon.fmt import ellipsize, fmt_value
 from srvmon.model import Trace, TraceList, TraceQuery, TraceSpan
 from srvmon.providers.base import NotSupported, Provider, ProviderError
 from srvmon.sanitize import clean
 from srvmon.traces import waterfall
+from srvmon.tui.key_bar import KeyBar
 from srvmon.tui.refresher import in_background
 
 #: Columns the name column takes at most (the rest is the time axis).
@@ -208,7 +209,7 @@ class TraceScreen(Screen[None]):
         with VerticalScroll(id="trace-body"):
             yield Static(self._title(), id="trace-title")
             yield self.view
-        yield Footer()
+        yield KeyBar()
 
     def _title(self) -> Text:
         q = self.query_
