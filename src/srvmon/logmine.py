@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,7 +210,11 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 @dataclass
-class _Invocation:
+class Observed:
+    """What the logs said about one invocation: its report (if seen), and whether it timed out or was
+    killed for memory. A provider that knows its invocations without log text (the demo) hands these to
+    `health_of` directly; `mine_health` builds them from log lines."""
+
     report: ReportLine | None = None
     timeout: bool = False
     oom: bool = False
@@ -218,15 +222,15 @@ class _Invocation:
 
 @dataclass
 class _Function:
-    invocations: dict[str, _Invocation] = field(default_factory=dict)
+    invocations: dict[str, Observed] = field(default_factory=dict)
     anonymous: int = 0  # timeouts/OOM lines we could not tie to a request id
     anonymous_timeouts: int = 0
     anonymous_oom: int = 0
 
-    def get(self, request_id: str) -> _Invocation:
+    def get(self, request_id: str) -> Observed:
         inv = self.invocations.get(request_id)
         if inv is None:
-            inv = self.invocations[request_id] = _Invocation()
+            inv = self.invocations[request_id] = Observed()
         return inv
 
 
@@ -285,16 +289,27 @@ def _observe(fn: _Function, record: LogRecord) -> None:
 def _health(
     name: str, fn: _Function, config: FunctionConfig | None, price_per_gb_s: float | None
 ) -> FunctionHealth:
-    invs = list(fn.invocations.values())
+    return health_of(
+        name, list(fn.invocations.values()), config, price_per_gb_s,
+        anonymous=(fn.anonymous, fn.anonymous_timeouts, fn.anonymous_oom),
+    )  # fmt: skip
+
+
+def health_of(name: str, invs: Sequence[Observed], config: FunctionConfig | None,
+              price_per_gb_s: float | None = None, *, anonymous: tuple[int, int, int] = (0, 0, 0)
+              ) -> FunctionHealth:  # fmt: skip
+    """One function's health from its observed invocations (plus timeouts/OOM lines tied to no request:
+    `anonymous` = (lines, of which timeouts, of which OOM)). The one place the health figures are made."""
+    anon, anon_timeouts, anon_oom = anonymous
     reports = [i.report for i in invs if i.report is not None]
     durations = [r.duration_ms for r in reports]
     cold = [r for r in reports if r.cold]
     inits = [r.init_ms if r.init_ms is not None else r.restore_ms for r in cold]
     init_values = [v for v in inits if v is not None]
-    invocations = len(invs) + fn.anonymous
-    timeouts = sum(1 for i in invs if i.timeout) + fn.anonymous_timeouts
+    invocations = len(invs) + anon
+    timeouts = sum(1 for i in invs if i.timeout) + anon_timeouts
     # A timed-out invocation often shows max memory == size too; count it once, as a timeout.
-    oom = sum(1 for i in invs if i.oom and not i.timeout) + fn.anonymous_oom
+    oom = sum(1 for i in invs if i.oom and not i.timeout) + anon_oom
     gb_s = 0.0
     for r in reports:
         memory = r.memory_mb if r.memory_mb is not None else (config.memory_mb if config else None)

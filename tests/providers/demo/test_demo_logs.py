@@ -116,6 +116,21 @@ def test_function_health_mines_the_generated_logs(demo, window4h):
     assert [h.function for h in only] == [inc.oom_fn]
 
 
+@pytest.mark.parametrize("hours", [1, 4, 24])
+def test_health_is_what_mining_the_generated_report_lines_gives(demo, now, hours):
+    """The demo computes health from its invocations; mining their REPORT/timeout/OOM lines agrees exactly."""
+    from srvmon.logmine import FunctionConfig, mine_health
+    from srvmon.providers.demo.logsearch import health_records
+
+    window = TimeWindow(now - timedelta(hours=hours), now, 60)
+    fns = demo.fleet.functions
+    lines = list(health_records(demo.fleet, demo.incidents, fns, window.start_s, window.end_s))
+    assert any("REPORT RequestId" in r.message for r in lines)
+    assert any("Task timed out" in r.message for r in lines) or hours == 1
+    configs = {f.name: FunctionConfig(f.timeout_s, f.memory_mb, f.arch) for f in fns}
+    assert demo.function_health(window) == mine_health(lines, configs)
+
+
 def test_a_search_that_scans_too_much_stops_and_says_so(demo, now, monkeypatch):
     from srvmon.providers.demo import logsearch as demo_logs
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from srvmon.logmine import Observed, ReportLine
 from srvmon.model import LogRecord
 from srvmon.providers.demo import noise
 from srvmon.providers.demo.fleet import Fleet, Function, Incidents
@@ -214,6 +215,22 @@ def invocations(
     if r is None:
         r = rhythm(minute * 60, inc.anchor_s)
     return [invocation(fleet, inc, fn, minute, k) for k in range(count(fleet, fn, minute, r))]
+
+
+def observed(inv: Invocation) -> Observed:
+    """What its REPORT, timeout and OOM lines tell health mining about `inv` (as `records` writes them)."""
+    fn = inv.fn
+    report = ReportLine(
+        request_id=inv.request_id,
+        duration_ms=inv.duration_ms,
+        billed_ms=float(math.ceil(inv.duration_ms)),
+        memory_mb=fn.memory_mb,
+        max_memory_mb=inv.mem_used,
+        init_ms=inv.init_ms,
+    )
+    return Observed(
+        report, timeout=inv.outcome == "timeout", oom=inv.outcome == "oom" or report.out_of_memory
+    )
 
 
 def _iso(ts: float) -> str:

@@ -122,10 +122,10 @@ def _lookup_keep(query: LogQuery, rec: LogRecord) -> bool:
     return text is None or text(rec.message)
 
 
-def health_records(
+def health_invocations(
     fleet: Fleet, inc: Incidents, functions: Sequence[Function], start_s: int, end_s: int
-) -> Iterator[LogRecord]:
-    """REPORT/timeout/OOM lines for health mining, sampling at most HEALTH_MINUTES minutes per function."""
+) -> Iterator[logs.Invocation]:
+    """The invocations health looks at: at most HEALTH_MINUTES minutes per function, spread over the window."""
     first, last = start_s // 60, (end_s - 1) // 60
     count = last - first + 1
     if count <= 0:
@@ -135,5 +135,12 @@ def health_records(
     for minute in range(last - last % stride, first - 1, -stride):
         r = rhythm(minute * 60, inc.anchor_s)
         for fn in functions:
-            for inv in logs.invocations(fleet, inc, fn, minute, r):
-                yield from logs.records(inv, health_only=True)
+            yield from logs.invocations(fleet, inc, fn, minute, r)
+
+
+def health_records(
+    fleet: Fleet, inc: Incidents, functions: Sequence[Function], start_s: int, end_s: int
+) -> Iterator[LogRecord]:
+    """The REPORT/timeout/OOM lines of those invocations: what mining the logs for health would read."""
+    for inv in health_invocations(fleet, inc, functions, start_s, end_s):
+        yield from logs.records(inv, health_only=True)

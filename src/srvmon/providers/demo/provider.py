@@ -180,14 +180,23 @@ class DemoProvider(Provider):
         return logsearch.search(self.fleet, self.incidents, query, functions, self._now_s(), warnings)
 
     def function_health(self, window: TimeWindow, resources: Sequence[str] = ()) -> list[FunctionHealth]:
-        from srvmon.logmine import FunctionConfig, mine_health
+        """Health as mining the sampled invocations' REPORT/timeout/OOM lines would give it (logmine's one
+        rule, `health_of`), from the invocations themselves: the lines are not written only to be parsed."""
+        from srvmon.logmine import FunctionConfig, Observed, health_of
+        from srvmon.providers.demo import logs
 
         self.counter.call("health")
         functions, _ = self._functions(resources)
         end = min(window.end_s, self._now_s())
-        records = logsearch.health_records(self.fleet, self.incidents, functions, window.start_s, end)
-        configs = {fn.name: FunctionConfig(fn.timeout_s, fn.memory_mb, fn.arch) for fn in functions}
-        return mine_health(records, configs)
+        seen: dict[str, list[Observed]] = {}
+        for inv in logsearch.health_invocations(self.fleet, self.incidents, functions, window.start_s, end):
+            seen.setdefault(inv.fn.name, []).append(logs.observed(inv))
+        by_name = {fn.name: fn for fn in functions}
+        return [
+            health_of(name, seen[name], FunctionConfig(f.timeout_s, f.memory_mb, f.arch))
+            for name, f in sorted(by_name.items())
+            if name in seen
+        ]
 
     # -- account ----------------------------------------------------------------------------------------
     def alarms(self) -> list[Alarm]:
