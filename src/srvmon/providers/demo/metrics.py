@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import UTC, datetime
 
 from srvmon.model import MetricQuery, QueryResult, Series, TimeWindow
@@ -32,9 +33,12 @@ def run(fleet: Fleet, inc: Incidents, q: MetricQuery, window: TimeWindow, now_s:
     if q.limit is not None:
         groups = _top(groups, q.limit, q.order)
     out = []
+    done = bisect_left(ts, now_s)  # buckets from `now` on have no data yet
+    future: tuple[None, ...] = (None,) * (len(ts) - done)
     for labels, values in groups:
-        vals = tuple(None if t >= now_s else v for t, v in zip(ts, values, strict=True))
-        out.append(Series(labels=labels, timestamps=ts, values=vals))
+        if len(values) != len(ts):
+            raise ValueError(f"{len(values)} values for {len(ts)} buckets")
+        out.append(Series(labels=labels, timestamps=ts, values=(*values[:done], *future)))
     return QueryResult(q.ref_id, series=tuple(out))
 
 
