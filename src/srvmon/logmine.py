@@ -286,15 +286,6 @@ def _observe(fn: _Function, record: LogRecord) -> None:
     inv.oom |= oom
 
 
-def _health(
-    name: str, fn: _Function, config: FunctionConfig | None, price_per_gb_s: float | None
-) -> FunctionHealth:
-    return health_of(
-        name, list(fn.invocations.values()), config, price_per_gb_s,
-        anonymous=(fn.anonymous, fn.anonymous_timeouts, fn.anonymous_oom),
-    )  # fmt: skip
-
-
 def health_of(name: str, invs: Sequence[Observed], config: FunctionConfig | None,
               price_per_gb_s: float | None = None, *, anonymous: tuple[int, int, int] = (0, 0, 0)
               ) -> FunctionHealth:  # fmt: skip
@@ -366,7 +357,13 @@ def mine_health(
             continue
     configs = configs or {}
     out = [
-        _health(name, fn, configs.get(name), price_per_gb_s)
+        health_of(
+            name,
+            list(fn.invocations.values()),
+            configs.get(name),
+            price_per_gb_s,
+            anonymous=(fn.anonymous, fn.anonymous_timeouts, fn.anonymous_oom),
+        )  # fmt: skip
         for name, fn in functions.items()
         if fn.invocations or fn.anonymous
     ]

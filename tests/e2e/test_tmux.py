@@ -37,6 +37,25 @@ class Tmux:
             raise AssertionError(f"tmux {' '.join(args)} failed: {proc.stderr}")
         return proc.stdout
 
+    def start(self, cmd: str, cwd: Path, size: tuple[int, int] = (120, 40)) -> None:
+        """A detached session "srvmon" of `size` running `cmd` in `cwd` (no user tmux config)."""
+        w, h = size
+        self.run(
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "srvmon",
+            "-x",
+            str(w),
+            "-y",
+            str(h),
+            "-c",
+            str(cwd),
+            cmd,
+        )
+
     def screen(self) -> str:
         return self.run("capture-pane", "-p", "-t", "srvmon")
 
@@ -72,21 +91,7 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
         + " ".join(f"{k}={v!s}" for k, v in env.items())
         + f" {srvmon_binary()} --demo; echo srvmon-exit=$?; sleep 60"
     )
-    t.run(
-        "-f",
-        "/dev/null",
-        "new-session",
-        "-d",
-        "-s",
-        "srvmon",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "-c",
-        str(tmp_path),
-        cmd,
-    )
+    t.start(cmd, tmp_path)
     try:
         yield t
     finally:
@@ -165,21 +170,7 @@ position = {{ row = 0, col = 6, width = 6 }}
     t = Tmux(f"srvmon-e2e-stuck-{os.getpid()}")
     env = f"env -i SRVMON_NOW={NOW} HOME={tmp_path} TERM=xterm-256color TZ=UTC PATH={os.environ.get('PATH', '')}"
     cmd = f"{env} {srvmon_binary()} --config {cfg}; echo srvmon-exit=$?; sleep 60"
-    t.run(
-        "-f",
-        "/dev/null",
-        "new-session",
-        "-d",
-        "-s",
-        "srvmon",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "-c",
-        str(tmp_path),
-        cmd,
-    )
+    t.start(cmd, tmp_path)
     try:
         board = t.wait_for(lambda s: "Demo requests" in s and "Stuck requests" in s and "loading" in s,
                            "the board with the stuck panel loading")  # fmt: skip
