@@ -157,8 +157,11 @@ def quick_outcome(fleet: Fleet, inc: Incidents, fn: Function, minute: int, k: in
     return _outcome(inc, fn, minute * 60, (noise.mix(ki ^ (minute << 12) ^ k) & 0xFFFF) / 65536.0)
 
 
-def invocation(fleet: Fleet, inc: Incidents, fn: Function, minute: int, k: int) -> Invocation:
-    seed = fleet.seed
+def _vitals(
+    fleet: Fleet, inc: Incidents, fn: Function, minute: int, k: int
+) -> tuple[list[float], bool, str, float, bool, float | None, int]:
+    """What health needs of one invocation: (uniforms, deployed, outcome, duration unrounded, cold, init,
+    memory used)."""
     u = _uniforms(fleet, fn, minute, k)
     t0 = minute * 60
     deployed = fn.service == inc.deploy_service and t0 >= inc.deploy_s
@@ -176,6 +179,11 @@ def invocation(fleet: Fleet, inc: Incidents, fn: Function, minute: int, k: int) 
         if outcome == "oom"
         else min(fn.memory_mb - 1, int(fn.memory_mb * fn.mem_frac * (0.9 + 0.15 * u[5])))
     )
+    return u, deployed, outcome, dur, cold, init_ms, mem_used
+
+
+def invocation(fleet: Fleet, inc: Incidents, fn: Function, minute: int, k: int) -> Invocation:
+    u, deployed, outcome, dur, cold, init_ms, mem_used = _vitals(fleet, inc, fn, minute, k)
     paths = _PATHS.get(fn.service, (("POST", f"/{fn.service}/events"), ("GET", f"/{fn.service}/items")))
     method, path = paths[int(u[6] * len(paths))]
     status: int | None
@@ -193,7 +201,7 @@ def invocation(fleet: Fleet, inc: Incidents, fn: Function, minute: int, k: int) 
         fn,
         minute,
         k,
-        t0 + offset,
+        minute * 60 + offset,
         round(dur, 2),
         outcome,
         cold,
@@ -204,7 +212,7 @@ def invocation(fleet: Fleet, inc: Incidents, fn: Function, minute: int, k: int) 
         method,
         path,
         version,
-        request_id(seed, fn.index, minute, k),
+        request_id(fleet.seed, fn.index, minute, k),
     )
 
 
@@ -217,20 +225,29 @@ def invocations(
     return [invocation(fleet, inc, fn, minute, k) for k in range(count(fleet, fn, minute, r))]
 
 
-def observed(inv: Invocation) -> Observed:
-    """What its REPORT, timeout and OOM lines tell health mining about `inv` (as `records` writes them)."""
-    fn = inv.fn
-    report = ReportLine(
-        request_id=inv.request_id,
-        duration_ms=inv.duration_ms,
-        billed_ms=float(math.ceil(inv.duration_ms)),
-        memory_mb=fn.memory_mb,
-        max_memory_mb=inv.mem_used,
-        init_ms=inv.init_ms,
-    )
-    return Observed(
-        report, timeout=inv.outcome == "timeout", oom=inv.outcome == "oom" or report.out_of_memory
-    )
+def observed(
+    fleet: Fleet, inc: Incidents, fn: Function, minute: int, r: float | None = None
+) -> list[Observed]:
+    """What the REPORT, timeout and OOM lines of `invocations(...)` tell health mining (as `records` writes
+    them), without making the rest of each invocation: health needs no request id, path or message."""
+    if r is None:
+        r = rhythm(minute * 60, inc.anchor_s)
+    out = []
+    for k in range(count(fleet, fn, minute, r)):
+        _, _, outcome, raw, _, init_ms, mem_used = _vitals(fleet, inc, fn, minute, k)
+        dur = round(raw, 2)
+        report = ReportLine(
+            request_id="",
+            duration_ms=dur,
+            billed_ms=float(math.ceil(dur)),
+            memory_mb=fn.memory_mb,
+            max_memory_mb=mem_used,
+            init_ms=init_ms,
+        )
+        out.append(
+            Observed(report, timeout=outcome == "timeout", oom=outcome == "oom" or report.out_of_memory)
+        )
+    return out
 
 
 def _iso(ts: float) -> str:

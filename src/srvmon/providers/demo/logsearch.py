@@ -122,17 +122,20 @@ def _lookup_keep(query: LogQuery, rec: LogRecord) -> bool:
     return text is None or text(rec.message)
 
 
+def health_minutes(start_s: int, end_s: int) -> range:
+    """The epoch minutes health samples: at most HEALTH_MINUTES, spread over the window, newest first, on
+    absolute multiples of the stride (so successive refreshes, and windows of one stride, agree)."""
+    first, last = start_s // 60, (end_s - 1) // 60
+    count = last - first + 1
+    stride = max(1, -(-count // HEALTH_MINUTES))
+    return range(last - last % stride, first - 1, -stride) if count > 0 else range(0)
+
+
 def health_invocations(
     fleet: Fleet, inc: Incidents, functions: Sequence[Function], start_s: int, end_s: int
 ) -> Iterator[logs.Invocation]:
-    """The invocations health looks at: at most HEALTH_MINUTES minutes per function, spread over the window."""
-    first, last = start_s // 60, (end_s - 1) // 60
-    count = last - first + 1
-    if count <= 0:
-        return
-    stride = max(1, -(-count // HEALTH_MINUTES))
-    # Sample minutes on absolute multiples of the stride, so successive refreshes agree.
-    for minute in range(last - last % stride, first - 1, -stride):
+    """The invocations health looks at: those of `health_minutes`, newest minute first."""
+    for minute in health_minutes(start_s, end_s):
         r = rhythm(minute * 60, inc.anchor_s)
         for fn in functions:
             yield from logs.invocations(fleet, inc, fn, minute, r)

@@ -25,6 +25,7 @@ from srvmon.model import (
 from srvmon.providers.base import Provider, ProviderOptions
 from srvmon.providers.demo import account, catalog, logsearch, metrics
 from srvmon.providers.demo.fleet import Fleet, Function, Incidents, build_fleet, incidents_at
+from srvmon.providers.demo.rhythm import rhythm
 
 if TYPE_CHECKING:
     from srvmon.variables import VariableContext
@@ -181,16 +182,22 @@ class DemoProvider(Provider):
 
     def function_health(self, window: TimeWindow, resources: Sequence[str] = ()) -> list[FunctionHealth]:
         """Health as mining the sampled invocations' REPORT/timeout/OOM lines would give it (logmine's one
-        rule, `health_of`), from the invocations themselves: the lines are not written only to be parsed."""
+        rule, `health_of`), from what those lines would say (`logs.observed`): no line is written only to be
+        parsed, and no part of an invocation health does not read (ids, paths, messages) is made."""
         from srvmon.logmine import FunctionConfig, Observed, health_of
         from srvmon.providers.demo import logs
 
         self.counter.call("health")
         functions, _ = self._functions(resources)
         end = min(window.end_s, self._now_s())
+        fleet, inc = self.fleet, self.incidents
         seen: dict[str, list[Observed]] = {}
-        for inv in logsearch.health_invocations(self.fleet, self.incidents, functions, window.start_s, end):
-            seen.setdefault(inv.fn.name, []).append(logs.observed(inv))
+        for minute in logsearch.health_minutes(window.start_s, end):
+            r = rhythm(minute * 60, inc.anchor_s)
+            for fn in functions:
+                observed = logs.observed(fleet, inc, fn, minute, r)
+                if observed:
+                    seen.setdefault(fn.name, []).extend(observed)
         by_name = {fn.name: fn for fn in functions}
         return [
             health_of(name, seen[name], FunctionConfig(f.timeout_s, f.memory_mb, f.arch))
