@@ -51,6 +51,24 @@ async def test_open_shows_the_saved_board_offline(tmp_path: Any) -> None:
         assert screen.source.calls <= 1  # type: ignore[attr-defined]  # a saved board is never refreshed
 
 
+async def test_the_board_turns_the_collector_back_on_after_its_first_frame() -> None:
+    """`srvmon open` and `srvmon` start with the collector off (cli.main); after the first board frame it is on
+    again, with what start-up made frozen out of its view."""
+    import gc
+
+    gc.disable()
+    try:
+        app = open_saved(loads(to_json(real_snapshot())), source="saved.json")
+        async with app.run_test(size=(120, 40)) as pilot:
+            assert app.board_screen is not None
+            await app.board_screen.wait_idle()
+            await pilot.pause()
+            await pilot.pause()
+            assert gc.isenabled() and gc.get_freeze_count() > 0
+    finally:
+        gc.enable()
+
+
 def test_snapshot_from_rerenders_a_saved_one(tmp_path: Any) -> None:
     snap = real_snapshot()
     saved = tmp_path / "s.json"

@@ -133,3 +133,28 @@ def test_snapshot_svg_shows_the_range_it_was_asked_for(tmp_path, rng):
     text = "\n".join(lines)
     first, last = ("Tue 12:00", "Wed 11:5") if rng == "1d" else ("11 Nov", "18 Nov")
     assert re.search(rf"{first}.*{last}", text), text
+
+
+def test_the_collector_is_off_only_while_a_board_starts(monkeypatch):
+    """A board starts with the garbage collector off (its app turns it on after the first frame); every other
+    command runs with it on; leaving main() turns it on whatever happened."""
+    import gc
+
+    from srvmon import cli
+
+    seen: dict[str, bool] = {}
+
+    def board(args, out, err):
+        seen["board"] = gc.isenabled()
+        raise KeyboardInterrupt
+
+    def snapshot(args, out, err):
+        seen["snapshot"] = gc.isenabled()
+        return 0
+
+    monkeypatch.setattr(cli, "cmd_board", board)
+    monkeypatch.setitem(cli.COMMANDS, "snapshot", snapshot)
+    assert run("--demo")[0] == 130
+    assert seen == {"board": False} and gc.isenabled()
+    assert run("snapshot", "--demo")[0] == 0
+    assert seen == {"board": False, "snapshot": True} and gc.isenabled()

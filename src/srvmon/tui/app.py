@@ -34,6 +34,18 @@ if TYPE_CHECKING:
 
 #: How long the app waits for the first (prefetched) poll before showing the board in its loading state.
 FIRST_FRAME_WAIT_S = 0.8
+#: The latest the garbage collector is back on after start-up, first board frame or not.
+COLLECTOR_BACK_S = 3.0
+
+
+def collector_after_start() -> None:
+    """After the first board frame. Everything alive now (modules, widgets, the config) lives as long as the
+    app: frozen out of the collector's view, a full collection no longer rescans it (a wall screen's refresh
+    would otherwise stall ~90 ms now and then with 10k functions). Then the collector is switched back on:
+    `srvmon` and `srvmon open` start with it off (cli.main), because each full collection during start-up
+    rescans the ~50k objects imports make (two of them cost ~60 ms of a 600 ms start)."""
+    gc.freeze()
+    gc.enable()
 
 
 @dataclass(frozen=True)
@@ -142,6 +154,8 @@ class SrvmonApp(App[None]):
             while not source.ready and time.monotonic() < deadline:
                 await asyncio.sleep(0.005)
         self.push_screen(self._screen_for(self.current))
+        # the collector comes back on even if the first snapshot is slow to come (cli.main turned it off)
+        self.set_timer(COLLECTOR_BACK_S, gc.enable)
         if self.wall and self.cycle_s:
             self._cycle_timer = self.set_interval(self.cycle_s, self._cycle)
 
@@ -196,11 +210,8 @@ class SrvmonApp(App[None]):
     def panels_changed(self, screen: BoardScreen, previous: Snapshot | None, snapshot: Snapshot) -> None:
         """After each refresh: a panel that newly turned critical rings the bell / runs --on-crit."""
         if not self._frozen:
-            # Everything alive after the first board frame (modules, widgets, the config) lives as long as
-            # the app: moved out of the collector's view, a full collection no longer rescans it - a wall
-            # screen's refresh would otherwise stall ~90 ms now and then (gen-2 collections, 10k functions).
             self._frozen = True
-            self.call_after_refresh(gc.freeze)  # after the first frame is on screen (cheap: no collection)
+            self.call_after_refresh(collector_after_start)  # after the first frame is on screen
         if screen.saved is None:
             self.crit_watch.check(self, previous, snapshot)
 
