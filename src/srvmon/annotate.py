@@ -15,16 +15,6 @@ from srvmon.changepoint import detect
 from srvmon.changes import CAUSE_KINDS, events_for, explain
 from srvmon.model import ChangeEvent, PanelSeries, PanelSnapshot, TimeWindow
 
-
-def is_chart(kind: str) -> bool:
-    """A kind that draws a time axis (its `chart` in the registry): it gets event markers and its level
-    shifts are explained."""
-    from srvmon import kinds
-
-    known = kinds.KINDS.get(kind)
-    return known is not None and known.chart
-
-
 #: At most this many series of one panel are searched for a shift.
 MAX_SERIES = 8
 
@@ -80,11 +70,13 @@ def annotate(panels: Sequence[PanelSnapshot], events: Sequence[ChangeEvent],
              window: TimeWindow) -> tuple[PanelSnapshot, ...]:  # fmt: skip
     """Each chart panel with its events' ids (the causes, not alarm transitions) and, when its level
     shifted just after one of them, that sentence as its first note."""
+    from srvmon import kinds  # not at the top: the registry imports this module (kinds.events)
+
     if not events:
         return tuple(panels)
     out = []
     for p in panels:
-        if not is_chart(p.kind) or p.stale or p.status == "error":
+        if not kinds.traits(p.kind).chart or p.stale or p.status == "error":
             out.append(p)
             continue
         pwin = p.drill.window if p.drill is not None else window

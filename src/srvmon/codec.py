@@ -15,6 +15,7 @@ from dataclasses import fields, is_dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from srvmon.kinds import traits
 from srvmon.model import (
     ChangeEvent,
     Compare,
@@ -34,15 +35,6 @@ from srvmon.model import (
 )
 
 SCHEMA_VERSION = 1
-
-
-def row_types(kind: str) -> tuple[type[Any], ...]:
-    """The row types a `kind` panel's `rows` hold, from the kind registry (several types are told apart by
-    each row's `row` key); () for a kind without rows or one this version does not know."""
-    from srvmon import kinds
-
-    known = kinds.KINDS.get(kind)
-    return known.row_types if known is not None else ()
 
 
 #: Old row keys kept as aliases for one version (documented in docs/snapshot.md).
@@ -262,7 +254,7 @@ def panel_from(d: Any, where: str) -> PanelSnapshot:
         raise SnapshotFormatError(f"{where}: needs string `id` and `kind`")
     rows = None
     if d.get("rows") is not None:
-        if not row_types(kind) or not isinstance(d["rows"], list):
+        if not traits(kind).row_types or not isinstance(d["rows"], list):
             raise SnapshotFormatError(f"{where}.rows: a {kind} panel has no rows")
         rows = tuple(_build(_row_type(kind, r, f"{where}.rows[{i}]"), r, f"{where}.rows[{i}]")
                      for i, r in enumerate(d["rows"]))  # fmt: skip
@@ -309,7 +301,7 @@ def panel_from(d: Any, where: str) -> PanelSnapshot:
 
 def _row_type(kind: str, data: Any, where: str) -> type[Any]:
     """The row type of one row of a `kind` panel (by its `row` key when the kind has several)."""
-    found = row_types(kind)
+    found = traits(kind).row_types
     if len(found) == 1:
         return found[0]
     role = data.get("row") if isinstance(data, dict) else None

@@ -57,8 +57,7 @@ def log_query(
     if target is None:
         return None
     errors_only = target.errors_only
-    known = kinds.KINDS.get(panel.kind)
-    if panel.status in ("warn", "crit") and known is not None and known.drill_errors_when_bad:
+    if panel.status in ("warn", "crit") and kinds.traits(panel.kind).drill_errors_when_bad:
         errors_only = errors_only or target.status_class is not None
     request_id = row.request_id if isinstance(row, LogRow) else None
     query = LogQuery(

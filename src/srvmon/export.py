@@ -137,7 +137,7 @@ def to_md(s: Snapshot) -> str:
     for p in s.panels:
         notes = (
             ()
-            if kinds.notes_are_content(p.kind)
+            if kinds.traits(p.kind).notes_are_content
             else tuple(part for n in p.notes for part in ("; ", Data(n)))
         )
         cells = [
@@ -181,7 +181,7 @@ def to_txt(s: Snapshot) -> str:
     out = [head, sub, ""]
     for p, r in zip(s.panels, rows, strict=True):
         out.append("  ".join(c.ljust(widths[i]) if i < 4 else c for i, c in enumerate(r)).rstrip())
-        if not kinds.notes_are_content(p.kind):
+        if not kinds.traits(p.kind).notes_are_content:
             out.extend(f"{' ' * (widths[0] + 2)}· {clean(n)}" for n in p.notes)
     if s.events:
         out += ["", "changes in the window:"]

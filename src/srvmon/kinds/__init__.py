@@ -44,10 +44,11 @@ def names() -> tuple[str, ...]:
     return tuple(KINDS)
 
 
-def notes_are_content(name: str) -> bool:
-    """True when a kind's notes are its content (text panels), not remarks about a value."""
-    known = KINDS.get(name)
-    return known is not None and known.notes_are_content
+def traits(name: str) -> PanelKind[Any] | type[PanelKind[Any]]:
+    """A kind's class-level facts (`chart`, `row_types`, `lines`, `sparkline`, `notes_are_content`,
+    `drill_errors_when_bad`, ...): the registered kind, or for one this version does not know (a newer
+    snapshot's) PanelKind's defaults: no chart, no rows, default lines, a sparkline, notes as remarks."""
+    return KINDS.get(name) or PanelKind
 
 
 def is_metric(name: str) -> bool:
@@ -67,5 +68,5 @@ __all__ = [
     "get",
     "is_metric",
     "names",
-    "notes_are_content",
+    "traits",
 ]

@@ -13,17 +13,6 @@ from srvmon.model import PanelSnapshot
 COLUMNS = 12
 #: Below this many terminal columns the board shows the compact layout (auto mode).
 MIN_GRID_WIDTH = 100
-#: Lines a panel of a kind this version does not know needs at least and would like.
-DEFAULT_LINES = (3, 8)
-
-
-def kind_lines(kind: str) -> tuple[int, int]:
-    """Lines a panel needs at least and would like (border included) when one grid row high: its kind's
-    `lines` in the registry. A taller panel spreads its need over its rows."""
-    known = kinds.KINDS.get(kind)
-    return known.lines if known is not None else DEFAULT_LINES
-
-
 #: Layout names accepted by `--layout` (auto picks grid or compact from the terminal size).
 LAYOUTS = ("auto", "grid", "compact")
 #: Attention rank of a panel state: critical first, then warnings, failures, no data, healthy, loading.
@@ -101,7 +90,7 @@ def row_needs(cells: Sequence[Cell], rows: int) -> tuple[list[int], list[int]]:
     for cell in cells:
         if cell.panel is None:
             continue
-        lo, hi = kind_lines(cell.panel.kind)
+        lo, hi = kinds.traits(cell.panel.kind).lines  # one grid row's need; a taller panel spreads it
         per_lo = -(-lo // cell.height)
         per_hi = -(-hi // cell.height)
         for r in range(cell.row, min(rows, cell.row + cell.height)):

@@ -146,8 +146,7 @@ def compact_line(head: PanelHead, p: PanelSnapshot | None, width: int, *, compar
         return line
     value, delta, detail = _value_parts(p, compare)
     spark_w = max(0, min(20, (width - 40) // 4))
-    known = kinds.KINDS.get(p.kind)
-    spark = known is None or known.sparkline
+    spark = kinds.traits(p.kind).sparkline
     values = [v for _, v in p.series[0].points] if p.series and spark else []
     fixed = 2 + 1 + max(value_w, len(value)) + 1 + 7 + (spark_w + 1 if values else 0)
     title_w = max(8, min(title_w, width - fixed - 8))

@@ -203,7 +203,7 @@ class PanelFrame(Widget, can_focus=True):
     def notes(self) -> list[str]:
         """The panel's notes as shown (a text panel's note is its body, not a note)."""
         p = self.panel
-        if p is None or kinds.notes_are_content(self.kind):
+        if p is None or kinds.traits(self.kind).notes_are_content:
             return []
         return [note_text(n, self.head.title) for n in p.notes]
 
