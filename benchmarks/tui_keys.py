@@ -1,7 +1,7 @@
 """Prints how fast the real `srvmon --demo` reacts in a real terminal (tmux), side by side with a Textual
 hello-world measured the same way in the same run: start-up to the first complete board frame, and each
 key to its first visible response and to its final frame (range change, Enter to the logs, Esc and q back,
-maximise and restore). Esc is measured against the hello-world's own Esc: Textual delivers a lone ESC only
+maximise and restore), with the bytes the key made srvmon write to the terminal (what an ssh link carries). Esc is measured against the hello-world's own Esc: Textual delivers a lone ESC only
 after ESCDELAY (default 100 ms), which every Textual app pays; lowering ESCDELAY does not help, because
 the Linux driver's input thread only looks for a timed-out ESC when its `select(0.1)` returns, 100 ms after
 the last byte (textual/drivers/linux_driver.py; measured: ESCDELAY=50 leaves the hello-world's Esc at 108 ms). Goals (issue 12): first complete frame <= 2x hello-world, every key <= 100 ms.
@@ -57,6 +57,8 @@ class Control:
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # fmt: skip
         self.buf = b""
         self.skip = 1  # the attach command's own %begin/%end block comes first
+        #: Bytes the pane's program wrote (from `%output`), since the caller last set it to 0.
+        self.written = 0
 
     def _lines(self, timeout: float) -> list[bytes]:
         assert self.proc.stdout is not None
@@ -67,7 +69,18 @@ class Control:
                 raise SystemExit("the tmux control client ended (did the program in the pane exit?)")
             self.buf += got
         *lines, self.buf = self.buf.split(b"\n")
+        for line in lines:
+            if line.startswith(b"%output "):
+                data = line.split(b" ", 2)[2] if line.count(b" ") >= 2 else b""
+                self.written += len(data) - 3 * data.count(
+                    b"\\"
+                )  # tmux writes a control byte or a backslash as \ooo
         return lines
+
+    def drain(self) -> None:
+        """Read everything the pane has written so far."""
+        while self._lines(0.0):
+            pass
 
     def command(self, text: str, timeout: float = 10.0) -> str:
         assert self.proc.stdin is not None
@@ -209,6 +222,7 @@ def main() -> None:
         [srvmon, "--demo", "--now", NOW, "snapshot", "--format", "json", "-o", str(saved)], check=True
     )
     keys: dict[str, list[tuple[float, float]]] = {}
+    written: dict[str, list[int]] = {}
     hello_key: list[float] = []
     hello_esc: list[float] = []
     try:
@@ -253,8 +267,14 @@ def main() -> None:
                 ("q back to the board", "q", lambda s: "LOGS" not in s and board_ready(s), None),
             ]
             for name, key, ok, first in scenarios:
+                if tmux.control is not None:
+                    tmux.control.drain()
+                    tmux.control.written = 0
                 keys.setdefault(name, []).append(tmux.key(key, ok, first, what=name))
                 time.sleep(0.3)  # let the screen go idle between keys (not measured)
+                if tmux.control is not None:
+                    tmux.control.drain()
+                    written.setdefault(name, []).append(tmux.control.written)
     finally:
         tmux.stop()
         saved.unlink(missing_ok=True)
@@ -286,9 +306,12 @@ def main() -> None:
     for name, runs in keys.items():
         first = statistics.median(r[0] for r in runs) * 1000
         final = statistics.median(r[1] for r in runs) * 1000
+        sent = (
+            f"; {statistics.median(written[name]) / 1000:.0f} KB to the terminal" if name in written else ""
+        )
         print(
             f"{name:26s} first response {first:4.0f} ms, final frame {final:4.0f} ms "
-            f"(max {max(r[1] for r in runs) * 1000:.0f} ms; goal <= 100 ms)"
+            f"(max {max(r[1] for r in runs) * 1000:.0f} ms; goal <= 100 ms){sent}"
         )
 
 

@@ -118,31 +118,36 @@ class Canvas:
             if 0 <= y < self.height and 0 <= x + i < self.width:
                 self.cells[y][x + i] = (ch, colour)
 
+    def runs(self, row: list[Cell]) -> list[tuple[str, RGB | None]]:
+        """The row as runs of one colour: a Segment or span per run, not per cell (a terminal is sent one
+        colour code per run, so a blank plot row costs a few bytes, not a code per cell)."""
+        out: list[tuple[str, RGB | None]] = []
+        run: list[str] = []
+        current: RGB | None = None
+        for ch, colour in row:
+            if colour != current and run:
+                out.append(("".join(run), current))
+                run = []
+            current = colour
+            run.append(ch)
+        if run:
+            out.append(("".join(run), current))
+        return out
+
     def strips(self, background: RGB) -> list[Strip]:
         bg = Style(bgcolor=_rich(background))
         styles: dict[RGB | None, Style] = {}
-        out: list[Strip] = []
-        for row in self.cells:
-            segments: list[Segment] = []
-            run: list[str] = []
-            current: RGB | None = None
-            for ch, colour in row:
-                if colour != current and run:
-                    segments.append(Segment("".join(run), _style(styles, current, bg)))
-                    run = []
-                current = colour
-                run.append(ch)
-            if run:
-                segments.append(Segment("".join(run), _style(styles, current, bg)))
-            out.append(Strip(segments, self.width))
-        return out
+        return [
+            Strip([Segment(text, _style(styles, colour, bg)) for text, colour in self.runs(row)], self.width)
+            for row in self.cells
+        ]
 
     def text(self, background: RGB) -> Text:
         out = Text(no_wrap=True, overflow="crop")
         bg = _rich(background)
         for n, row in enumerate(self.cells):
-            for ch, colour in row:
-                out.append(ch, style=f"{_rich(colour)} on {bg}" if colour else f"on {bg}")
+            for text, colour in self.runs(row):
+                out.append(text, style=f"{_rich(colour)} on {bg}" if colour else f"on {bg}")
             if n < self.height - 1:
                 out.append("\n")
         return out
