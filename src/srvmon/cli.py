@@ -53,7 +53,7 @@ def _common(p: argparse.ArgumentParser, sub: bool = True) -> None:
 
 def _screen_opts(p: argparse.ArgumentParser, *, picture: bool = False) -> None:
     """How the board is laid out: --layout (and, on the live screen, the wall/kiosk options)."""
-    from srvmon.schema import LAYOUTS
+    from srvmon.model import LAYOUTS
 
     p.add_argument("--layout", choices=LAYOUTS, help="auto (default: the grid fitted to the screen, one line "
                    "per panel when it cannot fit), grid or compact")  # fmt: skip
@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     logs = sub.add_parser("logs", help="drill-down for scripts: log records (or --health) as JSON lines")
     _common(logs)
-    from srvmon.logs_cli import add_logs_arguments
+    from srvmon.logs_args import add_logs_arguments
 
     add_logs_arguments(logs)
     from srvmon.import_cli import add_import_arguments  # `srvmon import cloudwatch|grafana`

@@ -7,10 +7,14 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 Status = Literal["ok", "warn", "crit", "nodata", "error"]
 AlarmState = Literal["OK", "ALARM", "INSUFFICIENT_DATA"]
+Layout = Literal["auto", "grid", "compact"]
+#: Board layouts (config `layout`, `--layout`): auto picks the fitted grid, or one line per panel when the
+#: terminal is too small for it.
+LAYOUTS: tuple[Layout, ...] = get_args(Layout)
 
 #: Named ranges the UI cycles through, in seconds.
 RANGES: dict[str, int] = {

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from srvmon.model import RANGES, parse_duration
+from srvmon.model import RANGES, Layout, parse_duration
 
 #: Textual's built-in theme names (the core cannot import Textual; a test keeps this list in step).
 THEMES = (
@@ -36,8 +36,6 @@ THEMES = (
     "srvmon-okabe-ito",
     "srvmon-high-contrast",
 )
-#: Board layouts: auto picks the fitted grid, or one line per panel on small terminals.
-LAYOUTS = ("auto", "grid", "compact")
 #: The most grid rows a board may have (a 200x60 wall screen shows 8; more rows scroll).
 MAX_GRID_ROWS = 100
 
@@ -168,7 +166,7 @@ class Settings(_Model):
     """'local', 'UTC' or an IANA zone such as 'Europe/Paris', for axis labels."""
     timeout: str = "20s"
     """How long one provider may take per refresh before its panels go stale."""
-    layout: Literal["auto", "grid", "compact"] = "auto"
+    layout: Layout = "auto"
     """Board layout: 'auto' (the grid fitted to the screen; one line per panel when it cannot fit), 'grid'
     or 'compact'. `--layout` overrides it."""
     export_dir: str = ""

@@ -43,6 +43,19 @@ def test_version():
     assert res.returncode == 0 and res.stdout.startswith("srvmon ")
 
 
+def test_open_never_imports_the_config_schema_or_the_providers():
+    # `srvmon open SAVED.json` shows a snapshot: building the CLI parser once imported pydantic (through
+    # --layout's choices and the logs options), ~70 ms of its start-up.
+    code = (
+        "import sys; from srvmon.cli import build_parser; build_parser(); import srvmon.tui.app; "
+        "print(sorted(m for m in ('pydantic', 'srvmon.schema', 'srvmon.config', 'srvmon.providers.base') "
+        "if m in sys.modules))"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "[]"
+
+
 def test_snapshot_json_to_stdout(cfg_file):
     rc, out, err = run("snapshot", "--config", str(cfg_file), "--now", NOW)
     assert rc == 0, err

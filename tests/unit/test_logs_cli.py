@@ -12,7 +12,8 @@ from typing import ClassVar
 import pytest
 
 from srvmon.clock import FrozenClock
-from srvmon.logs_cli import add_logs_arguments, rfc3339, run_logs
+from srvmon.logs_args import add_logs_arguments
+from srvmon.logs_cli import rfc3339, run_logs
 from srvmon.model import (
     FunctionHealth,
     LogQuery,

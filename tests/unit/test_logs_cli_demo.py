@@ -11,7 +11,8 @@ import sys
 from datetime import UTC, datetime
 
 from srvmon.clock import FrozenClock
-from srvmon.logs_cli import add_logs_arguments, run_logs
+from srvmon.logs_args import add_logs_arguments
+from srvmon.logs_cli import run_logs
 from srvmon.providers.demo.provider import DemoOptions, DemoProvider
 
 NOW = datetime(2026, 11, 20, 14, 7, 30, tzinfo=UTC)

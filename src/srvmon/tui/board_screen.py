@@ -19,7 +19,17 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from srvmon.drill import event_query, log_query
-from srvmon.model import RANGES, BoardInfo, ChangeEvent, EventRow, PanelSeries, Row, Snapshot, TimeWindow
+from srvmon.model import (
+    LAYOUTS,
+    RANGES,
+    BoardInfo,
+    ChangeEvent,
+    EventRow,
+    PanelSeries,
+    Row,
+    Snapshot,
+    TimeWindow,
+)
 from srvmon.tui import layout
 from srvmon.tui.board_header import BoardHeader, HintBar, header_text
 from srvmon.tui.key_bar import KeyBar
@@ -102,7 +112,7 @@ class BoardScreen(Screen[None]):
         #: Where a saved snapshot came from (offline view), else None.
         self.saved = saved
         #: The layout asked for: auto (grid or compact by size), grid or compact; the wall overrides both.
-        self.layout_name = layout_name if layout_name in layout.LAYOUTS else "auto"
+        self.layout_name = layout_name if layout_name in LAYOUTS else "auto"
         self.wall = wall
         self.snapshot: Snapshot | None = None
         self.refreshed_at: datetime | None = None

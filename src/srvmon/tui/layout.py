@@ -13,8 +13,6 @@ from srvmon.model import PanelSnapshot
 COLUMNS = 12
 #: Below this many terminal columns the board shows the compact layout (auto mode).
 MIN_GRID_WIDTH = 100
-#: Layout names accepted by `--layout` (auto picks grid or compact from the terminal size).
-LAYOUTS = ("auto", "grid", "compact")
 #: Attention rank of a panel state: critical first, then warnings, failures, no data, healthy, loading.
 ATTENTION = {"crit": 0, "warn": 1, "error": 2, "stale": 2, "nodata": 3, "ok": 4, "loading": 5}
 
