@@ -32,12 +32,13 @@ from srvmon.model import (
     PanelSnapshot,
     TimeWindow,
     ToplistRow,
+    Trend,
 )
 from srvmon.model import PanelHead as PanelSpec
 from srvmon.tui.layout import COLUMNS, choose, fit_rows, place
 from srvmon.tui.refresher import Scheduler
 from srvmon.tui.view import ViewState
-from srvmon.widgets.chart import Canvas, segments
+from srvmon.widgets.chart import TREND_MARK, Canvas, ChartColors, draw, segments
 from srvmon.widgets.stat import split_number
 
 
@@ -123,6 +124,36 @@ def test_a_chart_row_is_one_styled_run_per_colour_not_one_per_cell() -> None:
     assert len(text.spans) == 6
     assert [strip.cell_length for strip in canvas.strips((0, 0, 0))] == [12, 12]
     assert [len(list(strip)) for strip in canvas.strips((0, 0, 0))] == [5, 1]
+
+
+def _axis_labels(panel: PanelSnapshot) -> list[str]:
+    grey = (128, 128, 128)
+    colors = ChartColors((grey,), grey, grey, grey, grey, grey, (0, 0, 0), grey, grey)
+    canvas = draw(panel, 60, 14, colors, compare=False, highlight=None, tz=UTC)
+    assert canvas is not None
+    return ["".join(ch for ch, _ in row[:6]).strip() for row in canvas.cells[1:12]]
+
+
+def test_a_trend_below_zero_does_not_take_a_count_axis_below_zero() -> None:
+    # A month of requests climbing from 0 to 30k had a trend starting at -10k: the axis went to -20k.
+    points = tuple((i * 3600, float(i * 1000)) for i in range(31))
+    series = (PanelSeries({"fn": "checkout"}, points),)
+    climbing = PanelSnapshot("r", "Requests", "timeseries", "ok", unit="count", series=series,
+                             trend=Trend(slope_per_h=1000.0, intercept=-10_000.0))  # fmt: skip
+    labels = [x for x in _axis_labels(climbing) if x]
+    assert labels and not any(x.startswith("-") for x in labels), labels
+    # ... and the part of the trend below zero is not drawn along the bottom row either.
+    grey = (128, 128, 128)
+    canvas = draw(climbing, 60, 14, ChartColors((grey,), grey, grey, grey, grey, grey, (0, 0, 0), grey, grey),
+                  compare=False, highlight=None, tz=UTC)  # fmt: skip
+    assert canvas is not None
+    bottom = "".join(ch for ch, _ in canvas.cells[11])
+    assert TREND_MARK not in bottom[: len(bottom) // 4], bottom
+    # Data that does go below zero keeps its trend's whole range on the axis.
+    signed = tuple((t, v - 5000.0) for t, v in points)
+    falling = PanelSnapshot("d", "Delta", "timeseries", "ok", series=(PanelSeries({}, signed),),
+                            trend=Trend(slope_per_h=1000.0, intercept=-20_000.0))  # fmt: skip
+    assert any(x.startswith("-20") for x in _axis_labels(falling))
 
 
 def test_split_number_for_big_digits() -> None:

@@ -269,7 +269,10 @@ def draw(panel: PanelSnapshot, width: int, height: int, colors: ChartColors, *, 
         if math.isfinite(v0) and math.isfinite(v1):
             trend = (t0, v0, t1, v1)
             xs += [t0, t1]
-            ys += [v0, v1]
+            # A trend through data that never goes below zero does not take the axis below zero (requests
+            # cannot be negative): the part of its line under zero is cut off by the plot's edge.
+            floor = 0.0 if ys and min(ys) >= 0 else -math.inf
+            ys += [max(floor, v0), max(floor, v1)]
     if not xs:
         return None
     x0, x1 = min(xs), max(xs)
@@ -341,7 +344,8 @@ def draw(panel: PanelSnapshot, width: int, height: int, colors: ChartColors, *, 
             tx = x0 + (x1 - x0) * (cx + 0.5) / plot_w
             if ta <= tx <= tb:
                 value = va + (vb - va) * (tx - ta) / ((tb - ta) or 1)
-                plot.mark(cx, plot.cell_y(value), TREND_MARK, colors.trend)
+                if y0 <= value <= y1:  # where it leaves the axis (below zero), it leaves the plot
+                    plot.mark(cx, plot.cell_y(value), TREND_MARK, colors.trend)
     for pts in before:
         seen: set[int] = set()
         for t, v in pts:
