@@ -52,8 +52,8 @@ def _keygen(path: Path) -> None:
     )
 
 
-def start_serve(tmp_path: Path, *extra: str) -> Served:
-    for tool in ("ssh", "ssh-keygen", "tmux"):
+def start_serve(tmp_path: Path, *extra: str, nohup: bool = False) -> Served:
+    for tool in ("ssh", "ssh-keygen", "tmux", *(["nohup"] if nohup else [])):
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} is not installed (apt-get install openssh-client tmux; .ci/run does it)")
     home = tmp_path / "home"
@@ -72,7 +72,7 @@ def start_serve(tmp_path: Path, *extra: str) -> Served:
         "LANG": "C.UTF-8",
         "AWS_SECRET_ACCESS_KEY": "must-not-leak",
     }
-    proc = subprocess.Popen([sys.executable, "-m", "srvmon", "serve", "--config", str(cfg), "--store", store,
+    proc = subprocess.Popen([*(["nohup"] if nohup else []), sys.executable, "-m", "srvmon", "serve", "--config", str(cfg), "--store", store,
                              "--ssh", f"127.0.0.1:{port}", "--authorized-keys", str(auth), "--log", str(log), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)  # fmt: skip
     lines: list[str] = []
@@ -210,6 +210,44 @@ def test_five_ssh_sessions_refusals_crash_isolation_and_resize(served: Served, t
         log.count("ssh session start") >= 5 and "ssh session end" in log and _fingerprint(served.key) in log
     )
     assert "exec request 'cat /etc/passwd'" in log and "no authorized key" in log
+
+
+def _sighup_ignored(pid: int) -> bool:
+    ignored = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("SigIgn:"))
+    return bool(int(ignored.split()[1], 16) & (1 << (signal.SIGHUP - 1)))
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_a_server_under_nohup_leaves_no_viewer_behind(tmp_path: Path, tmux: Tmux, stop: int) -> None:
+    # `nohup srvmon serve ...` hands its children SIGHUP ignored. Viewers then outlived a stopped server,
+    # each spinning at half a core on its dead terminal (three were found still running an hour later).
+    served = start_serve(tmp_path, nohup=True)
+    viewer = 0
+    try:
+        assert _sighup_ignored(served.proc.pid)  # the setup is what nohup does
+        cmd = " ".join(served.ssh_argv("ops")) + "; sleep 60"
+        tmux.run("-f", "/dev/null", "new-session", "-d", "-s", "v", "-x", "100", "-y", "30", cmd)
+        wait_for(lambda: "Ops board" in tmux.screen("v"), "the viewer's board")
+        doc = wait_for(lambda: _with(served.status(), lambda d: len(d["pollers"][0]["ssh"]["sessions"]) == 1),
+                       "the session in the status")  # fmt: skip
+        viewer = doc["pollers"][0]["ssh"]["sessions"][0]["pid"]  # type: ignore[index]
+        assert _running(viewer) and not _sighup_ignored(viewer)
+        served.proc.send_signal(stop)  # SIGTERM: the server hangs up and kills; SIGKILL: the PTY hangs up
+        served.proc.wait(15)
+        wait_for(lambda: not _running(viewer), "the viewer to end with its server", timeout=10)
+    finally:
+        if served.proc.poll() is None:
+            served.proc.kill()
+        if viewer and _running(viewer):  # a failed run leaves no process spinning behind it
+            os.kill(viewer, signal.SIGKILL)
 
 
 def _with(doc: dict, ok: object) -> dict | None:  # type: ignore[type-arg]

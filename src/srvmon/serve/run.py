@@ -161,10 +161,9 @@ async def _main(
     finally:
         halt.set()
         if hub is not None:
-            hub.close()
+            await hub.shutdown()
         if acceptor is not None:
             acceptor.close()
-            await asyncio.sleep(0.1)  # let hang-ups reach the viewers
         if exporter is not None:
             exporter.shutdown()
         await aloop.run_in_executor(None, worker.join, 5.0)
