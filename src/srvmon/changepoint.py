@@ -179,8 +179,11 @@ def detect(
     if with_step >= without:
         return None
     x_tau = xs[k]
-    before = (a + b * x_tau) * scale
-    after = (a + b * x_tau + c) * scale
+    # The fitted levels either side of the split; a series that is never negative (requests, errors) has no
+    # level below zero, however the fitted slope extrapolates ("0 → 20.3 req/s", not "-0.247 → 20.3").
+    floor = 0.0 if min(ys) >= 0 else -math.inf
+    before = max(floor, (a + b * x_tau) * scale)
+    after = max(floor, (a + b * x_tau + c) * scale)
     pct: float | None = None
     if abs(before) > 1e-9 * scale:
         pct = (after - before) / abs(before) * 100.0

@@ -65,6 +65,22 @@ def test_a_step_from_zero_has_no_percentage() -> None:
     assert shift.time == T0 + 180 * STEP
 
 
+def test_a_never_negative_series_has_no_level_below_zero() -> None:
+    """Throttles easing off to none, then a burst: the fitted slope put the level before at -0.71 (shown as
+    "-0.71 → 20.3 req/s", +2953%); a series that is never negative has none below zero, so no ratio."""
+    rng = random.Random(5)
+    values = [
+        max(0.0, 3.0 - 0.025 * i + rng.gauss(0, 0.3)) if i < 200 else 20 + rng.gauss(0, 1) for i in range(N)
+    ]
+    shift = detect(pts(values))
+    assert shift is not None and shift.time == T0 + 200 * STEP
+    assert shift.before == 0.0 and shift.pct is None
+    assert shift.after == pytest.approx(20.0, abs=1)
+    # The same series backwards, a burst then none: the level after was -0.69 (-103%); now 0 (-100%).
+    down = detect(pts(values[::-1]))
+    assert down is not None and down.after == 0.0 and down.pct == pytest.approx(-100.0)
+
+
 def test_a_step_on_top_of_a_trend_is_found() -> None:
     rng = random.Random(3)
     values = [50 + 0.3 * i + (60 if i >= 150 else 0) + rng.gauss(0, 5) for i in range(N)]
