@@ -217,6 +217,11 @@ def _sighup_ignored(pid: int) -> bool:
     return bool(int(ignored.split()[1], 16) & (1 << (signal.SIGHUP - 1)))
 
 
+def _one_session(doc: dict) -> bool:  # type: ignore[type-arg]
+    """The status shows the poller (it may not have written its status yet) with one ssh session."""
+    return bool(doc["pollers"]) and len(doc["pollers"][0]["ssh"]["sessions"]) == 1
+
+
 def _running(pid: int) -> bool:
     """The process exists and is not a zombie waiting to be reaped."""
     try:
@@ -236,8 +241,7 @@ def test_a_server_under_nohup_leaves_no_viewer_behind(tmp_path: Path, tmux: Tmux
         cmd = " ".join(served.ssh_argv("ops")) + "; sleep 60"
         tmux.run("-f", "/dev/null", "new-session", "-d", "-s", "v", "-x", "100", "-y", "30", cmd)
         wait_for(lambda: "Ops board" in tmux.screen("v"), "the viewer's board")
-        doc = wait_for(lambda: _with(served.status(), lambda d: len(d["pollers"][0]["ssh"]["sessions"]) == 1),
-                       "the session in the status")  # fmt: skip
+        doc = wait_for(lambda: _with(served.status(), _one_session), "the session in the status")
         viewer = doc["pollers"][0]["ssh"]["sessions"][0]["pid"]  # type: ignore[index]
         assert _running(viewer) and not _sighup_ignored(viewer)
         served.proc.send_signal(stop)  # SIGTERM: the server hangs up and kills; SIGKILL: the PTY hangs up
