@@ -92,6 +92,12 @@ def trend(timestamps: Sequence[int], values: Sequence[Value]) -> Trend | None:
     return Trend(slope_per_h=slope, intercept=my - slope * mx)
 
 
+def level_floor(values: Iterable[float]) -> float:
+    """The lowest level a line fitted to `values` may show: 0 when none of them is negative (requests,
+    errors, latency cannot be), so a slope extrapolated below zero stops there; else no floor."""
+    return 0.0 if min(values, default=-math.inf) >= 0 else -math.inf
+
+
 def trend_value(tr: Trend, t0: int, t: int) -> float:
     return tr.intercept + tr.slope_per_h * (t - t0) / 3600.0
 

@@ -27,6 +27,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from srvmon.analysis import level_floor
+
 Point = tuple[int, float | None]
 
 #: Defaults: points needed in all, points on each side of a step, z-value and relative size of a step.
@@ -179,9 +181,8 @@ def detect(
     if with_step >= without:
         return None
     x_tau = xs[k]
-    # The fitted levels either side of the split; a series that is never negative (requests, errors) has no
-    # level below zero, however the fitted slope extrapolates ("0 → 20.3 req/s", not "-0.247 → 20.3").
-    floor = 0.0 if min(ys) >= 0 else -math.inf
+    # The fitted levels either side of the split ("0 → 20.3 req/s", not "-0.247 → 20.3" for throttles).
+    floor = level_floor(ys)
     before = max(floor, (a + b * x_tau) * scale)
     after = max(floor, (a + b * x_tau + c) * scale)
     pct: float | None = None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO, TypedDict
 
 if TYPE_CHECKING:
@@ -450,20 +451,18 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    import gc
-
     # The garbage collector is off while srvmon starts: imports, the config and a board's widgets are all
     # long-lived, so a full collection then only rescans them (two cost ~60 ms of a 600 ms board start).
     # It is back on after parsing, or for a board after its first frame (tui.app.collector_after_start),
     # and on leaving, whatever happened.
     gc.disable()
     try:
-        return _main(argv, out or sys.stdout, err or sys.stderr, gc.enable)
+        return _main(argv, out or sys.stdout, err or sys.stderr)
     finally:
         gc.enable()
 
 
-def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO, collector_on: Callable[[], None]) -> int:
+def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     parser = build_parser()
     try:
         # argparse writes usage errors to stderr: to the caller's `err` stream (and --help to `out`)
@@ -475,7 +474,7 @@ def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO, collector_on: Ca
 
     handler = {**COMMANDS, **SERVE_COMMANDS}.get(args.command or "", cmd_board)
     if handler not in (cmd_board, cmd_open):  # the commands that start a board turn it on themselves
-        collector_on()
+        gc.enable()
     _exit_on_sigterm()
     try:
         return handler(args, out, err)

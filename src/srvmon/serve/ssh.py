@@ -117,20 +117,14 @@ class Hub:
         for s in list(self.sessions.values()):
             s.hang_up()
 
-    async def shutdown(self, grace_s: float = GRACE_S) -> None:
-        """Hang up every session and see each viewer gone before the server exits: SIGHUP, then SIGKILL to
-        the ones still there after `grace_s` (the server must not leave a viewer behind it)."""
+    async def shutdown(self) -> None:
+        """Hang up every session and wait for its viewer to go before the server exits (`hang_up` SIGKILLs
+        one still there after GRACE_S): the server never leaves a viewer behind it."""
         procs = [s.proc for s in self.sessions.values() if s.proc is not None]
         self.close()
-        deadline = time.monotonic() + grace_s
+        deadline = time.monotonic() + GRACE_S + 1.0
         while any(p.poll() is None for p in procs) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-        for p in procs:
-            if p.poll() is None:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(p.pid, signal.SIGKILL)
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    await asyncio.get_running_loop().run_in_executor(None, p.wait, 2.0)
 
 
 class Front(asyncssh.SSHServer):

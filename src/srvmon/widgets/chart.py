@@ -24,7 +24,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
-from srvmon.analysis import minmax_downsample
+from srvmon.analysis import level_floor, minmax_downsample
 from srvmon.fmt import fmt_axis, nice_ticks, short_unit, time_labels
 from srvmon.model import PanelSnapshot
 
@@ -269,9 +269,8 @@ def draw(panel: PanelSnapshot, width: int, height: int, colors: ChartColors, *, 
         if math.isfinite(v0) and math.isfinite(v1):
             trend = (t0, v0, t1, v1)
             xs += [t0, t1]
-            # A trend through data that never goes below zero does not take the axis below zero (requests
-            # cannot be negative): the part of its line under zero is cut off by the plot's edge.
-            floor = 0.0 if ys and min(ys) >= 0 else -math.inf
+            # The trend does not take a never-negative axis below zero: its line is cut off at the edge.
+            floor = level_floor(ys)
             ys += [max(floor, v0), max(floor, v1)]
     if not xs:
         return None

@@ -225,13 +225,9 @@ def invocations(
     return [invocation(fleet, inc, fn, minute, k) for k in range(count(fleet, fn, minute, r))]
 
 
-def observed(
-    fleet: Fleet, inc: Incidents, fn: Function, minute: int, r: float | None = None
-) -> list[Observed]:
+def observed(fleet: Fleet, inc: Incidents, fn: Function, minute: int, r: float) -> list[Observed]:
     """What the REPORT, timeout and OOM lines of `invocations(...)` tell health mining (as `records` writes
     them), without making the rest of each invocation: health needs no request id, path or message."""
-    if r is None:
-        r = rhythm(minute * 60, inc.anchor_s)
     out = []
     for k in range(count(fleet, fn, minute, r)):
         _, _, outcome, raw, _, init_ms, mem_used = _vitals(fleet, inc, fn, minute, k)
